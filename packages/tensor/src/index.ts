@@ -1,0 +1,23 @@
+/**
+ * @fusion/tensor: GPU tensors with autograd on WebGPU (Dawn). Await `init()` once, then create
+ * tensors and run ops; free memory with `dispose()` or `tidy()`.
+ */
+import './methods.js';
+
+export { init, runtime, Runtime } from './gpu/runtime.js';
+export { gpu, destroyDevice, dawnFlagsFor, deviceOptionsFromEnv, SETUP_HINT, type DeviceOptions, type DeviceInfo } from './gpu/device.js';
+export { Tensor } from './tensor.js';
+export type { DType } from './dtype.js';
+export { type Shape, numel, broadcastShapes } from './shape.js';
+export { tidy, keep } from './scope.js';
+export { noGrad, enableGrad, isGradEnabled } from './autograd/graph.js';
+export { backward, type BackwardOptions } from './autograd/backward.js';
+export type { OpName } from './autograd/rules.js';
+export { memory, type MemoryInfo } from './memory.js';
+export * from './ops/creation.js';
+export * from './ops/unary.js';
+export * from './ops/binary.js';
+export * from './ops/reduce.js';
+export * from './ops/shape.js';
+export { contiguous, copyInto } from './ops/copy.js';
+export { where } from './ops/where.js';

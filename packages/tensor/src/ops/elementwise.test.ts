@@ -1,0 +1,159 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { unaryOps, binaryOps, type UnaryOpName, type BinaryOpName } from '@fusion/kernels';
+import { init, tensor, tidy, memory, Tensor, unaryRaw, binaryRaw, where, add, sub, mul, div, pow, maximum, minimum, exp, log, sqrt, rsqrt, abs, relu, sigmoid, tanh, gelu, erf, clamp, neg } from '../index.js';
+import { assertClose, gradcheck, randomArray } from '../testing.js';
+
+beforeAll(async () => {
+  await init();
+});
+
+/** Inputs in each map's domain. */
+const DOMAINS: Partial<Record<UnaryOpName, [number, number]>> = {
+  log: [0.1, 3], sqrt: [0.1, 3], rsqrt: [0.1, 3], rdiv: [0.5, 3], rpow: [-2, 2],
+};
+
+function broadcastRef(shapeA: number[], shapeB: number[], a: Float32Array, b: Float32Array, f: (x: number, y: number) => number): { shape: number[]; data: Float64Array } {
+  const rank = Math.max(shapeA.length, shapeB.length);
+  const pa = [...Array(rank - shapeA.length).fill(1), ...shapeA];
+  const pb = [...Array(rank - shapeB.length).fill(1), ...shapeB];
+  const shape = pa.map((d, i) => Math.max(d, pb[i]));
+  const n = shape.reduce((x, y) => x * y, 1);
+  const out = new Float64Array(n);
+  const idx = new Array(rank).fill(0);
+  for (let i = 0; i < n; i++) {
+    let r = i;
+    for (let d = rank - 1; d >= 0; d--) {
+      idx[d] = r % shape[d];
+      r = Math.floor(r / shape[d]);
+    }
+    let ia = 0;
+    let ib = 0;
+    for (let d = 0; d < rank; d++) {
+      ia = ia * pa[d] + (pa[d] === 1 ? 0 : idx[d]);
+      ib = ib * pb[d] + (pb[d] === 1 ? 0 : idx[d]);
+    }
+    out[i] = f(a[ia], b[ib]);
+  }
+  return { shape, data: out };
+}
+
+describe('unary maps against float64 references', () => {
+  const names = Object.keys(unaryOps) as UnaryOpName[];
+  it.each(names)('%s on a [7, 13] tensor and a strided view', async (name) => {
+    const [lo, hi] = DOMAINS[name] ?? [-4, 4];
+    const data = randomArray(7 * 13, 11, lo, hi);
+    const alpha = name === 'pow_scalar' ? 3 : name === 'clamp' || name === 'in_range' ? -0.5 : 0.7;
+    const beta = name === 'clamp' || name === 'in_range' ? 0.8 : -0.3;
+    const x = tensor(data, [7, 13]);
+    const y = unaryRaw(name, x, alpha, beta);
+    const ref = Array.from(data, (v) => unaryOps[name].ref(v, alpha, beta));
+    assertClose(await y.toArray(), ref, { rtol: 2e-6, atol: 1e-6 }, name);
+    // transposed view: exercises the strided path
+    const xt = x.transpose();
+    const yt = unaryRaw(name, xt, alpha, beta);
+    const reft: number[] = [];
+    for (let j = 0; j < 13; j++) for (let i = 0; i < 7; i++) reft.push(ref[i * 13 + j]);
+    assertClose(await yt.toArray(), reft, { rtol: 2e-6, atol: 1e-6 }, `${name} (strided)`);
+    for (const t of [x, y, xt, yt]) t.dispose();
+  });
+});
+
+describe('binary maps with broadcasting', () => {
+  const names = Object.keys(binaryOps) as BinaryOpName[];
+  const cases: [number[], number[]][] = [[[5, 9], [5, 9]], [[3, 1, 7], [4, 1]], [[1], [6, 5]], [[2, 3, 1, 5], [3, 4, 1]]];
+  it.each(names)('%s', async (name) => {
+    for (const [sa, sb] of cases) {
+      const na = sa.reduce((x, y) => x * y, 1);
+      const nb = sb.reduce((x, y) => x * y, 1);
+      const positive = name === 'pow';
+      const a = randomArray(na, 3, positive ? 0.2 : -3, 3);
+      const b = randomArray(nb, 4, positive ? -2 : -3, positive ? 2 : 3);
+      if (name.startsWith('eq') || name === 'ne' || name === 'le' || name === 'ge') b[0] = a[0];
+      const ref = broadcastRef(sa, sb, a, b, (x, y) => binaryOps[name].ref(x, y, 0));
+      const ta = tensor(a, sa);
+      const tb = tensor(b, sb);
+      const y = binaryRaw(name, ta, tb);
+      expect(y.shape).toEqual(ref.shape);
+      assertClose(await y.toArray(), ref.data, { rtol: 2e-6, atol: 1e-6 }, `${name} ${sa} ${sb}`);
+      for (const t of [ta, tb, y]) t.dispose();
+    }
+  });
+
+  it('names both shapes when they cannot broadcast', () => {
+    const a = tensor(new Float32Array(6), [2, 3]);
+    const b = tensor(new Float32Array(8), [4, 2]);
+    expect(() => add(a, b)).toThrow(/\[2, 3\] and \[4, 2\]/);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('rejects i32 operands of float ops', () => {
+    const a = tensor(new Int32Array([1, 2, 3]));
+    const b = tensor([1, 2, 3]);
+    expect(() => mul(a, b)).toThrow(/expected a f32 tensor, got i32/);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('handles empty tensors', async () => {
+    const a = tensor(new Float32Array(0), [0, 3]);
+    const y = add(a, 1);
+    expect(y.shape).toEqual([0, 3]);
+    expect((await y.toArray()).length).toBe(0);
+    a.dispose();
+    y.dispose();
+  });
+});
+
+describe('where', () => {
+  it('selects with broadcasting', async () => {
+    const c = tensor([1, 0, 1], [3, 1]);
+    const a = tensor(randomArray(12, 5), [3, 4]);
+    const b = tensor([10, 20, 30, 40], [4]);
+    const y = where(c, a, b);
+    const av = await a.toArray();
+    const expected = Array.from({ length: 12 }, (_, i) => ([1, 0, 1][Math.floor(i / 4)] ? av[i] : [10, 20, 30, 40][i % 4]));
+    assertClose(await y.toArray(), expected, {}, 'where');
+    for (const t of [a, b, c, y]) t.dispose();
+  });
+});
+
+describe('gradients of elementwise ops (finite differences)', () => {
+  const pos = (n: number, s: number) => randomArray(n, s, 0.3, 2);
+  const any = (n: number, s: number) => randomArray(n, s, -2, 2);
+  const unaries: [string, (x: Tensor) => Tensor, (n: number, s: number) => Float32Array][] = [
+    ['neg', neg, any], ['exp', exp, any], ['log', log, pos], ['sqrt', sqrt, pos], ['rsqrt', rsqrt, pos], ['abs', abs, any],
+    ['relu', relu, any], ['sigmoid', sigmoid, any], ['tanh', tanh, any], ['gelu', gelu, any], ['erf', erf, any],
+    ['clamp', (x) => clamp(x, -0.5, 0.7), any], ['pow 3', (x) => pow(x, 3), any], ['pow 0.5', (x) => pow(x, 0.5), pos],
+    ['rpow', (x) => pow(2, x), any], ['rdiv', (x) => div(3, x), pos], ['affine', (x) => sub(mul(x, 1.5), 2), any],
+  ];
+  it.each(unaries)('%s', async (_name, f, gen) => {
+    await gradcheck(f, [{ data: gen(15, 21), shape: [3, 5] }]);
+  });
+  const binaries: [string, (a: Tensor, b: Tensor) => Tensor][] = [
+    ['add', add], ['sub', sub], ['mul', mul], ['div', div], ['pow', pow], ['maximum', maximum], ['minimum', minimum],
+  ];
+  it.each(binaries)('%s with broadcasting', async (_name, f) => {
+    await gradcheck(f, [{ data: randomArray(12, 31, 0.3, 2), shape: [3, 4] }, { data: randomArray(4, 32, 0.3, 2), shape: [4] }]);
+    await gradcheck(f, [{ data: randomArray(3, 33, 0.3, 2), shape: [3, 1] }, { data: randomArray(8, 34, 0.3, 2), shape: [2, 1, 4] }]);
+  });
+  it('where', async () => {
+    const cond = tensor([1, 0, 0, 1, 1, 0], [2, 3]);
+    await gradcheck((a, b) => where(cond, a, b), [{ data: randomArray(6, 41), shape: [2, 3] }, { data: randomArray(3, 42), shape: [3] }]);
+    cond.dispose();
+  });
+});
+
+describe('memory', () => {
+  it('returns every temporary of a scope', async () => {
+    const x = tensor(randomArray(64, 1), [8, 8]);
+    const before = memory().liveTensors;
+    for (let i = 0; i < 5; i++) {
+      const y = tidy(() => relu(add(mul(x, 2), 1)).sum());
+      await y.item();
+      y.dispose();
+    }
+    expect(memory().liveTensors).toBe(before);
+    x.dispose();
+  });
+});

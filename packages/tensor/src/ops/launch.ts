@@ -1,0 +1,114 @@
+/**
+ * Launching elementwise-family kernels on strided views: broadcasting to the output shape,
+ * merging dimensions that are contiguous in every operand (fewer index divisions), and picking
+ * the CONTIGUOUS fast path when no index arithmetic is needed.
+ */
+import type { KernelSpec } from '@fusion/kernels';
+import { runtime } from '../gpu/runtime.js';
+import { Tensor } from '../tensor.js';
+import { MAX_RANK, numel, fmt, contiguousStrides, type Shape } from '../shape.js';
+import type { DType } from '../dtype.js';
+
+/** Strides of `t` viewed as broadcast to `shape` (0 on broadcast dims), or an error. */
+export function broadcastStrides(t: Tensor, shape: Shape, context: string): number[] {
+  const rank = shape.length;
+  const out = new Array<number>(rank).fill(0);
+  const shift = rank - t.rank;
+  if (shift < 0) throw new Error(`${context}: cannot broadcast ${fmt(t.shape)} to ${fmt(shape)}`);
+  for (let i = 0; i < t.rank; i++) {
+    const d = t.shape[i];
+    if (d === shape[i + shift]) out[i + shift] = d === 1 ? 0 : t.strides[i];
+    else if (d === 1) out[i + shift] = 0;
+    else throw new Error(`${context}: cannot broadcast ${fmt(t.shape)} to ${fmt(shape)}`);
+  }
+  return out;
+}
+
+/** Drops size-1 dims and merges adjacent dims that are contiguous in every stride list. */
+export function coalesce(shape: Shape, strideLists: number[][]): { shape: number[]; strides: number[][] } {
+  const dims: number[] = [];
+  const strides: number[][] = strideLists.map(() => []);
+  for (let i = 0; i < shape.length; i++) {
+    if (shape[i] === 1) continue;
+    const last = dims.length - 1;
+    if (last >= 0 && strideLists.every((s, k) => strides[k][last] === s[i] * shape[i])) {
+      dims[last] *= shape[i];
+      strideLists.forEach((s, k) => (strides[k][last] = s[i]));
+    } else {
+      dims.push(shape[i]);
+      strideLists.forEach((s, k) => strides[k].push(s[i]));
+    }
+  }
+  return { shape: dims, strides };
+}
+
+export interface ElementwiseOperands {
+  a?: Tensor;
+  b?: Tensor;
+  c?: Tensor;
+}
+
+export interface ElementwiseScalars {
+  alpha?: number;
+  beta?: number;
+  bits?: number;
+}
+
+/** Binding names of each operand slot, per kernel (copy and casts read other bindings). */
+const SLOT_BINDINGS: Record<string, Partial<Record<'a' | 'b' | 'c', string>>> = {
+  copy: { a: 'src_bits' },
+  cast_to_f32: { a: 'src_i32' },
+};
+const OUT_BINDINGS: Record<string, string> = { copy: 'dst_bits', fill: 'dst_bits', arange_i32: 'out_i32', cast_to_i32: 'out_i32' };
+
+/**
+ * Runs an elementwise kernel writing a new contiguous tensor of `shape`, or into `into`. Kernels
+ * that write through `dst_bits` (copy, fill) take any strided, non-overlapping `into` (its
+ * strides and offset travel as operand b); the others need `into` contiguous at offset 0.
+ */
+export function launchElementwise(
+  spec: KernelSpec, variant: string, shape: Shape, dtype: DType,
+  operands: ElementwiseOperands, scalars: ElementwiseScalars = {}, into?: Tensor,
+): Tensor {
+  const context = `${spec.name}/${variant}`;
+  const outBinding = OUT_BINDINGS[spec.name] ?? 'out';
+  const stridedOut = outBinding === 'dst_bits';
+  if (into && (into.size !== numel(shape) || into.rank !== shape.length || into.shape.some((d, i) => d !== shape[i]))) {
+    throw new Error(`${context}: output ${fmt(into.shape)} does not match ${fmt(shape)}`);
+  }
+  if (into && !stridedOut && (!into.isContiguous || into.offset !== 0)) {
+    throw new Error(`${context}: output must be a contiguous tensor at offset 0`);
+  }
+  const out = into ?? Tensor.empty(shape, dtype, context);
+  const n = numel(shape);
+  if (n === 0) return out;
+  const slots = (['a', 'b', 'c'] as const).filter((s) => operands[s]);
+  const full = slots.map((s) => broadcastStrides(operands[s]!, shape, context));
+  const outStrides = stridedOut ? [...out.strides] : contiguousStrides(shape);
+  const merged = coalesce(shape, [outStrides, ...full]);
+  if (merged.shape.length > MAX_RANK) throw new Error(`${context}: rank ${merged.shape.length} exceeds ${MAX_RANK}`);
+  const contiguous = merged.shape.length <= 1 && merged.strides.every((s) => s.length === 0 || s[0] === 1);
+  const uniforms: Record<string, number | number[]> = {
+    numel: n,
+    rank: merged.shape.length,
+    shape: merged.shape,
+    alpha: scalars.alpha ?? 0,
+    beta: scalars.beta ?? 0,
+    bits: scalars.bits ?? 0,
+  };
+  const buffers: Record<string, GPUBuffer | null> = {};
+  const map = SLOT_BINDINGS[spec.name] ?? {};
+  slots.forEach((s, k) => {
+    uniforms[`offset_${s}`] = operands[s]!.offset;
+    uniforms[`strides_${s}`] = merged.strides[k + 1];
+    buffers[map[s] ?? s] = operands[s]!.buffer;
+  });
+  if (stridedOut) {
+    if (slots.includes('b')) throw new Error(`${context}: operand b is the destination of this kernel`);
+    uniforms.offset_b = out.offset;
+    uniforms.strides_b = merged.strides[0];
+  }
+  buffers[outBinding] = out.buffer;
+  runtime().run(spec, variant, { buffers, uniforms, constants: { CONTIGUOUS: contiguous ? 1 : 0 } });
+  return out;
+}

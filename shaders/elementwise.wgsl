@@ -1,0 +1,151 @@
+// Elementwise kernels over strided views of rank <= 8: unary and binary maps (broadcasting is a
+// stride of 0), ternary select, strided copy, fill, arange and dtype casts. Outputs are contiguous.
+// The maps are structural variants: a variant replaces `unary_op` or `binary_op`.
+
+struct Params {
+  numel: u32,
+  rank: u32,
+  offset_a: u32,
+  offset_b: u32,
+  offset_c: u32,
+  alpha: f32,
+  beta: f32,
+  bits: u32,
+  shape: array<vec4<u32>, 2>,
+  strides_a: array<vec4<u32>, 2>,
+  strides_b: array<vec4<u32>, 2>,
+  strides_c: array<vec4<u32>, 2>,
+}
+
+override WG: u32 = 256;
+// True when every input is laid out like the output (row-major, no gaps): no index arithmetic.
+override CONTIGUOUS: bool = false;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read> c: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+@group(0) @binding(5) var<storage, read> src_bits: array<u32>;
+@group(0) @binding(6) var<storage, read_write> dst_bits: array<u32>;
+@group(0) @binding(7) var<storage, read> src_i32: array<i32>;
+@group(0) @binding(8) var<storage, read_write> out_i32: array<i32>;
+
+fn unary_op(x: f32, alpha: f32, beta: f32) -> f32 {
+  return x;
+}
+
+fn binary_op(x: f32, y: f32, alpha: f32) -> f32 {
+  return x + y;
+}
+
+fn item_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+  return gid.x + gid.y * nwg.x * WG;
+}
+
+// Storage offset of row-major element i of a view with the given strides and base offset.
+fn strided(i: u32, strides: array<vec4<u32>, 2>, base: u32) -> u32 {
+  if (CONTIGUOUS) {
+    return base + i;
+  }
+  var rem = i;
+  var off = base;
+  for (var d = i32(params.rank) - 1; d >= 0; d--) {
+    let size = params.shape[d / 4][d % 4];
+    off += (rem % size) * strides[d / 4][d % 4];
+    rem = rem / size;
+  }
+  return off;
+}
+
+@compute @workgroup_size(WG)
+fn unary(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = item_index(gid, nwg);
+  if (i >= params.numel) {
+    return;
+  }
+  out[i] = unary_op(a[strided(i, params.strides_a, params.offset_a)], params.alpha, params.beta);
+}
+
+@compute @workgroup_size(WG)
+fn binary(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = item_index(gid, nwg);
+  if (i >= params.numel) {
+    return;
+  }
+  let x = a[strided(i, params.strides_a, params.offset_a)];
+  let y = b[strided(i, params.strides_b, params.offset_b)];
+  out[i] = binary_op(x, y, params.alpha);
+}
+
+// out = cond != 0 ? a : b  (cond is bound as c)
+@compute @workgroup_size(WG)
+fn select_where(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = item_index(gid, nwg);
+  if (i >= params.numel) {
+    return;
+  }
+  let cond = c[strided(i, params.strides_c, params.offset_c)];
+  let x = a[strided(i, params.strides_a, params.offset_a)];
+  let y = b[strided(i, params.strides_b, params.offset_b)];
+  out[i] = select(y, x, cond != 0.0);
+}
+
+// Bit-exact copy between strided views (a: source, b: destination) of any 4-byte dtype.
+@compute @workgroup_size(WG)
+fn copy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = item_index(gid, nwg);
+  if (i >= params.numel) {
+    return;
+  }
+  dst_bits[strided(i, params.strides_b, params.offset_b)] = src_bits[strided(i, params.strides_a, params.offset_a)];
+}
+
+// Writes the 32-bit pattern `bits` to every element of the strided view b.
+@compute @workgroup_size(WG)
+fn fill(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = item_index(gid, nwg);
+  if (i >= params.numel) {
+    return;
+  }
+  dst_bits[strided(i, params.strides_b, params.offset_b)] = params.bits;
+}
+
+// out[i] = alpha + i * beta
+@compute @workgroup_size(WG)
+fn arange(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = item_index(gid, nwg);
+  if (i >= params.numel) {
+    return;
+  }
+  out[i] = params.alpha + f32(i) * params.beta;
+}
+
+// out_i32[i] = i32(alpha) + i * i32(beta)
+@compute @workgroup_size(WG)
+fn arange_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = item_index(gid, nwg);
+  if (i >= params.numel) {
+    return;
+  }
+  out_i32[i] = i32(params.alpha) + i32(i) * i32(params.beta);
+}
+
+@compute @workgroup_size(WG)
+fn cast_to_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = item_index(gid, nwg);
+  if (i >= params.numel) {
+    return;
+  }
+  out[i] = f32(src_i32[strided(i, params.strides_a, params.offset_a)]);
+}
+
+// Truncates toward zero, as a C cast.
+@compute @workgroup_size(WG)
+fn cast_to_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = item_index(gid, nwg);
+  if (i >= params.numel) {
+    return;
+  }
+  out_i32[i] = i32(a[strided(i, params.strides_a, params.offset_a)]);
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+import { defaultServerConditions, defaultClientConditions } from 'vite';
+
+// Workspace packages resolve to their TypeScript sources through the `source` export condition,
+// so tests run without a build.
+export default defineConfig({
+  resolve: { conditions: ['source', ...defaultClientConditions] },
+  ssr: { resolve: { conditions: ['source', ...defaultServerConditions], externalConditions: ['source'] } },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'bench/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 180_000,
+    hookTimeout: 120_000,
+  },
+});
