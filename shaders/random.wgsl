@@ -11,7 +11,7 @@ struct Params {
   offset_hi: u32,
   alpha: f32,
   beta: f32,
-  pad: u32,
+  x_offset: u32,
 }
 
 override WG: u32 = 256;
@@ -65,7 +65,7 @@ fn item_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
 
 // out = alpha + (beta - alpha) * U[0, 1)
 @compute @workgroup_size(WG)
-fn uniform(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn uniform_fill(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = item_index(gid, nwg);
   if (i >= params.numel) {
     return;
@@ -75,7 +75,7 @@ fn uniform(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
 
 // out = alpha + beta * N(0, 1), Box-Muller on the first two words of the draw.
 @compute @workgroup_size(WG)
-fn normal(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn normal_fill(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = item_index(gid, nwg);
   if (i >= params.numel) {
     return;
@@ -88,7 +88,7 @@ fn normal(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
 
 // out = 1 with probability alpha, else 0.
 @compute @workgroup_size(WG)
-fn bernoulli(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn bernoulli_fill(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = item_index(gid, nwg);
   if (i >= params.numel) {
     return;
@@ -105,5 +105,5 @@ fn dropout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     return;
   }
   let keep = to_unit(draw(i).x) >= params.alpha;
-  out[i] = select(0.0, x[i] / (1.0 - params.alpha), keep);
+  out[i] = select(0.0, x[params.x_offset + i] / (1.0 - params.alpha), keep);
 }

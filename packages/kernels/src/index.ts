@@ -10,3 +10,6 @@ export * from './elementwise.js';
 export * from './math.js';
 export * from './random.js';
 export * from './reduce.js';
+export * from './gemm.js';
+export * from './softmax.js';
+export * from './optim.js';

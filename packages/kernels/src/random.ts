@@ -5,15 +5,15 @@ import { defineKernel, grid1d } from './spec.js';
 
 const base = {
   shader: 'random',
-  uniforms: ['numel', 'seed_lo', 'seed_hi', 'offset_lo', 'offset_hi', 'alpha', 'beta', 'pad'],
+  uniforms: ['numel', 'seed_lo', 'seed_hi', 'offset_lo', 'offset_hi', 'alpha', 'beta', 'x_offset'],
   constants: { WG: 256 },
   dispatch: (u: Record<string, unknown>, c: Record<string, number>) => grid1d(u.numel as number, c.WG),
   variants: { default: {} },
 } as const;
 
-export const uniformKernel = defineKernel({ ...base, name: 'random_uniform', entryPoint: 'uniform', inputs: [], outputs: ['out'] });
-export const normalKernel = defineKernel({ ...base, name: 'random_normal', entryPoint: 'normal', inputs: [], outputs: ['out'] });
-export const bernoulliKernel = defineKernel({ ...base, name: 'random_bernoulli', entryPoint: 'bernoulli', inputs: [], outputs: ['out'] });
+export const uniformKernel = defineKernel({ ...base, name: 'random_uniform', entryPoint: 'uniform_fill', inputs: [], outputs: ['out'] });
+export const normalKernel = defineKernel({ ...base, name: 'random_normal', entryPoint: 'normal_fill', inputs: [], outputs: ['out'] });
+export const bernoulliKernel = defineKernel({ ...base, name: 'random_bernoulli', entryPoint: 'bernoulli_fill', inputs: [], outputs: ['out'] });
 export const dropoutKernel = defineKernel({ ...base, name: 'dropout', entryPoint: 'dropout', inputs: ['x'], outputs: ['out'] });
 
 function mulWide(a: number, b: number): [number, number] {

@@ -11,6 +11,9 @@ import { reduceGrads } from '../ops/reduce.js';
 import { shapeGrads } from '../ops/shape.js';
 import { contiguousGrad } from '../ops/copy.js';
 import { whereGrad } from '../ops/where.js';
+import { matmulGrad } from '../ops/matmul.js';
+import { softmaxGrads } from '../ops/softmax.js';
+import { dropoutGrad } from '../ops/random.js';
 
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface OpContexts {}
@@ -43,4 +46,7 @@ export const gradRules: { [K in OpName]: GradRule<K> } = {
   ...shapeGrads,
   contiguous: contiguousGrad,
   where: whereGrad,
+  matmul: matmulGrad,
+  ...softmaxGrads,
+  dropout: dropoutGrad,
 };

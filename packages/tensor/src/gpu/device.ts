@@ -30,7 +30,10 @@ export interface DeviceInfo {
   description: string;
   /** True for a CPU (software) adapter such as Mesa's lavapipe. */
   isSoftware: boolean;
+  /** Features enabled on the device. */
   features: string[];
+  /** Every feature the adapter offers (the optional ones Fusion uses are enabled when present). */
+  adapterFeatures: string[];
   limits: Record<string, number>;
   dawnFlags: string[];
 }
@@ -46,7 +49,7 @@ export interface FusionGPU {
   hasFeature(name: string): boolean;
 }
 
-const OPTIONAL_FEATURES = ['shader-f16', 'subgroups', 'timestamp-query', 'chromium-experimental-subgroup-matrix'] as const;
+export const OPTIONAL_FEATURES = ['shader-f16', 'subgroups', 'timestamp-query', 'chromium-experimental-subgroup-matrix'] as const;
 
 const LIMITS_TO_REQUEST = [
   'maxStorageBufferBindingSize',
@@ -80,7 +83,7 @@ export function dawnFlagsFor(options: DeviceOptions): string[] {
 }
 
 /** Options from the environment: FUSION_DAWN_FLAGS, FUSION_UNSAFE_FAST=1, FUSION_EXPERIMENTAL=1. */
-export function deviceOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): DeviceOptions {
+export function deviceOptionsFromEnv(env: Record<string, string | undefined> = typeof process === 'undefined' ? {} : process.env): DeviceOptions {
   return {
     disableRobustness: env.FUSION_UNSAFE_FAST === '1',
     experimental: env.FUSION_EXPERIMENTAL === '1',
@@ -92,11 +95,16 @@ let current: FusionGPU | null = null;
 let pending: Promise<FusionGPU> | null = null;
 
 async function acquire(options: DeviceOptions): Promise<FusionGPU> {
-  process.env.XDG_RUNTIME_DIR ??= '/tmp';
+  if (typeof process !== 'undefined') process.env.XDG_RUNTIME_DIR ??= '/tmp';
   Object.assign(globalThis, globals);
   const flags = dawnFlagsFor(options);
   const gpuApi = create(flags);
-  const adapter = await gpuApi.requestAdapter({ powerPreference: options.highPerformance === false ? 'low-power' : 'high-performance' });
+  let adapter: GPUAdapter | null;
+  try {
+    adapter = await gpuApi.requestAdapter({ powerPreference: options.highPerformance === false ? 'low-power' : 'high-performance' });
+  } catch (e) {
+    throw new Error(`${SETUP_HINT}\nDawn said: ${(e as Error).message}`);
+  }
   if (!adapter) throw new Error(SETUP_HINT);
   const features = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f)) as GPUFeatureName[];
   const requiredLimits: Record<string, number> = {};
@@ -112,6 +120,7 @@ async function acquire(options: DeviceOptions): Promise<FusionGPU> {
     description: ai.description,
     isSoftware: ai.architecture === 'software' || /llvmpipe|lavapipe|swiftshader/i.test(ai.description),
     features: [...device.features].sort(),
+    adapterFeatures: [...adapter.features].sort(),
     limits,
     dawnFlags: flags,
   };

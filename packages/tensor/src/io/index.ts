@@ -1,0 +1,24 @@
+/**
+ * Host-side tensor I/O: safetensors parse/serialize (`safetensors.ts`, no Node APIs), file
+ * read/atomic write (`safetensors-node.ts`, Node only), and the f16/bf16 bit conversions they use.
+ */
+export {
+  parseSafetensors,
+  serializeSafetensors,
+  type SafetensorsFile,
+  type SafetensorsDType,
+  type SafetensorsTensorInfo,
+  type HostTensor,
+  type SerializableTensor,
+} from './safetensors.js';
+export { readSafetensorsFile, writeSafetensorsFile } from './safetensors-node.js';
+export {
+  f16BitsToNumber,
+  numberToF16Bits,
+  bf16BitsToNumber,
+  numberToBf16Bits,
+  f16ArrayToF32,
+  bf16ArrayToF32,
+  f32ArrayToF16,
+  f32ArrayToBf16,
+} from './float16.js';

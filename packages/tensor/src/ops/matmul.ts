@@ -1,0 +1,146 @@
+/**
+ * matmul(a, b) with torch.matmul semantics: batched over broadcast leading dims, 1-D operands
+ * promoted and squeezed. Transposed views (e.g. `w.transpose()`) are read in place by the A_T/B_T
+ * layouts of the GEMM kernel, so the backward products need no copies:
+ *   d(A B) = dC B^T (for A) and A^T dC (for B), summed over broadcast batch dims.
+ */
+import { matmulDirectKernel, matmulTiledKernel, type GemmStrategy } from '@fusion/kernels';
+import { Tensor } from '../tensor.js';
+import { runtime } from '../gpu/runtime.js';
+import { checkDType } from '../dtype.js';
+import { broadcastShapes, fmt, numel } from '../shape.js';
+import { needsGrad, record } from '../autograd/graph.js';
+import { contiguousCopy } from './copy.js';
+import { expand, reshape, transpose, unsqueeze } from './shape.js';
+import { sumToShape } from './reduce.js';
+import { zeros } from './creation.js';
+
+declare module '../autograd/rules.js' {
+  interface OpContexts {
+    matmul: { a: Tensor; b: Tensor };
+  }
+}
+
+let forcedStrategy: GemmStrategy | null = null;
+
+/** Forces the GEMM entry point (tests and benchmarks); `null` restores the choice by adapter. */
+export function setGemmStrategy(s: GemmStrategy | null): void {
+  forcedStrategy = s;
+}
+
+export function gemmStrategy(): GemmStrategy {
+  return forcedStrategy ?? (runtime().gpu.info.isSoftware ? 'direct' : 'tiled');
+}
+
+interface Operand {
+  t: Tensor;
+  /** 'n': rows contiguous (row-major); 't': columns contiguous (a transposed view). */
+  layout: 'n' | 't';
+  ld: number;
+  batchStride: number;
+  owned: boolean;
+}
+
+/**
+ * Describes the last two dims of `t` (broadcast to `batchShape`) as a GEMM operand, copying only
+ * when neither layout fits or the batch dims do not collapse to one stride.
+ */
+function operand(t: Tensor, batchShape: readonly number[], rows: number, cols: number): Operand {
+  const r = t.rank;
+  const sr = t.strides[r - 2];
+  const sc = t.strides[r - 1];
+  let layout: 'n' | 't' | null = null;
+  let ld = 0;
+  if (sc === 1 || cols === 1) {
+    layout = 'n';
+    ld = rows === 1 ? cols : sr;
+    if (ld < cols) layout = null;
+  }
+  if (!layout && (sr === 1 || rows === 1)) {
+    layout = 't';
+    ld = cols === 1 ? rows : sc;
+    if (ld < rows) layout = null;
+  }
+  const batchStrides = batchStridesOf(t, batchShape);
+  if (!layout || batchStrides === null) {
+    const full = expand(t, [...batchShape, rows, cols]);
+    const c = contiguousCopy(full);
+    full.dispose();
+    return { t: c, layout: 'n', ld: cols, batchStride: rows * cols, owned: true };
+  }
+  return { t, layout, ld, batchStride: batchStrides, owned: false };
+}
+
+/** One stride stepping through the broadcast batch dims of t in row-major order, or null. */
+function batchStridesOf(t: Tensor, batchShape: readonly number[]): number | null {
+  const shift = batchShape.length - (t.rank - 2);
+  const strides = batchShape.map((d, i) => {
+    const k = i - shift;
+    return k < 0 || t.shape[k] === 1 ? 0 : t.strides[k];
+  });
+  const dims = batchShape.map((d, i) => [d, strides[i]]).filter(([d]) => d !== 1);
+  if (dims.length === 0) return 0;
+  for (let i = 0; i + 1 < dims.length; i++) {
+    if (dims[i][1] !== dims[i + 1][1] * dims[i + 1][0]) return null;
+  }
+  return dims[dims.length - 1][1];
+}
+
+/** Batched product of tensors of rank >= 2 with broadcast batch dims, without autograd. */
+export function matmulRaw(a: Tensor, b: Tensor, alpha = 1): Tensor {
+  checkDType(a.dtype, 'f32', 'matmul (a)');
+  checkDType(b.dtype, 'f32', 'matmul (b)');
+  const M = a.shape[a.rank - 2];
+  const K = a.shape[a.rank - 1];
+  const N = b.shape[b.rank - 1];
+  if (b.shape[b.rank - 2] !== K) throw new Error(`matmul: inner dims differ: ${fmt(a.shape)} @ ${fmt(b.shape)}`);
+  const batchShape = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), `matmul ${fmt(a.shape)} @ ${fmt(b.shape)}`);
+  const batch = numel(batchShape);
+  const out = Tensor.empty([...batchShape, M, N], 'f32', 'matmul');
+  if (batch * M * N === 0) return out;
+  if (K === 0) {
+    out.dispose();
+    return zeros([...batchShape, M, N]);
+  }
+  const A = operand(a, batchShape, M, K);
+  const B = operand(b, batchShape, K, N);
+  const strategy = gemmStrategy();
+  const spec = strategy === 'tiled' ? matmulTiledKernel : matmulDirectKernel;
+  runtime().run(spec, `${A.layout}${B.layout}`, {
+    buffers: { a: A.t.buffer, b: B.t.buffer, bias: null, c: out.buffer },
+    uniforms: {
+      M, N, K, batch, a_offset: A.t.offset, b_offset: B.t.offset, c_offset: 0,
+      a_batch_stride: A.batchStride, b_batch_stride: B.batchStride, c_batch_stride: M * N,
+      lda: A.ld, ldb: B.ld, ldc: N, alpha,
+    },
+  });
+  if (A.owned) A.t.dispose();
+  if (B.owned) B.t.dispose();
+  return out;
+}
+
+/** Matrix product with torch.matmul semantics (1-D operands promoted, batch dims broadcast). */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.rank === 0 || b.rank === 0) throw new Error(`matmul: scalar operands are not allowed (${fmt(a.shape)} @ ${fmt(b.shape)})`);
+  if (a.rank === 1 || b.rank === 1) {
+    const a2 = a.rank === 1 ? unsqueeze(a, 0) : a;
+    const b2 = b.rank === 1 ? unsqueeze(b, -1) : b;
+    const y = matmul(a2, b2);
+    const shape = y.shape.filter((_, i) => !(a.rank === 1 && i === y.rank - 2) && !(b.rank === 1 && i === y.rank - 1));
+    const out = reshape(y, shape);
+    for (const t of [y, a2, b2]) if (t !== a && t !== b) t.dispose();
+    return out;
+  }
+  const out = matmulRaw(a, b);
+  if (needsGrad(a, b)) {
+    record('matmul', [a, b], { a: a.view(a.shape, a.strides, a.offset, true), b: b.view(b.shape, b.strides, b.offset, true) }, out);
+  }
+  return out;
+}
+
+export function matmulGrad(g: Tensor, c: { a: Tensor; b: Tensor }, needs: readonly boolean[]): (Tensor | null)[] {
+  const da = needs[0] ? sumToShape(matmulRaw(g, transpose(c.b)), c.a.shape) : null;
+  const db = needs[1] ? sumToShape(matmulRaw(transpose(c.a), g), c.b.shape) : null;
+  return [da, db];
+}
+

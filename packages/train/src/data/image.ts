@@ -1,0 +1,136 @@
+/**
+ * Image files in and out: PNG (pngjs) and JPEG (jpeg-js) decoding, detected by magic bytes, and PNG
+ * encoding; plus the conversion from decoded interleaved bytes to the planar float layout the
+ * samples use. Resizing and normalisation live in resize.ts and normalize.ts and are re-exported here.
+ *
+ * Layouts: decoded images are interleaved HWC bytes (RGB or RGBA); samples are planar CHW float32.
+ */
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+
+export { resizeBilinear, resizeNearest } from './resize.js';
+export { IMAGENET_MEAN, IMAGENET_STD, normalizeImageNet } from './normalize.js';
+
+/** A decoded image: interleaved HWC bytes, 3 (RGB) or 4 (RGBA) channels. */
+export interface DecodedImage {
+  width: number;
+  height: number;
+  channels: 3 | 4;
+  /** width * height * channels bytes, row-major, channels interleaved. */
+  data: Uint8Array;
+}
+
+const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const JPEG_MAGIC = [0xff, 0xd8, 0xff];
+
+function startsWith(bytes: Uint8Array, magic: readonly number[]): boolean {
+  return bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
+}
+
+/** Which format the bytes hold, by their magic number. */
+export function detectImageFormat(bytes: Uint8Array): 'png' | 'jpeg' | undefined {
+  if (startsWith(bytes, PNG_MAGIC)) return 'png';
+  if (startsWith(bytes, JPEG_MAGIC)) return 'jpeg';
+  return undefined;
+}
+
+function decodePng(bytes: Uint8Array): DecodedImage {
+  // pngjs normalises palette, grey, low and 16-bit depths to 8-bit RGBA.
+  const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  const { width, height } = png;
+  const rgba = png.data;
+  let hasAlpha = png.alpha;
+  if (!hasAlpha) {
+    // palette or grey images with a tRNS chunk carry transparency without the alpha colour type
+    for (let i = 3; i < rgba.length; i += 4) if (rgba[i] !== 255) { hasAlpha = true; break; }
+  }
+  if (hasAlpha) return { width, height, channels: 4, data: new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength) };
+  const rgb = new Uint8Array(width * height * 3);
+  for (let p = 0, q = 0; q < rgb.length; p += 4, q += 3) {
+    rgb[q] = rgba[p];
+    rgb[q + 1] = rgba[p + 1];
+    rgb[q + 2] = rgba[p + 2];
+  }
+  return { width, height, channels: 3, data: rgb };
+}
+
+function decodeJpeg(bytes: Uint8Array): DecodedImage {
+  // jpeg-js expands greyscale and CMYK to RGB when formatAsRGBA is false.
+  const decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 1024 });
+  return { width: decoded.width, height: decoded.height, channels: 3, data: decoded.data };
+}
+
+/**
+ * Decodes a PNG or JPEG file's bytes. `name` (a path or a row label) only goes into errors:
+ * an unknown format or a corrupt file throws an Error that starts with it.
+ */
+export function decodeImage(bytes: Uint8Array, name: string): DecodedImage {
+  const format = detectImageFormat(bytes);
+  if (!format) {
+    const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+    throw new Error(`${name}: not a PNG or JPEG file (${bytes.length} bytes, starts with ${head || 'nothing'})`);
+  }
+  let image: DecodedImage;
+  try {
+    image = format === 'png' ? decodePng(bytes) : decodeJpeg(bytes);
+  } catch (error) {
+    throw new Error(`${name}: corrupt ${format.toUpperCase()} file: ${(error as Error).message ?? error}`);
+  }
+  if (!(image.width > 0 && image.height > 0) || image.data.length !== image.width * image.height * image.channels) {
+    throw new Error(`${name}: corrupt ${format.toUpperCase()} file: decoded ${image.width}x${image.height} with ${image.data.length} bytes`);
+  }
+  return image;
+}
+
+/**
+ * Encodes interleaved RGB or RGBA bytes (channel count inferred from the length) as an 8-bit PNG,
+ * RGB in RGB out and RGBA in RGBA out.
+ */
+export function encodePng(data: Uint8Array, width: number, height: number): Uint8Array {
+  const pixels = width * height;
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
+    throw new Error(`encodePng: width and height must be positive integers, got ${width}x${height}`);
+  }
+  const channels = data.length / pixels;
+  if (channels !== 3 && channels !== 4) {
+    throw new Error(`encodePng: ${data.length} bytes is neither RGB nor RGBA for ${width}x${height}`);
+  }
+  const png = new PNG({ width, height });
+  png.data = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const colorType = channels === 4 ? 6 : 2;
+  const out = PNG.sync.write(png, { colorType, inputColorType: colorType, inputHasAlpha: channels === 4 });
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/**
+ * Converts decoded interleaved bytes to planar RGB floats in [0, 1] (alpha dropped).
+ * Shape: (H, W, C) uint8 -> (3, H, W) float32.
+ */
+export function toChwFloat(image: DecodedImage): Float32Array {
+  const { width, height, channels, data } = image;
+  const plane = width * height;
+  const out = new Float32Array(3 * plane);
+  for (let i = 0, p = 0; i < plane; i++, p += channels) {
+    out[i] = data[p] / 255;
+    out[plane + i] = data[p + 1] / 255;
+    out[2 * plane + i] = data[p + 2] / 255;
+  }
+  return out;
+}
+
+/**
+ * Converts planar RGB floats in [0, 1] to interleaved RGB bytes (rounded, clamped), e.g. for encodePng.
+ * Shape: (3, H, W) float32 -> (H, W, 3) uint8.
+ */
+export function toHwcBytes(chw: Float32Array, width: number, height: number): Uint8Array {
+  const plane = width * height;
+  if (chw.length !== 3 * plane) throw new Error(`toHwcBytes: ${chw.length} floats is not 3x${height}x${width}`);
+  const out = new Uint8Array(3 * plane);
+  for (let i = 0, p = 0; i < plane; i++, p += 3) {
+    for (let c = 0; c < 3; c++) {
+      const v = Math.round(chw[c * plane + i] * 255);
+      out[p + c] = v < 0 ? 0 : v > 255 ? 255 : v;
+    }
+  }
+  return out;
+}
