@@ -10,17 +10,19 @@
  *   then  every single character a-z, 0-9 and ASCII punctuation, then their "##" forms, so any
  *         lowercase ASCII word tokenizes without [UNK];
  *   then  the synthetic dataset's words as whole tokens;
- *   then  a few thousand common English words (listed below, written from general knowledge);
- *   then  common suffix pieces ("##s", "##ed", "##ing", ...).
+ *   then  a few thousand common English words (listed below, written from general knowledge, no
+ *         download);
+ *   then  common word prefixes ("un", "re", ...), suffix pieces ("##s", "##ed", "##ing", ...) and
+ *         every two-letter "##" piece, so unknown words split into fewer, longer pieces.
  * Duplicates keep their first id. Deterministic: running it twice gives the same bytes.
  *
- * Usage: node packages/models/scripts/make_tokenizer.mjs
+ * Usage: node packages/models/scripts/make_tokenizer.mjs [output path, default assets/tokenizer.json]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const OUTPUT = fileURLToPath(new URL('../assets/tokenizer.json', import.meta.url));
+const OUTPUT = process.argv[2] ? resolve(process.argv[2]) : fileURLToPath(new URL('../assets/tokenizer.json', import.meta.url));
 
 const SPECIAL_TOKENS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
 
@@ -177,6 +179,156 @@ especially particularly generally usually quite instead otherwise therefore howe
 everything something anything nothing everyone someone anyone nobody everybody somebody
 `;
 
+/** More common English words: everyday nouns, verbs and adjectives. */
+const MORE_COMMON_WORDS = `
+accept accepted accident account accounts achieve act action actions active activity actor add
+address admit adult advance advice affect afford agency agent ago agreement ahead aim air airport
+alarm album alive allow almost alone already alright altogether amazing among amount ancient
+angle animal ankle announce annual another answer anybody anyway apartment apparent appeal apply
+appointment approach approve argue argument arise army arrange arrival arrive article artist
+aspect assume attack attempt attend attention attitude attract audience author authority
+available avoid award aware awful baby background badly bake balance band bank bar barely base
+baseball basic basis basket basketball bath battery battle beach bean beat beautiful beauty bell
+belong belt bench bend benefit bet bill bit bite blame blank blanket blind blow board boat bomb
+bond bone bonus border born borrow boss bother bottom bounce brain branch brand brave breath
+breathe brick bridge brief briefly brilliant broad budget bug bunch burden burn bury bush busy
+butter buyer cabin cable calculate calm campaign camp cancel cancer candidate candle candy
+capable capacity capital captain capture carbon career careful carpet cash castle casual cattle
+cause cave celebrate cent central ceremony chain chair chairman challenge champion chance channel
+chapter character charge chart chase cheap cheek cheer chef chemical chest chicken chief chip
+chocolate choice church cigarette circle citizen civil claim classic clay clerk clever client
+cliff climate clinic clock closely clothing club clue coach coal coast code collect collection
+column combine comfort comfortable command comment commercial commit committee communicate
+community compare comparison compete competition complain complete complex computer concept
+concern concert conclude condition conduct conference confidence confirm conflict confuse
+congress connection conscious constant contain container content contest context contract
+contrast contribute control conversation convince cookie copper core corn correct cotton cough
+council count counter county couple courage course court cousin crack craft crash crazy cream
+credit crew crime criminal crisis critic critical crop crowd crucial cruel culture cupboard cure
+curious currency curtain curve custom customer cycle daily damage danger dare data date deal
+dear debate debt decade decision deck declare deer defeat defend defense define definitely degree
+delay deliver delivery demand democracy deny department depend deposit depth desert deserve
+desire destroy detail detect determine device diet difference dig digital dinner direct
+direction director dirt disagree disappear discover discovery disease dish display distance
+district divide division document dollar domestic dominate double doubt dozen draft drag drama
+dream drop drug drum duty eager earn east eastern economic economy edge edit edition education
+effect effective effort elderly elect election electric electricity element else email emerge
+emergency emotion emotional emphasis employ employee empty encourage enemy engage engineer enjoy
+enormous ensure enter entertainment entire entrance environment episode equipment error escape
+essay essential establish estate estimate event eventually evidence evil exact exam examine
+excellent exchange excited exciting exercise exist existence exit expand expensive experiment
+expert explore export expose express expression extend extent extreme fabric facility factor
+factory fail failure fair faith false fame familiar fan fancy fantasy farm fashion fat fault
+favor favorite fear feature federal fee feed female fence festival fever field fight file final
+finance financial fine finger finish firm fit flat flavor flesh flight float flood flow fly focus
+fold folk fool football force foreign forever forget formal former fortune forward frame freedom
+frequent fresh fridge fuel fun function fund funny furniture gain gallery gap garage gas gate
+gather gender gene generation gentle gentleman ghost giant girlfriend glad global goal god gold
+golf grab grade grain grand grandmother grant grass grave gray greatly ground growth guarantee
+guard guess guest guide guilty guitar gun guy habit hall handle happy harbor harm hat hate
+headline heal health healthy heavy height hell hero hide highly highway hip hire historic hole
+holiday holy honest honey honor horror hospital host hotel housing huge humor hunger hungry hunt
+hurry hurt ice identify identity ignore ill illness imagine impact impose impress impression
+improve incident income independent index indicate individual industry infant influence inform
+initial injury innocent insist install instance instrument insurance intend intense interest
+interesting internal internet interview introduce invent invest investigate invite involve iron
+island issue jacket jail jeans jewel joint joke journey judge juice jump jungle junior jury
+justice keen kid kiss kit knee knock knowledge lab labor ladder lady lamp landscape lane lap laser
+latter launch lawn lawyer layer lazy league lean lecture legal lemon lend length lesson liberal
+library license lid lift limit link lion liquid listen literature load loan lock logic lonely
+loose lord lose loud lovely lover luck lucky machine mad magazine magic mail maintain male mall
+manage manager manner manufacture margin marine marriage married mass massive master material
+math matter meal meaning measure mechanism media medical medicine memory mental mention menu mere
+merely mess message metal method middle midnight military mind mineral minister minority
+mirror miss mission mistake mobile model moderate monitor mood moral motion motor mount mouse
+movement mud muscle museum mystery nail narrow nation native nearby neat necessary neck negative
+neighbor nerve nervous net network nice noise none noon normal north northern note notice novel
+nurse nut obey object observe obtain obvious obviously occasion occur odd offense officer
+official oil online operate operation opinion opponent opportunity option orange ordinary
+organization organize origin ought outcome oven owner pace pack package page pain pan panel panic
+pants parent park parking partner party passage passenger passion path patient pattern pause
+peak pen penalty pension pepper perfect perform performance permit personal pet phase phrase
+physical piano pile pilot pink pipe pitch pity plan planet plastic platform plenty plot pocket
+poem poet poetry police policy polite pollution pool pop population port pose possess post pot
+potato pound powder practice praise pray prayer precise predict pregnant presence preserve
+president press pressure pretend prevent pride priest primary prime principle print prior
+priority prison prisoner private prize process produce product profession professor profile
+profit progress promise proof proper property proposal protect protest proud prove pump punch
+punish purchase pure purpose pursue puzzle quality quantity quarter queen quiet quit quote race
+radio rail range rank rapid rare rarely rate rather ratio raw reaction reader realistic reality
+rear reasonable recall recipe recommend recover reduce refer reflect reform refuse regard region
+regular reject relate relation relationship relax release relevant relief religion rely remote
+rent repair repeat reply represent request rescue research resident resist resource respect
+respond response responsible restaurant restore retire reveal revenue review reward rhythm rice
+rich rid rifle risk rival roof root rope rose rough route routine royal rub rubber rude ruin rural
+rush sack sacred safety sail salad salary sale salt sample satisfy sauce scene schedule scheme
+scholar score scream screen script sculpture seat secret secretary section sector secure
+security seed seek select self sell senate senator senior sense sensitive sentence sequence
+series session settle settlement severe sex shake shall shame share shelf shell shelter shift
+shine shock shop shore shoulder shower sick sight signal silence silent silk silly sing sink sir
+site situation skill skirt slave slice slight slip slope smell smoke snap soap soccer sock soil
+soldier solution solve somewhat song soul sound source south southern speaker species speech
+speed spell spend spirit split sport spread squad stable staff stage stair stake stamp standard
+station status steady steal steam steel steep stem stick stiff stock stomach storage store storm
+strategy straw stream strength stress strict strike string strip stroke structure struggle
+stupid subject submit succeed success successful sudden suffer sugar suggest suit summit super
+supply suppose surely surface surgery surprise survey survive suspect sustain swear sweep sweet
+swing switch sword symbol sympathy tale talent tank tap tape target task taste tax taxi teaching
+tear technique technology teenager telephone television temperature temple tend tennis tension
+tent term terrible territory text theater theme theory therapy thick thief thin threat threaten
+throat thumb ticket tide tight tip tired tissue title toe toilet tomato tone tongue tool topic
+total tough tour tourist towel tower track trade tradition traffic tragedy trail transfer
+transform translate transport trap trash treat treatment trend trial trick trip troop trouble
+trust truth tube tune tunnel twin typical uniform union unique unit universe unknown upset urban
+urge useful usual vacation valley valuable value van variety various vast vehicle venture
+version victim victory video view village violence virtue visible vision visitor visual voice
+volume vote wage wall wander war warn warning waste wealth weapon wedding weekly weight welcome
+west western whatever wheat whisper wild wildlife willing wine wing winner wire wise witness
+wonder wonderful wood wooden wool worry worth wound yard yell yellow yesterday yield youth zone
+able above absolutely absence abroad academic access accompany accurate accuse across actual
+acts adapt additional adequate adjust administration admire adopt advantage adventure
+advertisement advertising advise affair afraid afterwards agenda aggressive aid alcohol alike
+alliance ally alter alternative amendment analysis analyze ancestor anger angry anniversary
+anxiety anxious apart apologize apparently appearance appetite apple appreciate appropriate
+approval approximately arena arrest arrow aside asleep assess asset assign assist assistance
+assistant associate association assumption athlete atmosphere attach attorney attribute auction
+aunt automatic automatically autumn average await awake awareness backyard bacteria bakery
+balloon ban bare bargain barrel barrier bat bay beam beard beef beer beg behave behavior being
+belief beloved beneath berry beside besides bias bicycle bind biology birth biscuit bitter blade
+blend bless blood bloom blossom boil bold boost booth boring boundary bowl boxing brass bread
+breakfast breast breeze bride brush bubble bucket buddy buffalo bull bullet bundle burst butterfly
+cafe cage calendar camel canal cap captain carrot cart cartoon carve catalog category cattle
+ceiling cell cereal certificate champagne chaos charity charm chat cheese cherry chess chin
+chorus cinema circus clap classroom claw clear clinic closet cloth coat cocktail coconut coffee
+coin collar colleague colony comb combat comedy comic commander comparison compass composer
+compute concrete cone confident congratulations consider constitution consumer contact continent
+convert cook cookie cooperation cope copy cord corridor costume cottage couch counsel courtyard
+cow crab cradle crane crawl crayon creature crown crystal cube cucumber cultural cup curl cushion
+cute dairy dam dawn deaf decorate decoration defender delicate delicious dentist desk dessert
+destination diamond diary dice dictionary dinosaur dip dirty disk dive doll dolphin donkey dose
+dot dough dove dragon drawer dress drill drip drown duck dust eagle earring echo eel elbow
+elephant elevator embrace empire enemy engine envelope equal erase eraser evening exit explosion
+eyebrow fairy falcon fan farmer feather ferry fig fist flag flame flash flock flour flute foam fog
+fountain fox frog frost fur galaxy garlic gear gem giraffe glove glue goat goose gorilla
+grandfather grape grapefruit gravity groceries guitar gum hammer hamster handbag harp hawk hay
+helicopter helmet hen hill hippo hive hook horn hose hut igloo ink insect jam jar jelly jet kettle
+kangaroo kitchen kitten knot koala ladybug lake lantern lawn leaf leather lemon leopard lettuce
+lighthouse lily lizard lobster log lollipop magnet mango map marble mat meadow melon microphone
+milk mitten monkey moose mosquito moth motorcycle muffin mug mushroom nest necklace needle nurse
+octopus onion orchard ostrich otter owl ox paddle palace palm panda parachute parrot peach peanut
+pear pearl pebble pelican pencil penguin pepper piano pie pig pigeon pillow pine pineapple pizza
+plum pond popcorn porch pumpkin puppy quilt rabbit raccoon radish rainbow rake rat raven robot
+rocket rooster rug ruler saddle sailboat sandwich saucer saw scarf scissors scooter seal seesaw
+shark shovel shrimp skateboard ski skunk sled slipper snail snowman spider sponge spoon squirrel
+stool stove strawberry submarine suitcase sunflower swan sweater swing taco teapot teddy
+telescope tiger toad toaster toast tomato toothbrush tortoise tractor trumpet tulip turkey turtle
+unicorn vase violin volcano wagon walrus wallet walnut watermelon whale whistle wolf worm yacht
+yogurt zebra zipper zoo
+`;
+
+/** Prefixes that start many words (whole tokens, so the rest continues with "##"). */
+const PREFIXES = `un re dis pre non mis sub anti inter super trans semi multi over under out`;
+
 /** Suffix pieces that continue a word. */
 const SUFFIX_PIECES = `
 ##s ##es ##ed ##d ##ing ##ings ##er ##ers ##est ##r ##st ##ly ##ily ##ally ##y ##ies ##ied
@@ -199,7 +351,10 @@ function buildVocab() {
     ...chars.map((c) => `##${c}`),
     ...words(DATASET_WORDS),
     ...words(COMMON_WORDS),
+    ...words(MORE_COMMON_WORDS),
+    ...words(PREFIXES),
     ...words(SUFFIX_PIECES),
+    ...[...LETTERS].flatMap((a) => [...LETTERS].map((b) => `##${a}${b}`)),
   ];
   for (const token of ordered) {
     const plain = token.startsWith('##') ? token.slice(2) : token;
@@ -262,7 +417,7 @@ function buildTokenizerJson(vocab) {
   };
 }
 
-/** Pretty-printed like Hugging Face's files, but with one vocab entry per line kept short. */
+/** Pretty-printed with two-space indentation, as Hugging Face writes tokenizer.json. */
 function render(json) {
   return `${JSON.stringify(json, null, 2)}\n`;
 }

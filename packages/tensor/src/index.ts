@@ -29,3 +29,4 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export { Module, Linear, Dropout, type HostTensor, type LoadReport } from './nn/index.js';
 export { SGD, Adam, AdamW, Optimizer } from './optim/index.js';
+export * from './io/index.js';

@@ -8,7 +8,7 @@ export {
   type SafetensorsFile,
   type SafetensorsDType,
   type SafetensorsTensorInfo,
-  type HostTensor,
+  type SafetensorsTensor,
   type SerializableTensor,
 } from './safetensors.js';
 export { readSafetensorsFile, writeSafetensorsFile } from './safetensors-node.js';

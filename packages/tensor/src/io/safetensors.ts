@@ -45,8 +45,11 @@ export interface SafetensorsTensorInfo {
   byteLength: number;
 }
 
-/** A tensor on the host, as `read` returns it: floats as f32, integers as i32, row-major. */
-export type HostTensor =
+/**
+ * A tensor on the host as `read` returns it: floats as f32, integers as i32, row-major (also a valid
+ * `nn` HostTensor, so it can go straight into `Module.loadStateDict`).
+ */
+export type SafetensorsTensor =
   | { shape: number[]; dtype: 'f32'; data: Float32Array }
   | { shape: number[]; dtype: 'i32'; data: Int32Array };
 
@@ -68,7 +71,7 @@ export interface SafetensorsFile {
   /** dtype, shape and byte length of one tensor, without reading its data. */
   info(name: string): SafetensorsTensorInfo;
   /** Converts one tensor to f32 (float dtypes) or i32 (integer and bool dtypes). */
-  read(name: string): HostTensor;
+  read(name: string): SafetensorsTensor;
 }
 
 /** Largest header accepted, as in the reference implementation (guards against huge JSON). */
@@ -187,7 +190,7 @@ function bigIntsToI32(fileName: string, name: string, values: BigInt64Array | Bi
 }
 
 /** Converts one tensor's bytes (a private copy whose buffer starts at the tensor) to f32 or i32. */
-function convert(fileName: string, entry: TensorEntry, bytes: Uint8Array): HostTensor {
+function convert(fileName: string, entry: TensorEntry, bytes: Uint8Array): SafetensorsTensor {
   const shape = [...entry.shape];
   const buffer = bytes.buffer as ArrayBuffer;
   const n = elementCount(shape);

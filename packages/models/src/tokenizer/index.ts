@@ -1,0 +1,12 @@
+/**
+ * Tokenizer: Hugging Face tokenizer.json (WordPiece / BERT layout) -> padded id batches for the
+ * text encoder. `bert-tokenizer.ts` works on parsed JSON; `load.ts` reads files (Node).
+ */
+export {
+  BertTokenizer,
+  type TokenizerJson,
+  type EncodeBatchOptions,
+  type EncodedBatch,
+  type EncodedText,
+} from './bert-tokenizer.js';
+export { loadTokenizer, DEFAULT_TOKENIZER_PATH } from './load.js';

@@ -1,0 +1,95 @@
+/**
+ * Checkpoints of a training run, written so that nothing the user had is lost:
+ *   <dir>/ckpt-<step>/model.safetensors      parameters and buffers (BatchNorm statistics)
+ *   <dir>/ckpt-<step>/optimizer.safetensors  optimizer moments
+ *   <dir>/ckpt-<step>/state.json             epoch, step, optimizer step count, RNG states, curves, early stopping
+ *   <dir>/LATEST                             the name of the newest complete checkpoint
+ * A checkpoint is written into `ckpt-<step>.tmp`, renamed when complete, and only then does
+ * LATEST (itself replaced by rename) point at it; older checkpoints are removed after that. A
+ * crash at any moment leaves LATEST naming a complete checkpoint.
+ */
+import { mkdir, readFile, rename, rm, readdir, open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { writeSafetensorsFile, readSafetensorsFile, writeTensor, type Module, type Optimizer, type Tensor } from '@fusion/tensor';
+
+export interface CheckpointState {
+  version: 1;
+  /** Training step count (batches) completed. */
+  step: number;
+  /** Epochs completed. */
+  epoch: number;
+  /** Arbitrary JSON the loop needs to continue exactly (RNG states, curves, early stopping). */
+  loop: Record<string, unknown>;
+}
+
+async function writeFileAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const handle = await open(tmp, 'wx');
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, path);
+}
+
+async function hostTensors(tensors: Iterable<[string, Tensor]>): Promise<Record<string, { shape: number[]; dtype: 'f32'; data: Float32Array } | { shape: number[]; dtype: 'i32'; data: Int32Array }>> {
+  const out: Record<string, { shape: number[]; dtype: 'f32'; data: Float32Array } | { shape: number[]; dtype: 'i32'; data: Int32Array }> = {};
+  for (const [name, t] of tensors) {
+    const data = await t.toArray();
+    out[name] = t.dtype === 'i32' ? { shape: [...t.shape], dtype: 'i32', data: data as Int32Array } : { shape: [...t.shape], dtype: 'f32', data: data as Float32Array };
+  }
+  return out;
+}
+
+/** Writes a complete checkpoint of model, optimizer and loop state; returns its directory. */
+export async function saveCheckpoint(dir: string, model: Module, optimizer: Optimizer, state: CheckpointState): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const name = `ckpt-${String(state.step).padStart(8, '0')}`;
+  const tmp = join(dir, `${name}.tmp`);
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp);
+  await writeSafetensorsFile(join(tmp, 'model.safetensors'), await hostTensors(model.stateDict()), { format: 'fusion' });
+  await writeSafetensorsFile(join(tmp, 'optimizer.safetensors'), await hostTensors(optimizer.stateTensors()), { step_count: String(optimizer.stepCount) });
+  await writeFileAtomic(join(tmp, 'state.json'), JSON.stringify(state));
+  const final = join(dir, name);
+  await rm(final, { recursive: true, force: true });
+  await rename(tmp, final);
+  await writeFileAtomic(join(dir, 'LATEST'), name);
+  for (const entry of await readdir(dir)) {
+    if (entry.startsWith('ckpt-') && entry !== name) await rm(join(dir, entry), { recursive: true, force: true });
+  }
+  return final;
+}
+
+/** The newest complete checkpoint's directory, or null when there is none. */
+export async function latestCheckpoint(dir: string): Promise<string | null> {
+  let name: string;
+  try {
+    name = (await readFile(join(dir, 'LATEST'), 'utf8')).trim();
+  } catch {
+    return null;
+  }
+  return name ? join(dir, name) : null;
+}
+
+/** Restores model, optimizer and returns the loop state of a checkpoint directory. */
+export async function loadCheckpoint(path: string, model: Module, optimizer: Optimizer): Promise<CheckpointState> {
+  const state = JSON.parse(await readFile(join(path, 'state.json'), 'utf8')) as CheckpointState;
+  if (state.version !== 1) throw new Error(`${path}/state.json: unsupported checkpoint version ${String(state.version)}`);
+  const weights = await readSafetensorsFile(join(path, 'model.safetensors'));
+  model.loadStateDict(new Map(weights.names().map((n) => [n, weights.read(n)])));
+  const opt = await readSafetensorsFile(join(path, 'optimizer.safetensors'));
+  const stepCount = Number(opt.metadata.step_count);
+  if (!Number.isInteger(stepCount)) throw new Error(`${path}/optimizer.safetensors: missing step_count metadata`);
+  optimizer.loadState(stepCount, (name) => (opt.has(name) ? (opt.read(name).data as Float32Array) : undefined), (t, data) => writeTensor(t, data));
+  return state;
+}
+
+/** Writes a small JSON file atomically (run-level status files). */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(value, null, 2));
+}
+
