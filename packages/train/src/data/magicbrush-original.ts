@@ -6,8 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { MagicBrushRowError, type EncodedImage, type RawTurn } from './magicbrush-turn.js';
-import type { TurnProblem } from './magicbrush-parquet.js';
+import { MagicBrushRowError, type EncodedImage, type RawTurn, type TurnProblem } from './magicbrush-turn.js';
 
 /** One session turn as listed in edit_sessions.json (fields unchecked until read). */
 export interface OriginalTurnEntry {

@@ -6,7 +6,7 @@
  * Only uncompressed and snappy shards are readable (hyparquet without extra codecs).
  */
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
-import { MagicBrushRowError, type EncodedImage, type RawTurn } from './magicbrush-turn.js';
+import { MagicBrushRowError, type EncodedImage, type RawTurn, type TurnProblem } from './magicbrush-turn.js';
 
 /** Columns every shard must have (plus `target_img` when targets are loaded). */
 export const MAGICBRUSH_COLUMNS = ['img_id', 'turn_index', 'source_img', 'mask_img', 'instruction'] as const;
@@ -17,14 +17,9 @@ export interface ParquetShard {
   file: AsyncBuffer;
   metadata: FileMetaData;
   rows: number;
+  /** Top-level column names the shard has. */
+  columns: string[];
   missingColumns: string[];
-}
-
-/** A row or a whole shard that cannot be read, as a value so the reader can go on. */
-export interface TurnProblem {
-  error: MagicBrushRowError;
-  /** Rows it stands for (a shard without a column stands for all its rows). */
-  rows: number;
 }
 
 /** Opens a shard's footer and checks its columns; throws naming the file when it is not parquet. */
@@ -37,9 +32,9 @@ export async function openParquetShard(path: string, columns: readonly string[])
   } catch (error) {
     throw new Error(`${path}: not a readable parquet file: ${(error as Error).message}`);
   }
-  const present = new Set(parquetSchema(metadata).children.map((child) => child.element.name));
-  const missingColumns = columns.filter((c) => !present.has(c));
-  return { path, file, metadata, rows: Number(metadata.num_rows), missingColumns };
+  const present = parquetSchema(metadata).children.map((child) => child.element.name);
+  const missingColumns = columns.filter((c) => !present.includes(c));
+  return { path, file, metadata, rows: Number(metadata.num_rows), columns: present, missingColumns };
 }
 
 function imageCell(value: unknown, column: string, label: string): EncodedImage {
@@ -91,7 +86,7 @@ export async function* readParquetTurns(shards: readonly ParquetShard[], withTar
   if (withTarget) columns.push('target_img');
   for (const shard of shards) {
     if (shard.missingColumns.length > 0) {
-      const error = new MagicBrushRowError('missing-column', `${shard.path}: missing column(s) ${shard.missingColumns.join(', ')}`);
+      const error = new MagicBrushRowError('missing-column', `${shard.path}: missing column(s) ${shard.missingColumns.join(', ')} (has ${shard.columns.join(', ')})`);
       yield { error, rows: shard.rows };
       continue;
     }

@@ -29,6 +29,13 @@ export class MagicBrushRowError extends Error {
   }
 }
 
+/** A row or a whole shard that cannot be read, as a value so a reader can go on past it. */
+export interface TurnProblem {
+  error: MagicBrushRowError;
+  /** Rows it stands for (a shard without a column stands for all its rows). */
+  rows: number;
+}
+
 /** One encoded image of a turn and the name its errors should carry (a path, or a column of a row). */
 export interface EncodedImage {
   bytes: Uint8Array;

@@ -13,7 +13,7 @@ import type { Random } from './prng.js';
 import type { ResolvedSyntheticOptions } from './synthetic-options.js';
 import {
   POSITION_PHRASES, RELATIONS, positionPhraseHolds, relationClearlyFails, relationHolds, separated,
-  type PositionPhrase, type SceneBackground, type SceneEdit, type SceneObject, type SyntheticScene, type TargetReference,
+  type PositionPhrase, type Relation, type SceneBackground, type SceneEdit, type SceneObject, type SyntheticScene, type TargetReference,
 } from './synthetic-scene.js';
 import type { ColorName, ShapeName, SizeName } from './shapes.js';
 import type { InstructionKind } from './types.js';
@@ -58,14 +58,14 @@ function placeFree(
   return null;
 }
 
-const RELATION_ANGLE: Record<Exclude<TargetReference['relation'], undefined>, number> = {
+const RELATION_ANGLE: Record<Relation, number> = {
   'next to': 0, above: -Math.PI / 2, below: Math.PI / 2, 'left of': Math.PI, 'right of': 0,
 };
 
 /** A position for `a` standing in `relation` to `reference`, sampled in polar coordinates around it. */
 function placeAround(
   rng: Random, o: ResolvedSyntheticOptions, a: Attributes, reference: SceneObject,
-  relation: Exclude<TargetReference['relation'], undefined>, placed: readonly SceneObject[],
+  relation: Relation, placed: readonly SceneObject[],
 ): SceneObject | null {
   const r = o.radii[a.size];
   const touching = r + reference.radius;

@@ -45,6 +45,7 @@ export interface ResolvedSyntheticOptions {
   withTarget: boolean;
 }
 
+/** Defaults of the optional fields. */
 export const DEFAULT_SHAPES: readonly ShapeName[] = ['circle', 'square', 'triangle'];
 export const DEFAULT_COLORS: readonly ColorName[] = ['red', 'green', 'blue', 'yellow', 'purple'];
 export const DEFAULT_RADII: Readonly<Record<SizeName, number>> = { small: 0.08, large: 0.13 };

@@ -2,7 +2,8 @@
  * The synthetic diagnostic dataset: scenes of 2-5 coloured shapes on a textured background, each with
  * an instruction naming one target object by its attributes (meaning), by its position relative to an
  * identical twin (position), or by its relation to another object (relational); the mask is the
- * target's visible pixels and `target` is the edited image.
+ * target's visible pixels (also for "put a hat on ...", whose new pixels lie above the target: the mask
+ * marks the object the instruction refers to) and `target` is the edited image.
  *
  * Sample `index` of set `seed` depends on nothing but (options, index): a private PRNG stream is
  * derived from (seed, index), so any index can be drawn alone, train and eval are different seeds,

@@ -5,7 +5,7 @@
  */
 
 /** Every word a synthetic instruction can contain, lowercased, without punctuation. */
-export const SYNTHETIC_VOCABULARY: readonly string[] = [
+export const SYNTHETIC_VOCABULARY: string[] = [
   'the', 'a', 'an', 'of', 'on', 'in', 'at', 'to', 'into', 'with', 'and',
   'next', 'above', 'below', 'left', 'right', 'top', 'bottom', 'middle', 'center',
   'small', 'large', 'big', 'tiny',
