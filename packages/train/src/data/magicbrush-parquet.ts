@@ -6,6 +6,7 @@
  * Only uncompressed and snappy shards are readable (hyparquet without extra codecs).
  */
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
 import { MagicBrushRowError, type EncodedImage, type RawTurn, type TurnProblem } from './magicbrush-turn.js';
 
 /** Columns every shard must have (plus `target_img` when targets are loaded). */
@@ -95,7 +96,8 @@ export async function* readParquetTurns(shards: readonly ParquetShard[], withTar
       const rowEnd = rowStart + Number(group.num_rows);
       let rows: Record<string, unknown>[];
       try {
-        rows = await parquetReadObjects({ file: shard.file, metadata: shard.metadata, columns, rowStart, rowEnd, utf8: false });
+        // hyparquet reads snappy itself; hyparquet-compressors adds zstd, gzip, brotli and lz4 shards.
+        rows = await parquetReadObjects({ file: shard.file, metadata: shard.metadata, columns, rowStart, rowEnd, utf8: false, compressors });
       } catch (error) {
         throw new Error(`${shard.path} rows ${rowStart}..${rowEnd - 1}: cannot read row group: ${(error as Error).message}`);
       }
