@@ -1,0 +1,96 @@
+/**
+ * The run report's input: everything a training run measured (per fusion head: metrics at both
+ * thresholds, per-kind split, timing, curves), the baselines, a few examples with their pixels, and
+ * the context needed to reproduce it (command, config, machine). The training loop fills it; the
+ * writers in this folder turn it into files. Pure types.
+ *
+ * Layouts: example images are planar CHW RGB float32 in [0, 1]; masks and probabilities are (H, W).
+ */
+import type { LabelSplit, MetricsByThreshold } from '../metrics/types.js';
+
+/** Where the run ran. */
+export interface MachineInfo {
+  /** The WebGPU adapter's description (vendor, architecture, device, driver). */
+  adapter: string;
+  cpus: number;
+  os: string;
+}
+
+/** A dataset's name and sizes. */
+export interface DatasetInfo {
+  name: string;
+  train: number;
+  eval: number;
+  /** Eval samples per instruction kind, when the dataset has kinds (the report lists kinds in this order). */
+  kinds?: Record<string, number>;
+}
+
+/** One fusion head's training and evaluation. */
+export interface FusionResult {
+  fusion: string;
+  parameters: number;
+  trainSeconds: number;
+  imagesPerSecond: number;
+  epochs: number;
+  /** The epoch whose weights were evaluated. */
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  metrics: MetricsByThreshold;
+  /**
+   * Mean IoU per instruction kind at the study threshold (0.7); only read when `metrics[t].byLabel`
+   * is absent, since that carries the split at each threshold.
+   */
+  byKind?: Record<string, LabelSplit>;
+  /** Training loss per optimizer step. */
+  lossCurve: { step: number; loss: number }[];
+  /** Eval loss and mean IoU (study threshold) after each epoch. */
+  evalCurve: { epoch: number; loss: number; meanIoU: number }[];
+}
+
+/** A trivial baseline measured on the same eval set. */
+export interface BaselineResult {
+  name: string;
+  metrics: MetricsByThreshold;
+}
+
+/** A low-resolution attention map over the image (e.g. the feature-map grid), any non-negative scale. */
+export interface AttentionMap {
+  width: number;
+  height: number;
+  /** height * width values, row-major. */
+  map: Float32Array;
+}
+
+/** One eval example to draw: the image, the instruction, the true mask, each head's probabilities. */
+export interface ExampleRow {
+  width: number;
+  height: number;
+  /** CHW RGB in [0, 1], 3 * height * width. */
+  image: Float32Array;
+  instruction: string;
+  kind?: string;
+  /** height * width, 0/1. */
+  trueMask: Uint8Array;
+  /** Per fusion head: foreground probabilities, height * width. */
+  predicted: Record<string, Float32Array>;
+  /** Per fusion head that returns attention: its map, resized to the image when drawn. */
+  attention?: Record<string, AttentionMap>;
+}
+
+/** Everything one run reports. */
+export interface RunReport {
+  title: string;
+  /** ISO 8601 time the run started. */
+  createdAt: string;
+  /** The exact command line. */
+  command: string;
+  machine: MachineInfo;
+  /** Preset, sizes, epochs, learning rate, seed, data source. */
+  config: Record<string, unknown>;
+  dataset: DatasetInfo;
+  fusions: FusionResult[];
+  baselines: BaselineResult[];
+  examples: ExampleRow[];
+  wallSeconds: number;
+  notes: string[];
+}
