@@ -1,0 +1,212 @@
+/**
+ * batchNorm2d over (N, C, H, W): per-channel statistics over the M = N * H * W elements of a
+ * channel (training: the batch's mean and biased variance, and the running statistics updated in
+ * place with the unbiased variance, as PyTorch; evaluation: the running statistics), then
+ * y = (x - mean) / sqrt(var + eps) * weight + bias. The backward is a dedicated kernel pair:
+ *   d bn (training) = weight invstd (dy - sum(dy) / M - xhat sum(dy xhat) / M) dx,
+ *   d bn (evaluation) = weight invstd dy dx;  dweight = sum(dy xhat), dbias = sum(dy) per channel.
+ * Statistics are computed on data shifted by each channel's first element, in chunks combined with
+ * Chan's formula (CPU strategy) or by Welford per invocation and a tree (GPU strategy), never as
+ * E[x^2] - E[x]^2. No gradient flows into the running statistics.
+ */
+import {
+  batchNormPartialStatsKernel, batchNormFinalizeStatsKernel, batchNormStatsWorkgroupKernel, batchNormEvalStatsKernel,
+  batchNormApplyKernel, batchNormPartialGradKernel, batchNormFinalizeGradKernel, batchNormGradSumsWorkgroupKernel,
+  batchNormInputGradKernel, batchNormCountBatchKernel,
+} from '@fusion/kernels';
+import { Tensor } from '../tensor.js';
+import { runtime } from '../gpu/runtime.js';
+import { checkDType } from '../dtype.js';
+import { fmt } from '../shape.js';
+import { needsGrad, record } from '../autograd/graph.js';
+import { contiguousCopy } from './copy.js';
+import { zeros } from './creation.js';
+
+declare module '../autograd/rules.js' {
+  interface OpContexts {
+    batch_norm: { x: Tensor; stats: Tensor; weight: Tensor | null; training: boolean };
+  }
+}
+
+export interface BatchNormOptions {
+  /** Batch statistics (and the running update) when true; the running statistics when false. */
+  training: boolean;
+  /** Weight of the batch statistic in the running update (default 0.1). */
+  momentum?: number;
+  /** Added to the variance (default 1e-5). */
+  eps?: number;
+}
+
+export type BatchNormStrategy = 'lines' | 'workgroup';
+
+let forcedStrategy: BatchNormStrategy | null = null;
+
+/** Forces the reduction strategy of the statistics and gradient sums (tests); null restores the choice by adapter. */
+export function setBatchNormKernel(s: BatchNormStrategy | null): void {
+  forcedStrategy = s;
+}
+
+function strategy(): BatchNormStrategy {
+  return forcedStrategy ?? (runtime().gpu.info.isSoftware ? 'lines' : 'workgroup');
+}
+
+/** Elements one invocation reduces in the lines strategy: enough invocations, chunks of 64..4096. */
+function chunkFor(perChannel: number, channels: number): number {
+  const target = 1024;
+  const chunksPerChannel = Math.max(1, Math.ceil(target / Math.max(1, channels)));
+  return Math.min(4096, Math.max(64, Math.ceil(perChannel / chunksPerChannel)));
+}
+
+function save(t: Tensor): Tensor {
+  return t.view(t.shape, t.strides, t.offset, true);
+}
+
+/** A 1-D per-channel operand as a buffer and an element offset (copied when strided). */
+function channelOperand(t: Tensor | null): { t: Tensor | null; owned: boolean } {
+  if (!t || t.isContiguous) return { t, owned: false };
+  return { t: contiguousCopy(t), owned: true };
+}
+
+function checkChannelTensor(t: Tensor | null, what: string, x: Tensor): void {
+  if (!t) return;
+  checkDType(t.dtype, 'f32', `batchNorm2d (${what})`);
+  if (t.rank !== 1 || t.shape[0] !== x.shape[1]) {
+    throw new Error(`batchNorm2d: ${what} ${fmt(t.shape)} does not match the ${x.shape[1]} channels of input ${fmt(x.shape)}`);
+  }
+}
+
+interface Geometry {
+  batch: number;
+  channels: number;
+  plane: number;
+}
+
+function geometry(x: Tensor): Geometry {
+  return { batch: x.shape[0], channels: x.shape[1], plane: x.shape[2] * x.shape[3] };
+}
+
+/**
+ * Batch normalisation of (N, C, H, W) over (N, H, W) per channel. `weight` and `bias` (C) are
+ * optional (1 and 0); the running statistics (C) are read in evaluation mode and updated in
+ * place in training mode when given (both or neither).
+ * Shape: (N, C, H, W) -> (N, C, H, W)
+ */
+export function batchNorm2d(
+  x: Tensor, weight: Tensor | null, bias: Tensor | null, runningMean: Tensor | null, runningVar: Tensor | null,
+  options: BatchNormOptions,
+): Tensor {
+  checkDType(x.dtype, 'f32', 'batchNorm2d (input)');
+  if (x.rank !== 4) throw new Error(`batchNorm2d: expected a 4-D input (N, C, H, W), got ${fmt(x.shape)}`);
+  checkChannelTensor(weight, 'weight', x);
+  checkChannelTensor(bias, 'bias', x);
+  checkChannelTensor(runningMean, 'runningMean', x);
+  checkChannelTensor(runningVar, 'runningVar', x);
+  if ((runningMean === null) !== (runningVar === null)) {
+    throw new Error('batchNorm2d: pass both runningMean and runningVar, or neither');
+  }
+  for (const [t, what] of [[runningMean, 'runningMean'], [runningVar, 'runningVar']] as const) {
+    if (t && !t.isContiguous) throw new Error(`batchNorm2d: ${what} ${fmt(t.shape)} must be contiguous (it is updated in place)`);
+  }
+  const momentum = options.momentum ?? 0.1;
+  const eps = options.eps ?? 1e-5;
+  const geo = geometry(x);
+  const perChannel = geo.batch * geo.plane;
+  if (options.training && perChannel === 1) {
+    throw new Error(`batchNorm2d: expected more than 1 value per channel when training, got input ${fmt(x.shape)}`);
+  }
+  if (!options.training && !runningMean) throw new Error(`batchNorm2d: evaluation mode needs runningMean and runningVar (input ${fmt(x.shape)})`);
+
+  const out = Tensor.empty(x.shape, 'f32', 'batch_norm');
+  const stats = Tensor.empty([3, geo.channels], 'f32', 'batch_norm.stats');
+  const src = x.isContiguous ? x : contiguousCopy(x);
+  const w = channelOperand(weight);
+  const b = channelOperand(bias);
+  if (x.size > 0) {
+    const rt = runtime();
+    const uniforms = {
+      ...geo, x_offset: src.offset, weight_offset: w.t?.offset ?? 0, bias_offset: b.t?.offset ?? 0,
+      running_mean_offset: runningMean?.offset ?? 0, running_var_offset: runningVar?.offset ?? 0,
+      has_weight: w.t ? 1 : 0, has_bias: b.t ? 1 : 0, update_running: options.training && runningMean ? 1 : 0, momentum, eps,
+    };
+    const running = { running_mean: runningMean?.buffer ?? null, running_var: runningVar?.buffer ?? null };
+    if (!options.training) {
+      rt.run(batchNormEvalStatsKernel, 'default', {
+        buffers: { running_mean_in: runningMean!.buffer, running_var_in: runningVar!.buffer, channel_out: stats.buffer }, uniforms,
+      });
+    } else if (strategy() === 'workgroup') {
+      rt.run(batchNormStatsWorkgroupKernel, 'default', { buffers: { x: src.buffer, channel_out: stats.buffer, ...running }, uniforms });
+    } else {
+      const chunk = chunkFor(perChannel, geo.channels);
+      const chunks = Math.ceil(perChannel / chunk);
+      const partial = Tensor.empty([geo.channels, chunks, 2], 'f32', 'batch_norm.partial');
+      const u = { ...uniforms, chunk, chunks };
+      rt.run(batchNormPartialStatsKernel, 'default', { buffers: { x: src.buffer, partial: partial.buffer }, uniforms: u });
+      rt.run(batchNormFinalizeStatsKernel, 'default', { buffers: { x: src.buffer, partial_in: partial.buffer, channel_out: stats.buffer, ...running }, uniforms: u });
+      partial.dispose();
+    }
+    if (options.training && runningMean && runningVar) {
+      runningMean.storage.version++;
+      runningVar.storage.version++;
+    }
+    rt.run(batchNormApplyKernel, 'default', {
+      buffers: { x: src.buffer, stats: stats.buffer, weight: w.t?.buffer ?? null, bias: b.t?.buffer ?? null, out: out.buffer }, uniforms,
+    });
+  }
+  if (needsGrad(x, weight, bias)) {
+    record('batch_norm', [x, weight, bias], { x: save(src), stats: save(stats), weight: w.t ? save(w.t) : null, training: options.training }, out);
+  }
+  for (const t of [src !== x ? src : null, w.owned ? w.t : null, b.owned ? b.t : null, stats]) t?.dispose();
+  return out;
+}
+
+/** Gradients of batchNorm2d for (x, weight, bias). */
+export function batchNormGrad(
+  g: Tensor, c: { x: Tensor; stats: Tensor; weight: Tensor | null; training: boolean }, needs: readonly boolean[],
+): (Tensor | null)[] {
+  const geo = geometry(c.x);
+  if (c.x.size === 0) {
+    return [needs[0] ? zeros(c.x.shape) : null, needs[1] ? zeros([geo.channels]) : null, needs[2] ? zeros([geo.channels]) : null];
+  }
+  const rt = runtime();
+  const gc = g.isContiguous && g.offset === 0 ? g : contiguousCopy(g);
+  const uniforms = { ...geo, x_offset: c.x.offset, weight_offset: c.weight?.offset ?? 0, has_weight: c.weight ? 1 : 0 };
+  // The channel sums feed dweight, dbias and the training-mode dx; evaluation-mode dx reads none.
+  let sums: Tensor | null = null;
+  if (needs[1] || needs[2] || (needs[0] && c.training)) {
+    sums = Tensor.empty([2, geo.channels], 'f32', 'batch_norm.sums');
+    if (strategy() === 'workgroup') {
+      rt.run(batchNormGradSumsWorkgroupKernel, 'default', { buffers: { x: c.x.buffer, g: gc.buffer, stats: c.stats.buffer, channel_out: sums.buffer }, uniforms });
+    } else {
+      const perChannel = geo.batch * geo.plane;
+      const chunk = chunkFor(perChannel, geo.channels);
+      const chunks = Math.ceil(perChannel / chunk);
+      const partial = Tensor.empty([geo.channels, chunks, 2], 'f32', 'batch_norm.partial');
+      const u = { ...uniforms, chunk, chunks };
+      rt.run(batchNormPartialGradKernel, 'default', { buffers: { x: c.x.buffer, g: gc.buffer, stats: c.stats.buffer, partial: partial.buffer }, uniforms: u });
+      rt.run(batchNormFinalizeGradKernel, 'default', { buffers: { partial_in: partial.buffer, channel_out: sums.buffer }, uniforms: u });
+      partial.dispose();
+    }
+  }
+  let dx: Tensor | null = null;
+  if (needs[0]) {
+    dx = Tensor.empty(c.x.shape, 'f32', 'batch_norm_backward');
+    rt.run(batchNormInputGradKernel, c.training ? 'training' : 'eval', {
+      // Evaluation mode ignores the sums; the stats buffer stands in so every read is in bounds.
+      buffers: { x: c.x.buffer, g: gc.buffer, weight: c.weight?.buffer ?? null, stats: c.stats.buffer, sums: (sums ?? c.stats).buffer, out: dx.buffer },
+      uniforms,
+    });
+  }
+  if (gc !== g) gc.dispose();
+  const dweight = needs[1] && sums ? sums.view([geo.channels], [1], geo.channels) : null;
+  const dbias = needs[2] && sums ? sums.view([geo.channels], [1], 0) : null;
+  sums?.dispose();
+  return [dx, dweight, dbias];
+}
+
+/** counter += 1 in place on an i32 scalar (BatchNorm's num_batches_tracked). */
+export function incrementBatchCounter(counter: Tensor): void {
+  checkDType(counter.dtype, 'i32', 'incrementBatchCounter');
+  if (counter.size !== 1) throw new Error(`incrementBatchCounter: expected a one-element counter, got ${fmt(counter.shape)}`);
+  runtime().run(batchNormCountBatchKernel, 'default', { buffers: { counter: counter.buffer }, uniforms: { counter_offset: counter.offset } });
+  counter.storage.version++;
+}

@@ -1,0 +1,119 @@
+/**
+ * layerNorm over the last dimension: y = (x - mean) / sqrt(var + eps) * weight + bias, with the
+ * biased variance of each row (as PyTorch; BERT passes eps = 1e-12). Dedicated backward kernels:
+ *   d ln = invstd (gw - mean(gw) - xhat mean(gw xhat)) dx with gw = g weight (per row);
+ *   dweight = sum over rows of g xhat, dbias = sum over rows of g.
+ * The forward saves the per-row (mean, invstd) for the backward.
+ */
+import {
+  layerNormRowsKernel, layerNormRowsWorkgroupKernel, layerNormBackwardRowsKernel, layerNormBackwardRowsWorkgroupKernel,
+  layerNormBackwardParamsKernel,
+} from '@fusion/kernels';
+import { Tensor } from '../tensor.js';
+import { runtime } from '../gpu/runtime.js';
+import { checkDType } from '../dtype.js';
+import { fmt } from '../shape.js';
+import { needsGrad, record } from '../autograd/graph.js';
+import { contiguousCopy } from './copy.js';
+import { zeros } from './creation.js';
+import { sum } from './reduce.js';
+
+declare module '../autograd/rules.js' {
+  interface OpContexts {
+    layer_norm: { x: Tensor; stats: Tensor; weight: Tensor | null };
+  }
+}
+
+export type LayerNormStrategy = 'lines' | 'workgroup';
+
+let forcedStrategy: LayerNormStrategy | null = null;
+
+/** Forces the per-row kernels (tests); null restores the choice by adapter and row length. */
+export function setLayerNormKernel(s: LayerNormStrategy | null): void {
+  forcedStrategy = s;
+}
+
+function useWorkgroup(dim: number): boolean {
+  return forcedStrategy ? forcedStrategy === 'workgroup' : !runtime().gpu.info.isSoftware && dim >= 128;
+}
+
+function save(t: Tensor): Tensor {
+  return t.view(t.shape, t.strides, t.offset, true);
+}
+
+function checkParam(t: Tensor | null, what: string, x: Tensor): Tensor | null {
+  if (!t) return null;
+  checkDType(t.dtype, 'f32', `layerNorm (${what})`);
+  const dim = x.shape[x.rank - 1];
+  if (t.rank !== 1 || t.shape[0] !== dim) throw new Error(`layerNorm: ${what} ${fmt(t.shape)} does not match the last dimension of input ${fmt(x.shape)} (${dim})`);
+  return t.isContiguous ? t : contiguousCopy(t);
+}
+
+/**
+ * Layer normalisation over the last dimension; `weight` and `bias` (dim) are optional (1 and 0).
+ * Shape: (..., dim) -> (..., dim)
+ */
+export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps = 1e-5): Tensor {
+  checkDType(x.dtype, 'f32', 'layerNorm (input)');
+  if (x.rank === 0) throw new Error('layerNorm: expected an input of rank >= 1, got a scalar');
+  const w = checkParam(weight, 'weight', x);
+  const b = checkParam(bias, 'bias', x);
+  const dim = x.shape[x.rank - 1];
+  const rows = x.shape.slice(0, -1).reduce((a, d) => a * d, 1);
+  const src = x.isContiguous ? x : contiguousCopy(x);
+  const out = Tensor.empty(x.shape, 'f32', 'layer_norm');
+  const stats = Tensor.empty([rows, 2], 'f32', 'layer_norm.stats');
+  if (x.size > 0) {
+    runtime().run(useWorkgroup(dim) ? layerNormRowsWorkgroupKernel : layerNormRowsKernel, 'default', {
+      buffers: { x: src.buffer, weight: w?.buffer ?? null, bias: b?.buffer ?? null, out: out.buffer, stats_out: stats.buffer },
+      uniforms: {
+        rows, dim, x_offset: src.offset, weight_offset: w?.offset ?? 0, bias_offset: b?.offset ?? 0,
+        has_weight: w ? 1 : 0, has_bias: b ? 1 : 0, eps,
+      },
+    });
+  }
+  if (needsGrad(x, weight, bias)) record('layer_norm', [x, weight, bias], { x: save(src), stats: save(stats), weight: w ? save(w) : null }, out);
+  for (const t of [src !== x ? src : null, w !== weight ? w : null, b !== bias ? b : null, stats]) t?.dispose();
+  return out;
+}
+
+/** Rows per chunk of the parameter-gradient kernel: about 4096 invocations in all. */
+function rowChunk(rows: number, dim: number): number {
+  const chunks = Math.min(rows, Math.max(1, Math.ceil(4096 / Math.max(1, dim))));
+  return Math.max(1, Math.ceil(rows / chunks));
+}
+
+/** Gradients of layerNorm for (x, weight, bias). */
+export function layerNormGrad(g: Tensor, c: { x: Tensor; stats: Tensor; weight: Tensor | null }, needs: readonly boolean[]): (Tensor | null)[] {
+  const dim = c.x.shape[c.x.rank - 1];
+  const rows = c.stats.shape[0];
+  if (c.x.size === 0) return [needs[0] ? zeros(c.x.shape) : null, needs[1] ? zeros([dim]) : null, needs[2] ? zeros([dim]) : null];
+  const rt = runtime();
+  const gc = g.isContiguous && g.offset === 0 ? g : contiguousCopy(g);
+  const uniforms = { rows, dim, x_offset: c.x.offset, weight_offset: c.weight?.offset ?? 0, has_weight: c.weight ? 1 : 0 };
+  let dx: Tensor | null = null;
+  if (needs[0]) {
+    dx = Tensor.empty(c.x.shape, 'f32', 'layer_norm_backward');
+    rt.run(useWorkgroup(dim) ? layerNormBackwardRowsWorkgroupKernel : layerNormBackwardRowsKernel, 'default', {
+      buffers: { x: c.x.buffer, g: gc.buffer, weight: c.weight?.buffer ?? null, stats: c.stats.buffer, out: dx.buffer }, uniforms,
+    });
+  }
+  let dweight: Tensor | null = null;
+  let dbias: Tensor | null = null;
+  if (needs[1] || needs[2]) {
+    const chunk = rowChunk(rows, dim);
+    const chunks = Math.ceil(rows / chunk);
+    const partial = Tensor.empty([chunks, 2, dim], 'f32', 'layer_norm.param_partial');
+    rt.run(layerNormBackwardParamsKernel, 'default', {
+      buffers: { x: c.x.buffer, g: gc.buffer, stats: c.stats.buffer, param_partial: partial.buffer },
+      uniforms: { ...uniforms, chunk, chunks },
+    });
+    const both = chunks > 1 ? sum(partial, 0) : partial.view([2, dim], [dim, 1], partial.offset);
+    partial.dispose();
+    if (needs[1]) dweight = both.view([dim], [1], both.offset);
+    if (needs[2]) dbias = both.view([dim], [1], both.offset + dim);
+    both.dispose();
+  }
+  if (gc !== g) gc.dispose();
+  return [dx, dweight, dbias];
+}

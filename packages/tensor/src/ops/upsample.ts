@@ -1,0 +1,50 @@
+/**
+ * upsample2x(x, mode): (N, C, H, W) -> (N, C, 2H, 2W), nearest or bilinear with
+ * align_corners = false (PyTorch's F.interpolate(scale_factor=2)). The backward is a gather:
+ *   d up = sum over the outputs o that tap input i of weight(o, i) g[o]  (no atomics)
+ * with the weights of the forward's taps (1 for nearest; 1/4, 3/4 or 1 per axis for bilinear).
+ */
+import { upsample2xKernel, upsample2xBackwardKernel, type UpsampleMode } from '@fusion/kernels';
+import { Tensor } from '../tensor.js';
+import { runtime } from '../gpu/runtime.js';
+import { checkDType } from '../dtype.js';
+import { fmt } from '../shape.js';
+import { needsGrad, record } from '../autograd/graph.js';
+import { contiguousCopy } from './copy.js';
+
+declare module '../autograd/rules.js' {
+  interface OpContexts {
+    upsample2x: { inShape: readonly number[]; mode: UpsampleMode };
+  }
+}
+
+export type { UpsampleMode };
+
+/**
+ * Doubles the spatial size of an (N, C, H, W) tensor.
+ * Shape: (N, C, H, W) -> (N, C, 2H, 2W)
+ */
+export function upsample2x(x: Tensor, mode: UpsampleMode = 'nearest'): Tensor {
+  checkDType(x.dtype, 'f32', 'upsample2x');
+  if (x.rank !== 4) throw new Error(`upsample2x: expected a 4-D input (N, C, H, W), got ${fmt(x.shape)}`);
+  if (mode !== 'nearest' && mode !== 'bilinear') throw new Error(`upsample2x: mode must be 'nearest' or 'bilinear', got ${String(mode)}`);
+  const [N, C, H, W] = x.shape;
+  const src = x.isContiguous ? x : contiguousCopy(x);
+  const out = Tensor.empty([N, C, 2 * H, 2 * W], 'f32', `upsample2x/${mode}`);
+  if (out.size > 0) {
+    runtime().run(upsample2xKernel, mode, { buffers: { x: src.buffer, out: out.buffer }, uniforms: { planes: N * C, in_h: H, in_w: W, x_offset: src.offset } });
+  }
+  if (src !== x) src.dispose();
+  if (needsGrad(x)) record('upsample2x', [x], { inShape: x.shape, mode }, out);
+  return out;
+}
+
+export function upsample2xGrad(g: Tensor, c: { inShape: readonly number[]; mode: UpsampleMode }): Tensor[] {
+  const [N, C, H, W] = c.inShape;
+  const dx = Tensor.empty(c.inShape, 'f32', `upsample2x_backward/${c.mode}`);
+  if (dx.size === 0) return [dx];
+  const gc = g.isContiguous && g.offset === 0 ? g : contiguousCopy(g);
+  runtime().run(upsample2xBackwardKernel, c.mode, { buffers: { g: gc.buffer, out: dx.buffer }, uniforms: { planes: N * C, in_h: H, in_w: W, x_offset: 0 } });
+  if (gc !== g) gc.dispose();
+  return [dx];
+}
