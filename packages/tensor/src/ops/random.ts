@@ -12,7 +12,7 @@ import { runtime } from '../gpu/runtime.js';
 import { checkDType } from '../dtype.js';
 import { checkShape, type Shape } from '../shape.js';
 import { needsGrad, record } from '../autograd/graph.js';
-import { contiguousCopy } from './copy.js';
+import { contiguous, contiguousCopy } from './copy.js';
 
 declare module '../autograd/rules.js' {
   interface OpContexts {
@@ -112,12 +112,13 @@ function dropoutRaw(x: Tensor, p: number, seed: number, offset: number): Tensor 
 
 /**
  * Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1-p).
- * Identity (a new handle) when not training or p == 0.
+ * Identity (a new handle, or a contiguous copy of a strided view; gradients pass through) when
+ * not training or p == 0.
  */
 export function dropout(x: Tensor, p: number, training = true, generator = defaultGenerator): Tensor {
   checkDType(x.dtype, 'f32', 'dropout');
   if (!(p >= 0 && p < 1)) throw new Error(`dropout: p must be in [0, 1), got ${p}`);
-  if (!training || p === 0) return x.view(x.shape, x.strides, x.offset);
+  if (!training || p === 0) return contiguous(x); // identity that keeps the autograd graph
   const offset = generator.take(x.size);
   const out = dropoutRaw(x, p, generator.seed, offset);
   if (needsGrad(x)) record('dropout', [x], { p, seed: generator.seed, offset }, out);
