@@ -276,8 +276,8 @@ BERT_BASE = dict(layers=12, hidden=768, heads=12, intermediate=3072, vocabSize=3
 
 
 def upsample_positions(n, layers):
-    """Before which conv layers the n nearest 2x upsamplings go: floor(i * layers / n)."""
-    return [i * layers // n for i in range(n)]
+    """Before which conv layers the n nearest 2x upsamplings go: ceil((i + 1) * layers / n) - 1."""
+    return [-(-(i + 1) * layers // n) - 1 for i in range(n)]
 
 
 def doublings(size, target, limit):

@@ -10,17 +10,17 @@ beforeAll(async () => {
 });
 
 describe('decoderPlan', () => {
-  it('places log2(out / in) upsamplings evenly, before blocks floor(i * blocks / n)', () => {
-    expect(decoderPlan([7, 7], [224, 224], 8)).toEqual({ upsampleBefore: [0, 1, 3, 4, 6], reached: [224, 224], resize: false });
-    expect(decoderPlan([3, 4], [12, 16], 8)).toEqual({ upsampleBefore: [0, 4], reached: [12, 16], resize: false });
+  it('places log2(out / in) upsamplings evenly and late, before blocks ceil((i + 1) * blocks / n) - 1', () => {
+    expect(decoderPlan([7, 7], [224, 224], 8)).toEqual({ upsampleBefore: [1, 3, 4, 6, 7], reached: [224, 224], resize: false });
+    expect(decoderPlan([3, 4], [12, 16], 8)).toEqual({ upsampleBefore: [3, 7], reached: [12, 16], resize: false });
     expect(decoderPlan([1, 1], [256, 256], 8).upsampleBefore).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(decoderPlan([7, 7], [7, 7], 8)).toEqual({ upsampleBefore: [], reached: [7, 7], resize: false });
-    expect(decoderPlan([16, 16], [256, 256], 8).upsampleBefore).toEqual([0, 2, 4, 6]);
+    expect(decoderPlan([16, 16], [256, 256], 8).upsampleBefore).toEqual([1, 3, 5, 7]);
   });
 
   it('finishes with a bilinear resize when the ratio is not a power of two, and caps at one per block', () => {
-    expect(decoderPlan([3, 4], [13, 19], 8)).toEqual({ upsampleBefore: [0, 4], reached: [12, 16], resize: true });
-    expect(decoderPlan([7, 7], [100, 100], 8)).toEqual({ upsampleBefore: [0, 2, 5], reached: [56, 56], resize: true });
+    expect(decoderPlan([3, 4], [13, 19], 8)).toEqual({ upsampleBefore: [3, 7], reached: [12, 16], resize: true });
+    expect(decoderPlan([7, 7], [100, 100], 8)).toEqual({ upsampleBefore: [2, 5, 7], reached: [56, 56], resize: true });
     expect(decoderPlan([1, 1], [1024, 1024], 8)).toEqual({ upsampleBefore: [0, 1, 2, 3, 4, 5, 6, 7], reached: [256, 256], resize: true });
     expect(decoderPlan([1, 1], [64, 64], 3)).toEqual({ upsampleBefore: [0, 1, 2], reached: [8, 8], resize: true });
     expect(decoderPlan([8, 8], [4, 4], 8)).toEqual({ upsampleBefore: [], reached: [8, 8], resize: true });

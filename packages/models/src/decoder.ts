@@ -6,8 +6,9 @@
  * conv 3x3 (padding 1, no bias) -> BatchNorm -> ReLU, then a 1x1 conv (with bias) to one channel.
  * Nearest 2x upsampling goes before some blocks: n = the largest count (at most one per block) with
  * (h, w) * 2^n within (H, W) in both dims, i.e. log2(H / h) for a power-of-two ratio; they are
- * spread as evenly as possible, before blocks floor(i * blocks / n) for i = 0..n-1 (e.g. 5 of 8:
- * before blocks 0, 1, 3, 4, 6). When (h, w) * 2^n is not exactly (H, W) (a ratio that is not a power
+ * spread evenly and as late as possible, before blocks ceil((i + 1) * blocks / n) - 1 for
+ * i = 0..n-1 (5 of 8: before blocks 1, 3, 4, 6, 7, as the study's reference decoder; 1 of 8:
+ * before the last block), so most layers run at the lower resolutions. When (h, w) * 2^n is not exactly (H, W) (a ratio that is not a power
  * of two, or a non-square mismatch), the logits finish with a bilinear resize to (H, W)
  * (align_corners = false, as F.interpolate), applied after the 1x1 conv: the two commute exactly
  * (a per-pixel affine map and interpolation weights that sum to 1), and one channel is cheaper.
@@ -46,7 +47,7 @@ export function decoderPlan(inSize: readonly [number, number], outSize: readonly
   const [H, W] = outSize;
   let n = 0;
   while (n < blocks && h * 2 ** (n + 1) <= H && w * 2 ** (n + 1) <= W) n++;
-  const upsampleBefore = Array.from({ length: n }, (_, i) => Math.floor((i * blocks) / n));
+  const upsampleBefore = Array.from({ length: n }, (_, i) => Math.ceil(((i + 1) * blocks) / n) - 1);
   const reached: [number, number] = [h * 2 ** n, w * 2 ** n];
   return { upsampleBefore, reached, resize: reached[0] !== H || reached[1] !== W };
 }
