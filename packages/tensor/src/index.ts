@@ -4,7 +4,7 @@
  */
 import './methods.js';
 
-export { init, runtime, Runtime } from './gpu/runtime.js';
+export { init, runtime, Runtime, type RegionTime } from './gpu/runtime.js';
 export { gpu, destroyDevice, dawnFlagsFor, deviceOptionsFromEnv, SETUP_HINT, type DeviceOptions, type DeviceInfo } from './gpu/device.js';
 export { Tensor } from './tensor.js';
 export type { DType } from './dtype.js';
@@ -21,12 +21,24 @@ export * from './ops/reduce.js';
 export * from './ops/shape.js';
 export { contiguous, copyInto } from './ops/copy.js';
 export { where } from './ops/where.js';
-export { matmul, setGemmStrategy, gemmStrategy } from './ops/matmul.js';
+export { matmul, setGemmStrategy, gemmStrategy, hasSubgroupGemm } from './ops/matmul.js';
+export { conv2d, conv2dBackwardInput, conv2dBackwardWeight, setConv2dSplitK, type Conv2dOptions } from './ops/conv2d.js';
+export type { Pair } from './ops/window.js';
+export { maxPool2d, avgPool2d, globalAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from './ops/pool.js';
 export { softmax, logSoftmax, setSoftmaxKernel } from './ops/softmax.js';
+export { attention, attentionWeights, setAttentionKernel, setAttentionSplits, attentionStrategy, type AttentionOptions } from './ops/attention.js';
 export { Generator, manualSeed, getDefaultGenerator, rand, randn, bernoulli, dropout, type GeneratorState } from './ops/random.js';
 export { cast } from './ops/cast.js';
+export { batchNorm2d, setBatchNormKernel, type BatchNormOptions, type BatchNormStrategy } from './ops/batchnorm.js';
+export { layerNorm, setLayerNormKernel, type LayerNormStrategy } from './ops/layernorm.js';
+export { embedding, setEmbeddingKernel, type EmbeddingOptions, type EmbeddingStrategy } from './ops/embedding.js';
+export { upsample2x, type UpsampleMode } from './ops/upsample.js';
+export { outer } from './ops/outer.js';
+export { bceWithLogits, type BceWithLogitsOptions, type BceReduction } from './ops/bce.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export { Module, Linear, Dropout, type HostTensor, type LoadReport } from './nn/index.js';
+export { BatchNorm2d, LayerNorm, Embedding } from './nn/index.js';
+export { Conv2d, MaxPool2d, AvgPool2d } from './nn/index.js';
 export { SGD, Adam, AdamW, Optimizer } from './optim/index.js';
 export * from './io/index.js';

@@ -2,6 +2,8 @@
  * The command stream: one command encoder (and one compute pass) records every dispatch, copy and
  * upload of a step of work, and is submitted on readback, on `flush()`, or when it grows large.
  * Owns the buffer pool and the kernel caches of the current device.
+ * `timeRegion(fn)` measures the GPU time of the work fn records (timestamp queries written at the
+ * beginning and end of each compute pass opened while it runs), for benchmarks and profiling.
  */
 import { BufferUsage, MapMode } from './constants.js';
 import type { KernelSpec, Constants, UniformValues, Workgroups } from '@fusion/kernels';
@@ -11,6 +13,9 @@ import { KernelCaches } from './caches.js';
 
 /** Commands recorded before the encoder is submitted on its own, to bound its memory. */
 const AUTO_FLUSH_COMMANDS = 4096;
+
+/** Timestamp slots of the region timer's query set: a beginning and an end per compute pass. */
+const TIMESTAMP_SLOTS = 4096;
 
 export interface KernelCall {
   /** Buffers by WGSL binding name; `null` binds a placeholder for a binding the variant ignores. */
@@ -28,6 +33,30 @@ export interface StreamStats {
   readbacks: number;
 }
 
+/** How long a timed region took and which clock measured it. */
+export interface RegionTime {
+  /** Milliseconds: GPU time on the 'timestamp' clock, else host time. */
+  ms: number;
+  /**
+   * 'timestamp': from the beginning of the first compute pass the region recorded to the end of
+   * its last, read from GPU timestamp queries (recording and submission excluded).
+   * 'wall': host time from the start of fn until the GPU finished its work, used when the device
+   * lacks `timestamp-query` or the region recorded no compute pass (or more than the timer holds).
+   */
+  clock: 'timestamp' | 'wall';
+  /** Host time from the start of fn until the GPU finished its work (always measured). */
+  wallMs: number;
+  /** Compute passes the region recorded. */
+  passes: number;
+}
+
+/** The query set of the region timer and the slots written since the region began. */
+interface PassTimer {
+  querySet: GPUQuerySet;
+  used: number;
+  overflow: boolean;
+}
+
 export class Runtime {
   readonly pool: BufferPool;
   readonly caches: KernelCaches;
@@ -36,15 +65,20 @@ export class Runtime {
   private recorded = 0;
   private afterSubmit: GPUBuffer[] = [];
   private errors: { check: Promise<GPUError | null>; context: string }[] = [];
-  private placeholder: GPUBuffer;
+  /**
+   * Buffers bound where a call passes null, one per binding number: two ignored bindings of one
+   * dispatch must not alias, or a writable one conflicts with the other (a validation error).
+   */
+  private placeholders: GPUBuffer[] = [];
   private uncaptured: string | null = null;
+  private timerQuerySet: GPUQuerySet | null = null;
+  private timer: PassTimer | null = null;
   readonly stats: StreamStats = { dispatches: 0, submits: 0, uploads: 0, readbacks: 0 };
 
   constructor(readonly gpu: FusionGPU) {
     const device = gpu.device;
     this.pool = new BufferPool(device, gpu.info.limits.maxStorageBufferBindingSize);
     this.caches = new KernelCaches(device, (b) => this.afterSubmit.push(b));
-    this.placeholder = device.createBuffer({ size: 16, usage: BufferUsage.STORAGE, label: 'placeholder' });
     device.onuncapturederror = (e) => {
       this.uncaptured ??= (e as GPUUncapturedErrorEvent).error.message;
     };
@@ -57,9 +91,75 @@ export class Runtime {
   private computePass(): GPUComputePassEncoder {
     if (!this.pass) {
       this.encoder ??= this.device.createCommandEncoder({ label: 'fusion.step' });
-      this.pass = this.encoder.beginComputePass({ label: 'fusion.pass' });
+      this.pass = this.encoder.beginComputePass(this.passDescriptor());
     }
     return this.pass;
+  }
+
+  /** A compute pass's descriptor, with timestamp writes while a region is timed. */
+  private passDescriptor(): GPUComputePassDescriptor {
+    const timer = this.timer;
+    if (!timer) return { label: 'fusion.pass' };
+    if (timer.used + 2 > TIMESTAMP_SLOTS) {
+      timer.overflow = true;
+      return { label: 'fusion.pass' };
+    }
+    const begin = timer.used;
+    timer.used += 2;
+    return { label: 'fusion.pass', timestampWrites: { querySet: timer.querySet, beginningOfPassWriteIndex: begin, endOfPassWriteIndex: begin + 1 } };
+  }
+
+  /**
+   * Measures the work that `fn` records: work recorded before is submitted first and not counted;
+   * the region ends when the GPU has finished fn's work. Times the GPU with timestamp queries at
+   * the beginning and end of each compute pass when the device has `timestamp-query`, else (or
+   * when fn recorded no compute pass) by the host clock; `clock` says which. fn must be
+   * synchronous and must not read back (wrap it in `tidy` to free what it creates). Regions do
+   * not nest.
+   */
+  async timeRegion(fn: () => void): Promise<RegionTime> {
+    if (this.timer) throw new Error('timeRegion(): regions do not nest (a region is already being timed)');
+    await this.sync();
+    const useTimestamps = this.gpu.hasFeature('timestamp-query');
+    if (useTimestamps) {
+      this.timerQuerySet ??= this.device.createQuerySet({ type: 'timestamp', count: TIMESTAMP_SLOTS, label: 'fusion.timer' });
+      this.timer = { querySet: this.timerQuerySet, used: 0, overflow: false };
+    }
+    const start = performance.now();
+    let timer: PassTimer | null;
+    try {
+      fn();
+      this.flush();
+    } finally {
+      timer = this.timer;
+      this.timer = null;
+    }
+    await this.sync();
+    const wallMs = performance.now() - start;
+    const passes = timer ? timer.used / 2 : 0;
+    if (!timer || timer.used === 0 || timer.overflow) return { ms: wallMs, clock: 'wall', wallMs, passes };
+    const stamps = await this.resolveTimestamps(timer.querySet, timer.used);
+    let first = stamps[0];
+    let last = stamps[1];
+    for (let i = 0; i < stamps.length; i += 2) {
+      if (stamps[i] < first) first = stamps[i];
+      if (stamps[i + 1] > last) last = stamps[i + 1];
+    }
+    return { ms: Number(last - first) / 1e6, clock: 'timestamp', wallMs, passes };
+  }
+
+  /** Reads the first `count` timestamps (nanoseconds) of a query set. */
+  private async resolveTimestamps(querySet: GPUQuerySet, count: number): Promise<BigUint64Array> {
+    const bytes = count * 8;
+    const resolved = this.device.createBuffer({ size: bytes, usage: BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC, label: 'fusion.timer.resolve' });
+    const encoder = this.device.createCommandEncoder({ label: 'fusion.timer' });
+    encoder.resolveQuerySet(querySet, 0, count, resolved, 0);
+    this.device.queue.submit([encoder.finish()]);
+    try {
+      return new BigUint64Array(await this.read(resolved, 0, bytes));
+    } finally {
+      resolved.destroy();
+    }
   }
 
   private copyEncoder(): GPUCommandEncoder {
@@ -82,7 +182,7 @@ export class Runtime {
       if (b.kind === 'uniform') return this.caches.uniformBuffer(k, call.uniforms ?? {});
       const buf = call.buffers[b.name];
       if (buf === undefined) throw new Error(`kernel ${k.label}: binding ${b.name} was not given`);
-      return buf ?? this.placeholder;
+      return buf ?? (this.placeholders[b.binding] ??= this.device.createBuffer({ size: 16, usage: BufferUsage.STORAGE, label: `placeholder.${b.binding}` }));
     });
     const wg = call.workgroups ?? spec.dispatch(call.uniforms ?? {}, k.constants);
     if (wg[0] * wg[1] * wg[2] === 0) return;

@@ -1,0 +1,31 @@
+/**
+ * Every declared kernel benchmark, in the order the table prints them.
+ */
+import type { KernelBench } from '../src/declare.js';
+import { matmulBench } from './matmul.js';
+import { conv2dBench, conv2dBackwardInputBench, conv2dBackwardWeightBench } from './conv2d.js';
+import { attentionBench, attentionBackwardBench } from './attention.js';
+import { layerNormBench, batchNorm2dBench } from './norm.js';
+import { softmaxBench } from './softmax.js';
+import { geluBench } from './gelu.js';
+import { outerBench } from './outer.js';
+import { bceWithLogitsBench } from './bce.js';
+import { adamBench } from './adam.js';
+import { cnnTrainStepBench } from './cnn-step.js';
+
+export const kernelBenches: readonly KernelBench[] = [
+  matmulBench,
+  conv2dBench,
+  conv2dBackwardInputBench,
+  conv2dBackwardWeightBench,
+  attentionBench,
+  attentionBackwardBench,
+  layerNormBench,
+  batchNorm2dBench,
+  softmaxBench,
+  geluBench,
+  outerBench,
+  bceWithLogitsBench,
+  adamBench,
+  cnnTrainStepBench,
+];
