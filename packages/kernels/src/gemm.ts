@@ -1,53 +1,116 @@
 /**
- * Specs of the GEMM family (shaders/gemm.wgsl): batched matmul with transposed-operand layouts
- * as constants, and the float64 reference. The convolution variants (implicit GEMM) live in
- * conv.ts and reuse this tiling through hooks.
+ * Specs of the GEMM family (shaders/gemm.wgsl, shaders/gemm_subgroup.wgsl): batched matmul with
+ * transposed-operand layouts as constants, the tiling shared with the convolutions (conv.ts adds
+ * gather variants through the same hooks), split-K, and the float64 reference.
+ * Three entry points, one per kind of adapter:
+ *   tiled:    workgroup-memory tiles (GPUs);
+ *   direct:   no barriers, 4 x 4 block per invocation (CPU adapters without 8-lane subgroups);
+ *   subgroup: up to 32 x 2 block per lane, A shared by subgroup shuffles (CPU adapters whose subgroups
+ *             have exactly 8 lanes: lavapipe on AVX2). Needs the `subgroups` feature.
  */
-import { defineKernel, type Constants, type KernelVariant, type Workgroups } from './spec.js';
+import { defineKernel, type Constants, type KernelSpec, type KernelVariant, type Workgroups } from './spec.js';
 import type { UniformValues } from './reflect.js';
 
 export const GEMM_UNIFORMS = [
   'M', 'N', 'K', 'batch', 'a_offset', 'b_offset', 'c_offset', 'bias_offset', 'a_batch_stride', 'b_batch_stride',
   'c_batch_stride', 'lda', 'ldb', 'ldc', 'alpha', 'beta', 'images', 'c_in', 'in_h', 'in_w', 'c_out', 'k_h', 'k_w',
   'out_h', 'out_w', 'stride_h', 'stride_w', 'pad_h', 'pad_w', 'dil_h', 'dil_w', 'groups_unused',
+  'k_splits', 'k_chunk', 'has_bias', 'phase_pixels', 'phase_dy', 'phase_taps', 'phase_tap_step',
 ] as const;
 
-/** Register block per invocation (TM = TN = 4 in the shader). */
+/** Register block per invocation of the tiled and direct kernels (TM = TN = 4 in gemm.wgsl). */
 export const GEMM_BLOCK = 4;
 
-/** Workgroups covering an M x N output per batch entry, for the constants in effect. */
-export function gemmWorkgroups(u: UniformValues, c: Constants): Workgroups {
-  const tileM = c.WG_Y * GEMM_BLOCK;
-  const tileN = c.WG_X * GEMM_BLOCK;
-  return [Math.ceil((u.N as number) / tileN), Math.ceil((u.M as number) / tileM), u.batch as number];
-}
+/**
+ * Block of the subgroup kernel (gemm_subgroup.wgsl): rows come in groups of 8, one per lane of the
+ * 8-lane subgroup it is written for, up to `maxRowGroups` groups (the ROW_GROUPS constant); each
+ * lane holds `cols` (TN) columns.
+ */
+export const GEMM_SUBGROUP_BLOCK = { rowsPerGroup: 8, maxRowGroups: 4, cols: 2 } as const;
 
-/** Tuning of each entry point: tiled for GPUs, direct (no workgroup memory) for CPU adapters. */
+/** Tuning of each entry point (WGSL override constants). */
 export const GEMM_TUNING = {
   tiled: { WG_X: 16, WG_Y: 16, TILE_K: 16 },
-  direct: { WG_X: 8, WG_Y: 8, TILE_K: 16 },
+  direct: { WG_X: 16, WG_Y: 4, TILE_K: 16 },
+  subgroup: { WG_X: 16, ROW_GROUPS: 4 },
 } as const;
 
 export type GemmStrategy = keyof typeof GEMM_TUNING;
 
+export const GEMM_STRATEGIES = Object.keys(GEMM_TUNING) as GemmStrategy[];
+
+/** Rows (M) and columns (N) of C one workgroup computes, for an entry point and its constants. */
+export function gemmTile(strategy: GemmStrategy, c: Constants): { rows: number; cols: number } {
+  if (strategy === 'subgroup') return { rows: c.ROW_GROUPS * GEMM_SUBGROUP_BLOCK.rowsPerGroup, cols: c.WG_X * GEMM_SUBGROUP_BLOCK.cols };
+  return { rows: c.WG_Y * GEMM_BLOCK, cols: c.WG_X * GEMM_BLOCK };
+}
+
+/** Workgroups covering an M x N output per batch entry and K split, for the constants in effect. */
+export function gemmWorkgroups(strategy: GemmStrategy): (u: UniformValues, c: Constants) => Workgroups {
+  return (u, c) => {
+    const tile = gemmTile(strategy, c);
+    const splits = Math.max(1, (u.k_splits as number | undefined) ?? 1);
+    const mTiles = Math.ceil((u.M as number) / tile.rows);
+    const nTiles = Math.ceil((u.N as number) / tile.cols);
+    const z = (u.batch as number) * splits;
+    // the subgroup kernel walks M tiles fastest (consecutive workgroups share a column strip of B)
+    return strategy === 'subgroup' ? [mTiles, nTiles, z] : [nTiles, mTiles, z];
+  };
+}
+
+/**
+ * Per-call constants for an M-row product: the subgroup kernel takes as few row groups as cover M
+ * (a 3-row product runs 8-row tiles, not 32); the other entry points need none.
+ */
+export function gemmShapeConstants(strategy: GemmStrategy, M: number): Constants {
+  if (strategy !== 'subgroup') return {};
+  const groups = Math.ceil(M / GEMM_SUBGROUP_BLOCK.rowsPerGroup);
+  return { ROW_GROUPS: Math.min(GEMM_SUBGROUP_BLOCK.maxRowGroups, Math.max(1, groups)) };
+}
+
+const ENTRY_POINTS: Record<GemmStrategy, { shader: 'gemm' | 'gemm_subgroup'; entryPoint: string }> = {
+  tiled: { shader: 'gemm', entryPoint: 'gemm_tiled' },
+  direct: { shader: 'gemm', entryPoint: 'gemm_direct' },
+  subgroup: { shader: 'gemm_subgroup', entryPoint: 'gemm_subgroup' },
+};
+
+/**
+ * One spec of the GEMM family: the entry point of `strategy` with the given variants (hooks and
+ * constants), bindings and default constants (the strategy's tuning merged with `constants`).
+ */
+export function gemmKernel<V extends string>(
+  strategy: GemmStrategy, name: string, inputs: readonly string[], variants: Readonly<Record<V, KernelVariant>>, constants: Constants = {},
+): KernelSpec<V> {
+  return defineKernel({
+    ...ENTRY_POINTS[strategy],
+    name,
+    inputs,
+    outputs: ['c'],
+    uniforms: GEMM_UNIFORMS,
+    constants: { ...GEMM_TUNING[strategy], ...constants },
+    variants,
+    dispatch: gemmWorkgroups(strategy),
+  });
+}
+
 /** Plain matmul variants: layout of A and B ('n' row-major, 't' transposed view). */
-const layouts: Record<string, KernelVariant> = {
+const layouts = {
   nn: { constants: { A_T: 0, B_T: 0 } },
   nt: { constants: { A_T: 0, B_T: 1 } },
   tn: { constants: { A_T: 1, B_T: 0 } },
   tt: { constants: { A_T: 1, B_T: 1 } },
 };
 
-const gemmBase = {
-  shader: 'gemm',
-  inputs: ['a', 'b'],
-  outputs: ['c'],
-  uniforms: GEMM_UNIFORMS,
-  dispatch: gemmWorkgroups,
-} as const;
+export const matmulTiledKernel = gemmKernel('tiled', 'matmul_tiled', ['a', 'b'], layouts);
+export const matmulDirectKernel = gemmKernel('direct', 'matmul_direct', ['a', 'b'], layouts);
+export const matmulSubgroupKernel = gemmKernel('subgroup', 'matmul_subgroup', ['a', 'b'], layouts);
 
-export const matmulTiledKernel = defineKernel({ ...gemmBase, name: 'matmul_tiled', entryPoint: 'gemm_tiled', constants: GEMM_TUNING.tiled, variants: layouts });
-export const matmulDirectKernel = defineKernel({ ...gemmBase, name: 'matmul_direct', entryPoint: 'gemm_direct', constants: GEMM_TUNING.direct, variants: layouts });
+/** The matmul spec of each entry point. */
+export const MATMUL_KERNELS: Record<GemmStrategy, KernelSpec<keyof typeof layouts>> = {
+  tiled: matmulTiledKernel,
+  direct: matmulDirectKernel,
+  subgroup: matmulSubgroupKernel,
+};
 
 /** Float64 reference: C[b] = alpha * op(A[b]) op(B[b]), with A (batch, M, K) and B (batch, K, N) row-major. */
 export function matmulReference(a: ArrayLike<number>, b: ArrayLike<number>, batch: number, M: number, K: number, N: number, alpha = 1): Float64Array {

@@ -12,8 +12,17 @@ import { shapeGrads } from '../ops/shape.js';
 import { contiguousGrad } from '../ops/copy.js';
 import { whereGrad } from '../ops/where.js';
 import { matmulGrad } from '../ops/matmul.js';
+import { conv2dGrad } from '../ops/conv2d.js';
+import { maxPool2dGrad, avgPool2dGrad } from '../ops/pool.js';
 import { softmaxGrads } from '../ops/softmax.js';
+import { attentionGrad } from '../ops/attention.js';
 import { dropoutGrad } from '../ops/random.js';
+import { batchNormGrad } from '../ops/batchnorm.js';
+import { layerNormGrad } from '../ops/layernorm.js';
+import { embeddingGrad } from '../ops/embedding.js';
+import { upsample2xGrad } from '../ops/upsample.js';
+import { outerGrad } from '../ops/outer.js';
+import { bceWithLogitsGrad } from '../ops/bce.js';
 
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface OpContexts {}
@@ -47,6 +56,16 @@ export const gradRules: { [K in OpName]: GradRule<K> } = {
   contiguous: contiguousGrad,
   where: whereGrad,
   matmul: matmulGrad,
+  conv2d: conv2dGrad,
+  max_pool2d: maxPool2dGrad,
+  avg_pool2d: avgPool2dGrad,
   ...softmaxGrads,
+  attention: attentionGrad,
   dropout: dropoutGrad,
+  batch_norm: batchNormGrad,
+  layer_norm: layerNormGrad,
+  embedding: embeddingGrad,
+  upsample2x: upsample2xGrad,
+  outer: outerGrad,
+  bce_with_logits: bceWithLogitsGrad,
 };

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { matmulReference } from '@fusion/kernels';
-import { init, tensor, matmul, transpose, setGemmStrategy, Tensor } from '../index.js';
+import { matmulReference, GEMM_STRATEGIES } from '@fusion/kernels';
+import { init, tensor, matmul, transpose, setGemmStrategy, gemmStrategy, hasSubgroupGemm, runtime, Tensor } from '../index.js';
 import { assertClose, gradcheck, randomArray } from '../testing.js';
 
-beforeAll(async () => {
-  await init();
-});
+await init();
 afterAll(() => setGemmStrategy(null));
+
+/** Every GEMM entry point this device runs (the subgroup kernel needs subgroups of >= 8 lanes). */
+const strategies = GEMM_STRATEGIES.filter((s) => s !== 'subgroup' || hasSubgroupGemm());
 
 function transposeHost(x: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(rows * cols);
@@ -14,10 +15,10 @@ function transposeHost(x: Float32Array, rows: number, cols: number): Float32Arra
   return out;
 }
 
-describe.each(['tiled', 'direct'] as const)('matmul (%s kernel)', (strategy) => {
+describe.each(strategies)('matmul (%s kernel)', (strategy) => {
   beforeAll(() => setGemmStrategy(strategy));
 
-  it.each([[1, 1, 1], [7, 13, 5], [33, 17, 65], [70, 129, 3], [1, 300, 45]])('M %i K %i N %i against float64', async (M, K, N) => {
+  it.each([[1, 1, 1], [7, 13, 5], [33, 17, 65], [70, 129, 3], [1, 300, 45], [97, 40, 130]])('M %i K %i N %i against float64', async (M, K, N) => {
     const a = randomArray(M * K, M + K);
     const b = randomArray(K * N, K + N);
     const ta = tensor(a, [M, K]);
@@ -68,5 +69,21 @@ describe.each(['tiled', 'direct'] as const)('matmul (%s kernel)', (strategy) => 
     await gradcheck(matmul, [{ data: randomArray(15, 1), shape: [3, 5] }, { data: randomArray(20, 2), shape: [5, 4] }]);
     await gradcheck(matmul, [{ data: randomArray(30, 3), shape: [2, 3, 5] }, { data: randomArray(20, 4), shape: [5, 4] }]);
     await gradcheck((a: Tensor, b: Tensor) => matmul(transpose(a), b), [{ data: randomArray(15, 5), shape: [5, 3] }, { data: randomArray(10, 6), shape: [5, 2] }]);
+  });
+});
+
+describe('GEMM strategy choice', () => {
+  afterAll(() => setGemmStrategy(null));
+  it('picks tiled on GPUs, and on CPU adapters subgroup where subgroups have exactly 8 lanes, else direct', () => {
+    setGemmStrategy(null);
+    const g = runtime().gpu;
+    const info = g.device.adapterInfo;
+    const expected = !g.info.isSoftware ? 'tiled' : hasSubgroupGemm() && info.subgroupMaxSize === 8 ? 'subgroup' : 'direct';
+    expect(gemmStrategy()).toBe(expected);
+  });
+  it('forcing subgroup works exactly where the device has subgroups of >= 8 lanes', () => {
+    setGemmStrategy('subgroup');
+    if (hasSubgroupGemm()) expect(gemmStrategy()).toBe('subgroup');
+    else expect(() => gemmStrategy()).toThrow(/needs the subgroups feature with subgroups of 8 lanes or more/);
   });
 });

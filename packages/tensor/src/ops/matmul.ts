@@ -4,7 +4,7 @@
  * layouts of the GEMM kernel, so the backward products need no copies:
  *   d(A B) = dC B^T (for A) and A^T dC (for B), summed over broadcast batch dims.
  */
-import { matmulDirectKernel, matmulTiledKernel, type GemmStrategy } from '@fusion/kernels';
+import { MATMUL_KERNELS, GEMM_SUBGROUP_BLOCK, gemmShapeConstants, type GemmStrategy } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
 import { checkDType } from '../dtype.js';
@@ -28,8 +28,26 @@ export function setGemmStrategy(s: GemmStrategy | null): void {
   forcedStrategy = s;
 }
 
+/** Whether the device can run the subgroup GEMM kernel: the `subgroups` feature with >= 8 lanes. */
+export function hasSubgroupGemm(): boolean {
+  const g = runtime().gpu;
+  return g.hasFeature('subgroups') && (g.device.adapterInfo?.subgroupMinSize ?? 0) >= GEMM_SUBGROUP_BLOCK.rowsPerGroup;
+}
+
+/**
+ * The GEMM entry point for matmul and the convolutions: forced, else 'tiled' on GPUs, and on CPU
+ * adapters 'subgroup' where subgroups have exactly 8 lanes (one AVX2 register), else 'direct'.
+ */
 export function gemmStrategy(): GemmStrategy {
-  return forcedStrategy ?? (runtime().gpu.info.isSoftware ? 'direct' : 'tiled');
+  if (forcedStrategy) {
+    if (forcedStrategy === 'subgroup' && !hasSubgroupGemm()) {
+      throw new Error('GEMM strategy subgroup needs the subgroups feature with subgroups of 8 lanes or more, which this device lacks');
+    }
+    return forcedStrategy;
+  }
+  const g = runtime().gpu;
+  if (!g.info.isSoftware) return 'tiled';
+  return hasSubgroupGemm() && g.device.adapterInfo?.subgroupMaxSize === GEMM_SUBGROUP_BLOCK.rowsPerGroup ? 'subgroup' : 'direct';
 }
 
 interface Operand {
@@ -105,14 +123,14 @@ export function matmulRaw(a: Tensor, b: Tensor, alpha = 1): Tensor {
   const A = operand(a, batchShape, M, K);
   const B = operand(b, batchShape, K, N);
   const strategy = gemmStrategy();
-  const spec = strategy === 'tiled' ? matmulTiledKernel : matmulDirectKernel;
-  runtime().run(spec, `${A.layout}${B.layout}`, {
+  runtime().run(MATMUL_KERNELS[strategy], `${A.layout}${B.layout}`, {
     buffers: { a: A.t.buffer, b: B.t.buffer, bias: null, c: out.buffer },
     uniforms: {
       M, N, K, batch, a_offset: A.t.offset, b_offset: B.t.offset, c_offset: 0,
       a_batch_stride: A.batchStride, b_batch_stride: B.batchStride, c_batch_stride: M * N,
       lda: A.ld, ldb: B.ld, ldc: N, alpha,
     },
+    constants: gemmShapeConstants(strategy, M),
   });
   if (A.owned) A.t.dispose();
   if (B.owned) B.t.dispose();

@@ -1,0 +1,245 @@
+/**
+ * conv2d: NCHW input, weight (C_out, C_in, KH, KW), optional bias (C_out); stride, padding and
+ * dilation per axis; groups = 1. Implicit GEMM on the GEMM family's tiling (images folded into
+ * N), bias added in the kernel's store. 1x1 convolutions with stride 1 and no padding are plain
+ * batched matmuls over the images (no gather) forward and for dx; their dW folds the images into
+ * K of the implicit GEMM (its gather is then a strided read). Gradients:
+ *   dx = W^T * patches'(dy)  (the transposed gather: each input pixel sums the outputs it fed; one
+ *                             product per stride phase, over the taps that reach its pixels)
+ *   dW = dy * patches(x)^T   (K = images * OH * OW is long: split-K when few output tiles)
+ *   db = sum of dy over images and pixels
+ * Shape: (N, C_in, H, W) -> (N, C_out, OH, OW), OH = floor((H + 2 pad - dil (KH - 1) - 1) / stride) + 1.
+ */
+import {
+  CONV2D_KERNELS, conv2dUniforms, conv2dPhaseUniforms, convInputPhases, gemmShapeConstants, gemmTile, kernelConstants, type Conv2dGeometry,
+} from '@fusion/kernels';
+import { Tensor } from '../tensor.js';
+import { runtime } from '../gpu/runtime.js';
+import { checkDType } from '../dtype.js';
+import { fmt } from '../shape.js';
+import { needsGrad, record } from '../autograd/graph.js';
+import { contiguousCopy } from './copy.js';
+import { matmulRaw, gemmStrategy } from './matmul.js';
+import { reshape, transpose } from './shape.js';
+import { sum } from './reduce.js';
+import { binaryRaw } from './binary.js';
+import { pair, slideWindow, type Pair } from './window.js';
+
+export interface Conv2dOptions {
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+}
+
+interface Conv2dContext {
+  x: Tensor;
+  weight: Tensor;
+  geometry: Conv2dGeometry;
+}
+
+declare module '../autograd/rules.js' {
+  interface OpContexts {
+    conv2d: Conv2dContext;
+  }
+}
+
+/** Bound of the images * pixels index the kernels decode (the shaders' `quotient` is exact below it). */
+const MAX_PIXELS = 2 ** 24;
+
+let forcedSplits: number | null = null;
+
+/**
+ * Forces the number of K chunks of the weight gradient's GEMM (1: no split-K); `null` restores
+ * the automatic choice (split when the C_out x C_in*KH*KW output has few tiles). Tests, benchmarks.
+ */
+export function setConv2dSplitK(splits: number | null): void {
+  if (splits !== null && !(Number.isInteger(splits) && splits >= 1)) throw new Error(`setConv2dSplitK: splits must be an integer >= 1 or null, got ${splits}`);
+  forcedSplits = splits;
+}
+
+/** Checks the operands and options and returns the geometry (errors name the shapes). */
+function geometryOf(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions): Conv2dGeometry {
+  checkDType(x.dtype, 'f32', 'conv2d (input)');
+  checkDType(weight.dtype, 'f32', 'conv2d (weight)');
+  if (x.rank !== 4) throw new Error(`conv2d: input must be (N, C_in, H, W), got ${fmt(x.shape)}`);
+  if (weight.rank !== 4) throw new Error(`conv2d: weight must be (C_out, C_in, KH, KW), got ${fmt(weight.shape)}`);
+  const [images, cIn, inH, inW] = x.shape;
+  const [cOut, wIn, kH, kW] = weight.shape;
+  if (wIn !== cIn) {
+    throw new Error(`conv2d: input ${fmt(x.shape)} has ${cIn} channels but weight ${fmt(weight.shape)} expects ${wIn} (C_in is dim 1 of both)`);
+  }
+  if (bias) {
+    checkDType(bias.dtype, 'f32', 'conv2d (bias)');
+    if (bias.rank !== 1 || bias.shape[0] !== cOut) throw new Error(`conv2d: bias ${fmt(bias.shape)} must be (${cOut}) for weight ${fmt(weight.shape)}`);
+  }
+  if (kH === 0 || kW === 0) throw new Error(`conv2d: weight ${fmt(weight.shape)} has an empty kernel`);
+  const stride = pair(options.stride ?? 1, 'stride', 'conv2d', 1);
+  const padding = pair(options.padding ?? 0, 'padding', 'conv2d', 0);
+  const dilation = pair(options.dilation ?? 1, 'dilation', 'conv2d', 1);
+  const win = slideWindow(x.shape, [kH, kW], stride, padding, dilation, `conv2d of input ${fmt(x.shape)} with weight ${fmt(weight.shape)}`);
+  if (images * Math.max(inH * inW, win.out[0] * win.out[1]) >= MAX_PIXELS) {
+    throw new Error(`conv2d: input ${fmt(x.shape)} has ${images} x ${inH * inW} pixels; the kernels decode pixel indices below 2^24`);
+  }
+  return {
+    images, cIn, inH, inW, cOut, kH, kW, outH: win.out[0], outW: win.out[1],
+    strideH: stride[0], strideW: stride[1], padH: padding[0], padW: padding[1], dilH: dilation[0], dilW: dilation[1],
+  };
+}
+
+/** A 1x1 kernel with stride 1 and no padding: a product over channels at every pixel. */
+function isPointwise(g: Conv2dGeometry): boolean {
+  return g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1 && g.padH === 0 && g.padW === 0;
+}
+
+function dense(t: Tensor): Tensor {
+  return t.isContiguous ? t : contiguousCopy(t);
+}
+
+function release(t: Tensor, original: Tensor): void {
+  if (t !== original) t.dispose();
+}
+
+/** Forward product without autograd. */
+function conv2dRaw(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeometry): Tensor {
+  const outShape = [g.images, g.cOut, g.outH, g.outW];
+  if (isPointwise(g)) {
+    // out[n] = W (C_out x C_in) x[n] (C_in x H*W)
+    const w2 = reshape(weight, [g.cOut, g.cIn]);
+    const x3 = reshape(x, [g.images, g.cIn, g.inH * g.inW]);
+    const y3 = matmulRaw(w2, x3);
+    const y = reshape(y3, outShape);
+    for (const t of [w2, x3, y3]) t.dispose();
+    if (!bias) return y;
+    const b3 = reshape(bias, [g.cOut, 1, 1]);
+    const out = binaryRaw('add', y, b3);
+    y.dispose();
+    b3.dispose();
+    return out;
+  }
+  const out = Tensor.empty(outShape, 'f32', 'conv2d');
+  if (out.size === 0) return out;
+  const xs = dense(x);
+  const ws = dense(weight);
+  const bs = bias ? dense(bias) : null;
+  const strategy = gemmStrategy();
+  runtime().run(CONV2D_KERNELS[strategy].forward, 'forward', {
+    buffers: { a: ws.buffer, b: xs.buffer, bias: bs ? bs.buffer : null, c: out.buffer },
+    uniforms: {
+      ...conv2dUniforms(g), M: g.cOut, N: g.images * g.outH * g.outW, K: g.cIn * g.kH * g.kW, batch: 1,
+      a_offset: ws.offset, b_offset: xs.offset, c_offset: 0, bias_offset: bs ? bs.offset : 0, has_bias: bs ? 1 : 0, alpha: 1,
+    },
+    constants: gemmShapeConstants(strategy, g.cOut),
+  });
+  release(xs, x);
+  release(ws, weight);
+  if (bs && bias) release(bs, bias);
+  return out;
+}
+
+/**
+ * 2-D convolution (cross-correlation, as torch.nn.functional.conv2d with groups = 1).
+ * Shape: x (N, C_in, H, W), weight (C_out, C_in, KH, KW), bias (C_out) -> (N, C_out, OH, OW).
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions = {}): Tensor {
+  const g = geometryOf(x, weight, bias, options);
+  const out = conv2dRaw(x, weight, bias, g);
+  if (needsGrad(x, weight, bias)) {
+    const save = (t: Tensor) => t.view(t.shape, t.strides, t.offset, true);
+    record('conv2d', [x, weight, bias], { x: save(x), weight: save(weight), geometry: g }, out);
+  }
+  return out;
+}
+
+/** Gradient w.r.t. the input: (N, C_out, OH, OW) -> (N, C_in, H, W). */
+export function conv2dBackwardInput(dy: Tensor, weight: Tensor, g: Conv2dGeometry): Tensor {
+  const inShape = [g.images, g.cIn, g.inH, g.inW];
+  if (isPointwise(g)) {
+    // dx[n] = W^T (C_in x C_out) dy[n] (C_out x H*W)
+    const w2 = reshape(weight, [g.cOut, g.cIn]);
+    const wt = transpose(w2);
+    const dy3 = reshape(dy, [g.images, g.cOut, g.outH * g.outW]);
+    const dx3 = matmulRaw(wt, dy3);
+    const dx = reshape(dx3, inShape);
+    for (const t of [w2, wt, dy3, dx3]) t.dispose();
+    return dx;
+  }
+  const dx = Tensor.empty(inShape, 'f32', 'conv2d_backward_input');
+  if (dx.size === 0) return dx;
+  const dys = dense(dy);
+  const ws = dense(weight);
+  const strategy = gemmStrategy();
+  const constants = gemmShapeConstants(strategy, g.cIn);
+  // one stride-1 product per stride phase (pixels (i + pad) % stride = q take the same taps); each
+  // writes its own dx pixels, a phase no tap reaches writes zeros (K = 0)
+  for (const ph of convInputPhases(g.inH, g.kH, g.strideH, g.padH, g.dilH)) {
+    for (const pw of convInputPhases(g.inW, g.kW, g.strideW, g.padW, g.dilW)) {
+      runtime().run(CONV2D_KERNELS[strategy].backward, 'input', {
+        buffers: { a: ws.buffer, b: dys.buffer, c: dx.buffer },
+        uniforms: {
+          ...conv2dUniforms(g), ...conv2dPhaseUniforms(ph, pw), M: g.cIn, N: g.images * ph.pixels * pw.pixels, K: g.cOut * ph.taps * pw.taps,
+          batch: 1, a_offset: ws.offset, b_offset: dys.offset, c_offset: 0, alpha: 1,
+        },
+        constants,
+      });
+    }
+  }
+  release(dys, dy);
+  release(ws, weight);
+  return dx;
+}
+
+/** Output tiles below which the weight gradient splits K (per adapter kind). */
+function splitTarget(): number {
+  return runtime().gpu.info.isSoftware ? 16 : 256;
+}
+
+/** Shortest K chunk worth a split. */
+const MIN_K_CHUNK = 256;
+
+/** Number of K chunks for an M x N product with a K of `K`. */
+function kSplits(M: number, N: number, K: number, tile: { rows: number; cols: number }): number {
+  if (forcedSplits !== null) return Math.min(forcedSplits, Math.max(1, K));
+  const tiles = Math.ceil(M / tile.rows) * Math.ceil(N / tile.cols);
+  if (tiles >= splitTarget()) return 1;
+  return Math.max(1, Math.min(Math.ceil(splitTarget() / tiles), Math.floor(K / MIN_K_CHUNK)));
+}
+
+/** Gradient w.r.t. the weight: dy (N, C_out, OH, OW), x (N, C_in, H, W) -> (C_out, C_in, KH, KW). */
+export function conv2dBackwardWeight(dy: Tensor, x: Tensor, g: Conv2dGeometry): Tensor {
+  // 1x1 kernels too: the images fold into K, where a batched product over images would need an
+  // (images, C_out, C_in) intermediate and a sum (134 MB for ResNet's layer4.conv3 at batch 32)
+  const wShape = [g.cOut, g.cIn, g.kH, g.kW];
+  const M = g.cOut;
+  const N = g.cIn * g.kH * g.kW;
+  const K = g.images * g.outH * g.outW;
+  const strategy = gemmStrategy();
+  const spec = CONV2D_KERNELS[strategy].backward;
+  const constants = gemmShapeConstants(strategy, M);
+  const splits = kSplits(M, N, K, gemmTile(strategy, kernelConstants(spec, 'weight', constants)));
+  const chunk = Math.ceil(K / splits);
+  const partial = Tensor.empty(splits === 1 ? wShape : [splits, ...wShape], 'f32', 'conv2d_backward_weight');
+  const dys = dense(dy);
+  const xs = dense(x);
+  runtime().run(spec, 'weight', {
+    buffers: { a: dys.buffer, b: xs.buffer, c: partial.buffer },
+    uniforms: {
+      ...conv2dUniforms(g), M, N, K, batch: 1, a_offset: dys.offset, b_offset: xs.offset, c_offset: 0,
+      c_batch_stride: M * N, k_splits: splits, k_chunk: chunk, alpha: 1,
+    },
+    constants,
+  });
+  release(dys, dy);
+  release(xs, x);
+  if (splits === 1) return partial;
+  const dw = sum(partial, 0);
+  partial.dispose();
+  return dw;
+}
+
+/** The gradient rule: one gradient per input (x, weight, bias), null where not needed. */
+export function conv2dGrad(g: Tensor, c: Conv2dContext, needs: readonly boolean[]): (Tensor | null)[] {
+  const dx = needs[0] ? conv2dBackwardInput(g, c.weight, c.geometry) : null;
+  const dw = needs[1] ? conv2dBackwardWeight(g, c.x, c.geometry) : null;
+  const db = needs[2] ? sum(g, [0, 2, 3]) : null;
+  return [dx, dw, db];
+}
