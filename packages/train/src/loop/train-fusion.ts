@@ -1,0 +1,252 @@
+/**
+ * Trains and evaluates one fusion head: Adam on BCE-with-logits, validation after every epoch,
+ * early stopping on the validation mean IoU (threshold 0.5), the best weights kept, a checkpoint
+ * after every epoch (and when interrupted), and the final metrics of the best weights on the
+ * evaluation set. Deterministic: the same seed gives the same losses, and a resumed run continues
+ * exactly where the checkpoint left it (data is a function of the step; weights, optimizer
+ * moments, BatchNorm statistics and the dropout generator are restored).
+ *
+ * Files in `dir`: model.json (the config `pnpm predict` rebuilds the model from), train.jsonl
+ * (every step's loss), best.safetensors, checkpoints/, result.json (when finished).
+ */
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  Adam, bceWithLogits, concat, getDefaultGenerator, manualSeed, readSafetensorsFile, reshape, runtime, tidy, writeSafetensorsFile,
+  type GeneratorState, type Tensor,
+} from '@fusion/tensor';
+import { MaskModel, loadBertWeights, loadResNetWeights, type BertTokenizer, type FusionKind, type MaskModelConfig } from '@fusion/models';
+import type { Sample } from '../data/index.js';
+import type { EvalMetrics } from '../metrics/index.js';
+import type { FusionResult } from '../report/index.js';
+import { batchTensors, disposeBatch } from './batch-tensors.js';
+import { saveCheckpoint, latestCheckpoint, loadCheckpoint, writeJsonAtomic } from './checkpoint.js';
+import { evaluate, predictExamples, type ExamplePrediction } from './evaluate.js';
+import { Progress } from './progress.js';
+import type { DataSource } from './data-source.js';
+
+export interface TrainFusionOptions {
+  fusion: FusionKind;
+  dir: string;
+  model: MaskModelConfig;
+  data: DataSource;
+  tokenizer: BertTokenizer;
+  tokenizerPath: string;
+  batch: number;
+  epochs: number;
+  lr: number;
+  patience: number;
+  seed: number;
+  maxTokens: number;
+  prior: Float32Array;
+  examples: readonly Sample[];
+  resume: boolean;
+  imageWeights?: string;
+  textWeights?: string;
+  /** Steps between loss readbacks (each readback waits for the GPU). */
+  logEvery?: number;
+  /** Stop after this many steps in this call, checkpointing first (tests simulate an interruption). */
+  stopAfterSteps?: number;
+  progress?: Progress;
+  log?: (line: string) => void;
+}
+
+export interface TrainFusionOutcome {
+  result: FusionResult;
+  evaluation: EvalMetrics;
+  examples: ExamplePrediction[];
+}
+
+/** What a checkpoint carries beyond weights and optimizer moments. */
+interface LoopState {
+  generator: GeneratorState;
+  lossCurve: { step: number; loss: number }[];
+  evalCurve: { epoch: number; loss: number; meanIoU: number }[];
+  bestIoU: number;
+  bestEpoch: number;
+  badEpochs: number;
+  stoppedEarly: boolean;
+  trainSeconds: number;
+  trainImages: number;
+}
+
+export const MODEL_FILE = 'model.json';
+export const BEST_WEIGHTS = 'best.safetensors';
+export const RESULT_FILE = 'result.json';
+
+/** The config `pnpm predict` needs to rebuild a trained model. */
+export interface SavedModelConfig {
+  fusion: FusionKind;
+  model: MaskModelConfig;
+  tokenizer: string;
+  maxTokens: number;
+}
+
+async function stateDictToHost(model: MaskModel) {
+  const out: Record<string, { shape: number[]; dtype: 'f32'; data: Float32Array } | { shape: number[]; dtype: 'i32'; data: Int32Array }> = {};
+  for (const [name, t] of model.stateDict()) {
+    const data = await t.toArray();
+    out[name] = t.dtype === 'i32' ? { shape: [...t.shape], dtype: 'i32', data: data as Int32Array } : { shape: [...t.shape], dtype: 'f32', data: data as Float32Array };
+  }
+  return out;
+}
+
+/** Loads a model's weights from a safetensors file written by this loop. */
+export async function loadWeights(model: MaskModel, path: string): Promise<void> {
+  const file = await readSafetensorsFile(path);
+  model.loadStateDict(new Map(file.names().map((n) => [n, file.read(n)])));
+}
+
+async function loadEncoderWeights(model: MaskModel, o: TrainFusionOptions, log: (s: string) => void): Promise<void> {
+  if (o.imageWeights) {
+    const r = await loadResNetWeights(model.imageEncoder, o.imageWeights, { strict: false });
+    if (r.missing.length || r.mismatched.length) throw new Error(`${o.imageWeights}: does not fit the image encoder (missing: ${r.missing.slice(0, 8).join(', ')}; mismatched: ${r.mismatched.map((m) => m.name).slice(0, 8).join(', ')})`);
+    log(`image encoder: loaded ${r.loaded.length} tensors from ${o.imageWeights}${r.unexpected.length ? ` (unused: ${r.unexpected.slice(0, 4).join(', ')}${r.unexpected.length > 4 ? ', ...' : ''})` : ''}`);
+  }
+  if (o.textWeights) {
+    const r = await loadBertWeights(model.textEncoder, o.textWeights, { strict: false });
+    if (r.missing.length || r.mismatched.length) throw new Error(`${o.textWeights}: does not fit the text encoder (missing: ${r.missing.slice(0, 8).join(', ')}; mismatched: ${r.mismatched.map((m) => m.name).slice(0, 8).join(', ')})`);
+    log(`text encoder: loaded ${r.loaded.length} tensors from ${o.textWeights}`);
+  }
+}
+
+/** Seed of a fusion head's initial weights: the run seed and the head (so heads differ, runs repeat). */
+function initSeed(seed: number, fusion: FusionKind): number {
+  return seed * 16 + ['concat', 'outer', 'cross-text', 'cross-pixel'].indexOf(fusion) + 1;
+}
+
+export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOutcome | 'interrupted'> {
+  const log = o.log ?? (() => undefined);
+  const logEvery = Math.max(1, o.logEvery ?? 10);
+  await mkdir(o.dir, { recursive: true });
+  const saved: SavedModelConfig = { fusion: o.fusion, model: o.model, tokenizer: o.tokenizerPath, maxTokens: o.maxTokens };
+  await writeJsonAtomic(join(o.dir, MODEL_FILE), saved);
+
+  manualSeed(initSeed(o.seed, o.fusion));
+  const model = new MaskModel(o.model);
+  const optimizer = new Adam(model.trainableParameters(), { lr: o.lr });
+  try {
+    await loadEncoderWeights(model, o, log);
+    const checkpoints = join(o.dir, 'checkpoints');
+    const jsonl = join(o.dir, 'train.jsonl');
+    let step = 0;
+    let st: LoopState = {
+      generator: getDefaultGenerator().state(), lossCurve: [], evalCurve: [], bestIoU: -1, bestEpoch: -1, badEpochs: 0,
+      stoppedEarly: false, trainSeconds: 0, trainImages: 0,
+    };
+    const latest = o.resume ? await latestCheckpoint(checkpoints) : null;
+    if (latest) {
+      const c = await loadCheckpoint(latest, model, optimizer);
+      step = c.step;
+      st = c.loop as unknown as LoopState;
+      getDefaultGenerator().setState(st.generator);
+      log(`${o.fusion}: resumed from ${latest} (step ${step}, epoch ${c.epoch})`);
+      // Drop log lines written after the checkpoint, so the log holds each step once.
+      if (existsSync(jsonl)) {
+        const kept = (await readFile(jsonl, 'utf8')).split('\n').filter((l) => l && (JSON.parse(l) as { step: number }).step < step);
+        await writeFile(jsonl, kept.map((l) => `${l}\n`).join(''));
+      }
+    } else {
+      await writeFile(jsonl, '');
+    }
+    const stepsPerEpoch = Math.max(1, Math.floor(o.data.trainPerEpoch / o.batch));
+    const ctx = { tokenizer: o.tokenizer, maxTokens: o.maxTokens, batch: o.batch };
+    const checkpoint = (epoch: number) =>
+      saveCheckpoint(checkpoints, model, optimizer, { version: 1, step, epoch, loop: { ...st, generator: getDefaultGenerator().state() } as unknown as Record<string, unknown> });
+    let stepsThisCall = 0;
+    model.train();
+
+    for (let epoch = Math.floor(step / stepsPerEpoch); epoch < o.epochs && !st.stoppedEarly; epoch++) {
+      const pending: { step: number; loss: Tensor }[] = [];
+      const epochStart = performance.now();
+      let epochImages = 0;
+      let lastLoss = NaN;
+      const flushLosses = async () => {
+        if (pending.length === 0) return;
+        const all = tidy(() => concat(pending.map((p) => reshape(p.loss, [1]))));
+        const values = await all.toArray();
+        all.dispose();
+        const lines = pending.map((p, k) => {
+          st.lossCurve.push({ step: p.step, loss: values[k] });
+          p.loss.dispose();
+          return `${JSON.stringify({ step: p.step, epoch, loss: values[k] })}\n`;
+        });
+        lastLoss = values[values.length - 1];
+        pending.length = 0;
+        await appendFile(jsonl, lines.join(''));
+      };
+      o.progress?.reset();
+      while (step < (epoch + 1) * stepsPerEpoch) {
+        const t0 = performance.now();
+        const b = batchTensors(o.data.trainBatch(step, o.batch), o.tokenizer, o.maxTokens);
+        const loss = tidy(() => {
+          const { logits } = model.forward({ images: b.images, inputIds: b.inputIds, attentionMask: b.attentionMask, tokenTypeIds: b.tokenTypeIds });
+          const l = bceWithLogits(logits, b.masks);
+          l.backward();
+          optimizer.step();
+          optimizer.zeroGrad();
+          return l;
+        });
+        disposeBatch(b);
+        pending.push({ step, loss });
+        step++;
+        stepsThisCall++;
+        const inEpoch = step - epoch * stepsPerEpoch;
+        if (pending.length >= logEvery || inEpoch === stepsPerEpoch) await flushLosses();
+        else runtime().flush();
+        const dt = (performance.now() - t0) / 1000;
+        st.trainSeconds += dt;
+        st.trainImages += o.batch;
+        epochImages += o.batch;
+        const elapsed = (performance.now() - epochStart) / 1000;
+        o.progress?.update({
+          label: `${o.fusion} epoch ${epoch + 1}/${o.epochs}`, done: inEpoch, total: stepsPerEpoch, loss: lastLoss,
+          imagesPerSecond: epochImages / Math.max(elapsed, 1e-9), eta: (elapsed / inEpoch) * (stepsPerEpoch - inEpoch),
+        });
+        if (o.stopAfterSteps !== undefined && stepsThisCall >= o.stopAfterSteps && inEpoch < stepsPerEpoch) {
+          await flushLosses();
+          await checkpoint(epoch);
+          return 'interrupted';
+        }
+      }
+      await flushLosses();
+      const val = await evaluate(model, o.data.validation, ctx);
+      const miou = val.model['0.5'].meanIoU;
+      st.evalCurve.push({ epoch: epoch + 1, loss: val.model['0.5'].bce, meanIoU: miou });
+      log(`${o.fusion} epoch ${epoch + 1}: train loss ${lastLoss.toFixed(4)}, validation BCE ${val.model['0.5'].bce.toFixed(4)}, mIoU@0.5 ${miou.toFixed(3)}`);
+      if (miou > st.bestIoU) {
+        st.bestIoU = miou;
+        st.bestEpoch = epoch + 1;
+        st.badEpochs = 0;
+        await writeSafetensorsFile(join(o.dir, BEST_WEIGHTS), await stateDictToHost(model), { fusion: o.fusion, epoch: String(epoch + 1) });
+      } else if (++st.badEpochs >= o.patience) {
+        st.stoppedEarly = true;
+        log(`${o.fusion}: no better validation mIoU for ${o.patience} epochs, stopping early (best epoch ${st.bestEpoch})`);
+      }
+      await checkpoint(epoch + 1);
+      if (o.stopAfterSteps !== undefined && stepsThisCall >= o.stopAfterSteps && epoch + 1 < o.epochs && !st.stoppedEarly) return 'interrupted';
+    }
+
+    await loadWeights(model, join(o.dir, BEST_WEIGHTS));
+    const evaluation = await evaluate(model, o.data.evaluation, ctx, o.prior);
+    const examples = await predictExamples(model, o.examples, ctx);
+    const result: FusionResult = {
+      fusion: o.fusion,
+      parameters: model.parameterCounts().total,
+      trainSeconds: st.trainSeconds,
+      imagesPerSecond: st.trainImages / Math.max(st.trainSeconds, 1e-9),
+      epochs: st.evalCurve.length,
+      bestEpoch: st.bestEpoch,
+      stoppedEarly: st.stoppedEarly,
+      metrics: evaluation.model,
+      lossCurve: st.lossCurve,
+      evalCurve: st.evalCurve,
+    };
+    await writeJsonAtomic(join(o.dir, RESULT_FILE), { result, evaluation });
+    return { result, evaluation, examples };
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}
