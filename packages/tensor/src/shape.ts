@@ -80,3 +80,34 @@ export function inferShape(target: Shape, size: number, from: Shape, context: st
   if (numel(out) !== size) throw new Error(`${context}: cannot reshape ${fmt(from)} (${size} elements) to ${fmt(target)}`);
   return out;
 }
+
+/**
+ * Strides that view a tensor of (shape, strides) as `target` without copying, or null when the
+ * layout does not allow it (PyTorch's view rule: each group of dims merged or split must be
+ * contiguous within itself).
+ */
+export function viewStrides(shape: Shape, strides: Shape, target: Shape): number[] | null {
+  const out = new Array<number>(target.length).fill(1);
+  if (numel(shape) === 0 || shape.length === 0) return contiguousStrides(target);
+  let viewD = target.length - 1;
+  let chunkBase = strides[strides.length - 1];
+  let tensorNumel = 1;
+  let viewNumel = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    tensorNumel *= shape[d];
+    if (d === 0 || (shape[d - 1] !== 1 && strides[d - 1] !== tensorNumel * chunkBase)) {
+      while (viewD >= 0 && (viewNumel < tensorNumel || target[viewD] === 1)) {
+        out[viewD] = viewNumel * chunkBase;
+        viewNumel *= target[viewD];
+        viewD--;
+      }
+      if (viewNumel !== tensorNumel) return null;
+      if (d > 0) {
+        chunkBase = strides[d - 1];
+        tensorNumel = 1;
+        viewNumel = 1;
+      }
+    }
+  }
+  return viewD === -1 ? out : null;
+}

@@ -73,6 +73,8 @@ export class Runtime {
   private uncaptured: string | null = null;
   private timerQuerySet: GPUQuerySet | null = null;
   private timer: PassTimer | null = null;
+  /** While profiling: the kernel label of each compute pass (one dispatch per pass). */
+  private passLabels: string[] | null = null;
   readonly stats: StreamStats = { dispatches: 0, submits: 0, uploads: 0, readbacks: 0 };
 
   constructor(readonly gpu: FusionGPU) {
@@ -148,6 +150,41 @@ export class Runtime {
     return { ms: Number(last - first) / 1e6, clock: 'timestamp', wallMs, passes };
   }
 
+  /**
+   * Per-kernel GPU time of the work `fn` records: every dispatch gets its own compute pass with
+   * timestamps, and the times are summed by kernel (name/variant). Separate passes serialise the
+   * work, so the total exceeds timeRegion's; use it to rank kernels, not to time a step. Needs
+   * `timestamp-query`; at most 2048 dispatches. Sorted by total time, largest first.
+   */
+  async profile(fn: () => void): Promise<{ kernel: string; ms: number; count: number }[]> {
+    if (!this.gpu.hasFeature('timestamp-query')) throw new Error('profile(): the device has no timestamp-query feature');
+    if (this.passLabels) throw new Error('profile(): profiles do not nest');
+    await this.sync();
+    this.timerQuerySet ??= this.device.createQuerySet({ type: 'timestamp', count: TIMESTAMP_SLOTS, label: 'fusion.timer' });
+    const timer: PassTimer = { querySet: this.timerQuerySet, used: 0, overflow: false };
+    const labels: string[] = [];
+    this.timer = timer;
+    this.passLabels = labels;
+    try {
+      fn();
+      this.flush();
+    } finally {
+      this.timer = null;
+      this.passLabels = null;
+    }
+    await this.sync();
+    if (timer.overflow) throw new Error(`profile(): more than ${TIMESTAMP_SLOTS / 2} dispatches`);
+    const stamps = await this.resolveTimestamps(timer.querySet, timer.used);
+    const totals = new Map<string, { ms: number; count: number }>();
+    labels.forEach((label, i) => {
+      const t = totals.get(label) ?? { ms: 0, count: 0 };
+      t.ms += Number(stamps[2 * i + 1] - stamps[2 * i]) / 1e6;
+      t.count++;
+      totals.set(label, t);
+    });
+    return [...totals].map(([kernel, t]) => ({ kernel, ...t })).sort((a, b) => b.ms - a.ms);
+  }
+
   /** Reads the first `count` timestamps (nanoseconds) of a query set. */
   private async resolveTimestamps(querySet: GPUQuerySet, count: number): Promise<BigUint64Array> {
     const bytes = count * 8;
@@ -188,10 +225,19 @@ export class Runtime {
     if (wg[0] * wg[1] * wg[2] === 0) return;
     const maxDim = this.gpu.info.limits.maxComputeWorkgroupsPerDimension;
     if (wg.some((n) => n > maxDim)) throw new Error(`kernel ${k.label}: dispatch ${wg.join('x')} exceeds ${maxDim} workgroups per dimension`);
+    if (this.passLabels && this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
     const pass = this.computePass();
     pass.setPipeline(k.pipeline);
     pass.setBindGroup(0, this.caches.bindGroup(k, buffers));
     pass.dispatchWorkgroups(wg[0], wg[1], wg[2]);
+    if (this.passLabels) {
+      this.passLabels.push(k.label);
+      pass.end();
+      this.pass = null;
+    }
     this.stats.dispatches++;
     this.counted();
   }

@@ -69,6 +69,9 @@ describe.each(strategies)('matmul (%s kernel)', (strategy) => {
     await gradcheck(matmul, [{ data: randomArray(15, 1), shape: [3, 5] }, { data: randomArray(20, 2), shape: [5, 4] }]);
     await gradcheck(matmul, [{ data: randomArray(30, 3), shape: [2, 3, 5] }, { data: randomArray(20, 4), shape: [5, 4] }]);
     await gradcheck((a: Tensor, b: Tensor) => matmul(transpose(a), b), [{ data: randomArray(15, 5), shape: [5, 3] }, { data: randomArray(10, 6), shape: [5, 2] }]);
+    // A transposed weight with broadcast batch dims (Linear on 3-D input): its gradient is computed
+    // transposed and summed over the batch.
+    await gradcheck((a: Tensor, w: Tensor) => matmul(a, transpose(w)), [{ data: randomArray(30, 7), shape: [2, 3, 5] }, { data: randomArray(20, 8), shape: [4, 5] }]);
   });
 });
 

@@ -156,9 +156,35 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return out;
 }
 
+/** True for a view whose last two dims are stored column-major (e.g. `w.transpose()`). */
+function columnMajor(t: Tensor): boolean {
+  return t.rank >= 2 && t.strides[t.rank - 2] === 1 && t.shape[t.rank - 2] > 1 && t.strides[t.rank - 1] !== 1;
+}
+
+function swapLast(shape: readonly number[]): number[] {
+  const s = [...shape];
+  [s[s.length - 2], s[s.length - 1]] = [s[s.length - 1], s[s.length - 2]];
+  return s;
+}
+
+/**
+ * dA = dC B^T, dB = A^T dC. An operand stored column-major (a transposed weight) gets its
+ * gradient computed transposed, (dB)^T = dC^T A, so the gradient has the operand's own layout
+ * and reaches the contiguous weight without a copy.
+ */
 export function matmulGrad(g: Tensor, c: { a: Tensor; b: Tensor }, needs: readonly boolean[]): (Tensor | null)[] {
-  const da = needs[0] ? sumToShape(matmulRaw(g, transpose(c.b)), c.a.shape) : null;
-  const db = needs[1] ? sumToShape(matmulRaw(transpose(c.a), g), c.b.shape) : null;
+  let da: Tensor | null = null;
+  let db: Tensor | null = null;
+  if (needs[0]) {
+    da = columnMajor(c.a)
+      ? transpose(sumToShape(matmulRaw(c.b, transpose(g)), swapLast(c.a.shape)))
+      : sumToShape(matmulRaw(g, transpose(c.b)), c.a.shape);
+  }
+  if (needs[1]) {
+    db = columnMajor(c.b)
+      ? transpose(sumToShape(matmulRaw(transpose(g), c.a), swapLast(c.b.shape)))
+      : sumToShape(matmulRaw(transpose(c.a), g), c.b.shape);
+  }
   return [da, db];
 }
 

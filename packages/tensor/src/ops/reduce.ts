@@ -14,7 +14,7 @@ import { needsGrad, record } from '../autograd/graph.js';
 import { contiguousCopy } from './copy.js';
 import { binaryRaw } from './binary.js';
 import { unaryRaw } from './unary.js';
-import { expand, permute, reshape } from './shape.js';
+import { expand, reshape } from './shape.js';
 import { zeros } from './creation.js';
 
 declare module '../autograd/rules.js' {
@@ -65,26 +65,26 @@ function reduceRaw(op: ReduceOpName, x: Tensor, axes: number[]): Tensor {
     return zeros(keptShape);
   }
   if (numel(keptShape) === 0) return zeros(keptShape);
-  const adjacent = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
-  let src = x;
-  let outer: number;
-  let inner: number;
-  if (adjacent && x.isContiguous) {
-    outer = numel(x.shape.slice(0, axes[0]));
-    inner = numel(x.shape.slice(axes[axes.length - 1] + 1));
-  } else {
-    const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
-    const moved = permute(x, [...kept, ...axes]);
-    src = contiguousCopy(moved);
-    moved.dispose();
-    outer = numel(kept.map((i) => x.shape[i]));
-    inner = 1;
+  // Each run of adjacent reduced axes is one pass over a contiguous [outer, reduce, inner] view,
+  // last run first (reduced dims stay as size 1, so earlier runs keep their positions): no
+  // transposing copy, and a strided input is copied once at most.
+  const runs: [number, number][] = [];
+  for (const a of axes) {
+    const last = runs[runs.length - 1];
+    if (last && last[1] === a - 1) last[1] = a;
+    else runs.push([a, a]);
   }
-  const folded = foldMiddle(op, src, outer, count, inner);
-  if (src !== x) src.dispose();
-  const out = reshape(folded, keptShape);
-  folded.dispose();
-  return out;
+  let src = x.isContiguous ? x : contiguousCopy(x);
+  for (let r = runs.length - 1; r >= 0; r--) {
+    const [first, last] = runs[r];
+    const shape = src.shape;
+    const folded = foldMiddle(op, src, numel(shape.slice(0, first)), numel(shape.slice(first, last + 1)), numel(shape.slice(last + 1)));
+    const next = reshape(folded, shape.map((d, i) => (i >= first && i <= last ? 1 : d)));
+    folded.dispose();
+    if (src !== x) src.dispose();
+    src = next;
+  }
+  return src;
 }
 
 function finish(y: Tensor, keptShape: number[], axes: number[], keepdim: boolean): Tensor {
@@ -147,6 +147,7 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
     if (i < shift || (shape[i - shift] === 1 && g.shape[i] !== 1)) axes.push(i);
     else if (shape[i - shift] !== g.shape[i]) throw new Error(`sumToShape: cannot reduce ${fmt(g.shape)} to ${fmt(shape)}`);
   }
+  if (axes.length === 0) return reshape(g, shape);
   const s = reduceRaw('sum', g, axes);
   const out = reshape(s, shape);
   s.dispose();

@@ -40,6 +40,31 @@ describe('views and copies', () => {
     for (const v of [x, r, t, rt]) v.dispose();
   });
 
+  it('reshapes strided views without copying when the layout allows (PyTorch view rule)', async () => {
+    const x = tensor(range(2 * 3 * 4), [2, 3, 4]);
+    // A slice along a middle dim: squeezing or splitting its contiguous last dim stays a view.
+    const s = slice(x, 1, 1, 2); // [2, 1, 4], strides [12, 4, 1]
+    const sq = reshape(s, [2, 4]);
+    expect(sq.buffer).toBe(x.buffer);
+    expect(sq.strides).toEqual([12, 1]);
+    expect(Array.from(await sq.toArray())).toEqual([4, 5, 6, 7, 16, 17, 18, 19]);
+    const split = reshape(s, [2, 2, 2]);
+    expect(split.buffer).toBe(x.buffer);
+    expect(Array.from(await split.toArray())).toEqual([4, 5, 6, 7, 16, 17, 18, 19]);
+    // Merging dims that are not contiguous with each other needs a copy, with the right values.
+    const t = permute(x, [0, 2, 1]); // [2, 4, 3]
+    const merged = reshape(t, [2, 12]);
+    expect(merged.buffer).not.toBe(x.buffer);
+    const expected: number[] = [];
+    for (let i = 0; i < 2; i++) for (let k = 0; k < 4; k++) for (let j = 0; j < 3; j++) expected.push(i * 12 + j * 4 + k);
+    expect(Array.from(await merged.toArray())).toEqual(expected);
+    // Splitting the batch dim of the permuted view is still a view.
+    const batchSplit = reshape(t, [1, 2, 4, 3]);
+    expect(batchSplit.buffer).toBe(x.buffer);
+    expect(Array.from(await batchSplit.toArray())).toEqual(expected);
+    for (const v of [x, s, sq, split, t, merged, batchSplit]) v.dispose();
+  });
+
   it('expand broadcasts without copying; concat joins along any axis', async () => {
     const x = tensor([1, 2, 3], [3, 1]);
     const e = expand(x, [2, 3, 4]);

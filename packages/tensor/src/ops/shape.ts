@@ -5,7 +5,7 @@
  *   slice: the gradient placed in zeros of the input's shape   concat: slices of the gradient
  */
 import { Tensor } from '../tensor.js';
-import { fmt, inferShape, normAxis, numel, contiguousStrides, type Shape } from '../shape.js';
+import { fmt, inferShape, normAxis, numel, contiguousStrides, viewStrides, type Shape } from '../shape.js';
 import { needsGrad, record } from '../autograd/graph.js';
 import { contiguousCopy, copyInto } from './copy.js';
 import { sumToShape } from './reduce.js';
@@ -25,12 +25,20 @@ function viewOf(x: Tensor, shape: Shape, strides: Shape, offset: number): Tensor
   return x.view(shape, strides, offset);
 }
 
-/** A tensor with the same elements (row-major order) in a new shape; one -1 is inferred. */
+/**
+ * A tensor with the same elements (row-major order) in a new shape; one -1 is inferred. A view
+ * when the layout allows it (always for contiguous tensors), else a copy.
+ */
 export function reshape(x: Tensor, shape: Shape): Tensor {
   const target = inferShape(shape, x.size, x.shape, 'reshape');
-  const src = x.isContiguous ? x : contiguousCopy(x);
-  const out = viewOf(src, target, contiguousStrides(target), src.offset);
-  if (src !== x) src.dispose();
+  const strides = viewStrides(x.shape, x.strides, target);
+  let out: Tensor;
+  if (strides) out = viewOf(x, target, strides, x.offset);
+  else {
+    const src = contiguousCopy(x);
+    out = viewOf(src, target, contiguousStrides(target), src.offset);
+    src.dispose();
+  }
   if (needsGrad(x)) record('reshape', [x], { inShape: x.shape }, out);
   return out;
 }
