@@ -20,6 +20,9 @@
 //   batchnorm_input_grad: dx = weight * invstd * input_grad(...), the hook being
 //     training: dy - sum(dy) / M - xhat * sum(dy xhat) / M;  eval: dy
 //   batchnorm_count_batch: counter += 1 (num_batches_tracked)
+// Fused activation (variants 'relu'): `activate` follows the affine map in batchnorm_apply, and
+// the gradient kernels first take dy through `activation_grad`, recomputing y = xhat * weight +
+// bias (no mask is stored).
 // The tree reductions need WG to be a power of two.
 
 struct Params {
@@ -67,6 +70,15 @@ override PER_INVOCATION: u32 = 4u;
 // dx / (weight * invstd) from dy, xhat and the channel sums; count = M.
 fn input_grad(dy: f32, xhat: f32, sum_dy: f32, sum_dy_xhat: f32, count: f32) -> f32 {
   return dy - sum_dy / count - xhat * sum_dy_xhat / count;
+}
+
+fn activate(y: f32) -> f32 {
+  return y;
+}
+
+// dy of the affine output from dy of the activation's output, at the affine output y.
+fn activation_grad(dy: f32, y: f32) -> f32 {
+  return dy;
 }
 
 fn item_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
@@ -279,7 +291,7 @@ fn batchnorm_apply(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workg
   let offset = bias_at(c);
   let base = p * params.plane;
   for (var s = gid.x; s < params.plane; s += nwg.x * WG) {
-    out[base + s] = ((x[params.x_offset + base + s] - shift) - centred_mean) * scale + offset;
+    out[base + s] = activate(((x[params.x_offset + base + s] - shift) - centred_mean) * scale + offset);
   }
 }
 
@@ -297,15 +309,19 @@ fn batchnorm_partial_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builti
   let m1 = min(m0 + params.chunk, count_per_channel());
   let shift = stats[c];
   let centred_mean = stats[params.channels + c];
+  let invstd = stats[2u * params.channels + c];
+  let w = weight_at(c);
+  let b = bias_at(c);
   var n_at = m0 / params.plane;
   var s_at = m0 - n_at * params.plane;
   var s_dy = 0.0;
   var s_dy_xc = 0.0;
   for (var m = m0; m < m1; m++) {
     let e = next_element(c, &n_at, &s_at);
-    let dy = g[e];
+    let xc = (x[params.x_offset + e] - shift) - centred_mean;
+    let dy = activation_grad(g[e], xc * invstd * w + b);
     s_dy += dy;
-    s_dy_xc += dy * ((x[params.x_offset + e] - shift) - centred_mean);
+    s_dy_xc += dy * xc;
   }
   let s_dy_xhat = s_dy_xc * stats[2u * params.channels + c];
   partial[2u * t] = s_dy;
@@ -344,11 +360,14 @@ fn batchnorm_grad_sums_wg(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_
   let total = count_per_channel();
   var s_dy = 0.0;
   var s_dy_xhat = 0.0;
+  let w = weight_at(c);
+  let b = bias_at(c);
   for (var m = lid.x; m < total; m += WG) {
     let e = channel_element(c, m);
-    let dy = g[e];
+    let xhat = normalized(c, x[params.x_offset + e]);
+    let dy = activation_grad(g[e], xhat * w + b);
     s_dy += dy;
-    s_dy_xhat += dy * normalized(c, x[params.x_offset + e]);
+    s_dy_xhat += dy * xhat;
   }
   wg_dy[lid.x] = s_dy;
   wg_dy_xhat[lid.x] = s_dy_xhat;
@@ -378,14 +397,16 @@ fn batchnorm_input_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(
   let shift = stats[c];
   let centred_mean = stats[params.channels + c];
   let invstd = stats[2u * params.channels + c];
-  let scale = weight_at(c) * invstd;
+  let w = weight_at(c);
+  let b = bias_at(c);
+  let scale = w * invstd;
   let sum_dy = sums[c];
   let sum_dy_xhat = sums[params.channels + c];
   let count = f32(count_per_channel());
   let base = p * params.plane;
   for (var s = gid.x; s < params.plane; s += nwg.x * WG) {
     let xhat = ((x[params.x_offset + base + s] - shift) - centred_mean) * invstd;
-    out[base + s] = scale * input_grad(g[base + s], xhat, sum_dy, sum_dy_xhat, count);
+    out[base + s] = scale * input_grad(activation_grad(g[base + s], xhat * w + b), xhat, sum_dy, sum_dy_xhat, count);
   }
 }
 

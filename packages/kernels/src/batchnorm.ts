@@ -54,16 +54,24 @@ export const batchNormEvalStatsKernel = defineKernel({
   outputs: ['channel_out'], constants: { WG: 64 }, dispatch: perChannel,
 });
 
-/** y = ((x - shift) - centred mean) * invstd * weight + bias. */
+const RELU = {
+  activate: 'fn activate(y: f32) -> f32 {\n  return max(y, 0.0);\n}',
+  activation_grad: 'fn activation_grad(dy: f32, y: f32) -> f32 {\n  return select(0.0, dy, y > 0.0);\n}',
+};
+const EVAL_INPUT_GRAD = 'fn input_grad(dy: f32, xhat: f32, sum_dy: f32, sum_dy_xhat: f32, count: f32) -> f32 {\n  return dy;\n}';
+/** Variants of the kernels a fused activation touches: none, or ReLU after the affine map. */
+const activations = { default: {}, relu: { hooks: RELU } };
+
+/** y = activate(((x - shift) - centred mean) * invstd * weight + bias). */
 export const batchNormApplyKernel = defineKernel({
   ...base, name: 'batchnorm_apply', entryPoint: 'batchnorm_apply', inputs: ['x', 'stats', 'weight', 'bias'], outputs: ['out'],
-  constants: { WG: 64, PER_INVOCATION: 4 }, dispatch: perPlaneElement,
+  constants: { WG: 64, PER_INVOCATION: 4 }, dispatch: perPlaneElement, variants: activations,
 });
 
 /** Gradient sums, CPU strategy, step 1: (sum dy, sum dy xhat) of each (channel, chunk). */
 export const batchNormPartialGradKernel = defineKernel({
-  ...base, name: 'batchnorm_partial_grad', entryPoint: 'batchnorm_partial_grad', inputs: ['x', 'g', 'stats'], outputs: ['partial'],
-  constants: { WG: 64 }, dispatch: perChunk,
+  ...base, name: 'batchnorm_partial_grad', entryPoint: 'batchnorm_partial_grad', inputs: ['x', 'g', 'stats', 'weight', 'bias'], outputs: ['partial'],
+  constants: { WG: 64 }, dispatch: perChunk, variants: activations,
 });
 
 /** Gradient sums, CPU strategy, step 2: sums = [sum dy (C), sum dy xhat (C)]. */
@@ -74,17 +82,19 @@ export const batchNormFinalizeGradKernel = defineKernel({
 
 /** Gradient sums, GPU strategy: one workgroup per channel. */
 export const batchNormGradSumsWorkgroupKernel = defineKernel({
-  ...base, name: 'batchnorm_grad_sums_wg', entryPoint: 'batchnorm_grad_sums_wg', inputs: ['x', 'g', 'stats'], outputs: ['channel_out'],
-  constants: { WG: 256 }, dispatch: workgroupPerChannel,
+  ...base, name: 'batchnorm_grad_sums_wg', entryPoint: 'batchnorm_grad_sums_wg', inputs: ['x', 'g', 'stats', 'weight', 'bias'], outputs: ['channel_out'],
+  constants: { WG: 256 }, dispatch: workgroupPerChannel, variants: activations,
 });
 
 /** dx in training mode (batch statistics) or evaluation mode (an affine map of dy). */
 export const batchNormInputGradKernel = defineKernel({
-  ...base, name: 'batchnorm_input_grad', entryPoint: 'batchnorm_input_grad', inputs: ['x', 'g', 'weight', 'stats', 'sums'], outputs: ['out'],
+  ...base, name: 'batchnorm_input_grad', entryPoint: 'batchnorm_input_grad', inputs: ['x', 'g', 'weight', 'bias', 'stats', 'sums'], outputs: ['out'],
   constants: { WG: 64, PER_INVOCATION: 4 }, dispatch: perPlaneElement,
   variants: {
     training: {},
-    eval: { hooks: { input_grad: 'fn input_grad(dy: f32, xhat: f32, sum_dy: f32, sum_dy_xhat: f32, count: f32) -> f32 {\n  return dy;\n}' } },
+    eval: { hooks: { input_grad: EVAL_INPUT_GRAD } },
+    training_relu: { hooks: RELU },
+    eval_relu: { hooks: { ...RELU, input_grad: EVAL_INPUT_GRAD } },
   },
 });
 

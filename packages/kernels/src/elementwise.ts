@@ -8,6 +8,9 @@ import { erf, gelu, geluGrad, sigmoid } from './math.js';
 const UNIFORMS = ['numel', 'rank', 'offset_a', 'offset_b', 'offset_c', 'alpha', 'beta', 'bits', 'shape', 'strides_a', 'strides_b', 'strides_c'] as const;
 const dispatch = (u: Record<string, unknown>, c: Record<string, number>) => grid1d(u.numel as number, c.WG);
 const constants = { WG: 256, CONTIGUOUS: 0 };
+/** The vec4 entry points: numel counts vec4s, ITEMS of them per invocation. */
+const dispatchVec4 = (u: Record<string, unknown>, c: Record<string, number>) => grid1d(u.numel as number, c.WG * c.ITEMS);
+const constantsVec4 = { WG: 64, ITEMS: 4 };
 
 // erfc with fractional error < 1.2e-7 everywhere (Numerical Recipes' erfcc Chebyshev fit).
 const ERFC_WGSL = `
@@ -127,6 +130,21 @@ export const binaryKernel = defineKernel({
   ...base, name: 'binary', entryPoint: 'binary', inputs: ['a', 'b'], outputs: ['out'],
   variants: variants(binaryOps, 'binary_op', 'x: f32, y: f32, alpha: f32'),
 });
+
+const baseVec4 = { shader: 'elementwise', uniforms: UNIFORMS, constants: constantsVec4, dispatch: dispatchVec4 } as const;
+
+/** Contiguous fast paths (every operand contiguous, sizes and offsets divisible by 4). */
+export const unaryVec4Kernel = defineKernel({
+  ...baseVec4, name: 'unary_vec4', entryPoint: 'unary_vec4', inputs: ['a4'], outputs: ['out4'],
+  variants: variants(unaryOps, 'unary_op', 'x: f32, alpha: f32, beta: f32'),
+});
+
+export const binaryVec4Kernel = defineKernel({
+  ...baseVec4, name: 'binary_vec4', entryPoint: 'binary_vec4', inputs: ['a4', 'b4'], outputs: ['out4'],
+  variants: variants(binaryOps, 'binary_op', 'x: f32, y: f32, alpha: f32'),
+});
+
+export const copyVec4Kernel = defineKernel({ ...baseVec4, name: 'copy_vec4', entryPoint: 'copy_vec4', inputs: ['src_bits4'], outputs: ['dst_bits4'], variants: { default: {} } });
 
 export const whereKernel = defineKernel({ ...base, name: 'where', entryPoint: 'select_where', inputs: ['a', 'b', 'c'], outputs: ['out'], variants: { default: {} } });
 export const copyKernel = defineKernel({ ...base, name: 'copy', entryPoint: 'copy', inputs: ['src_bits'], outputs: ['dst_bits'], variants: { default: {} } });

@@ -18,7 +18,7 @@
  *
  * Shape: (B, Cin, h, w) -> (B, 1, H, W)
  */
-import { Module, nn, tidy, relu, upsample2x, type Tensor } from '@fusion/tensor';
+import { Module, nn, tidy, upsample2x, type Tensor } from '@fusion/tensor';
 import { ModuleList } from './module-list.js';
 import { resizeBilinear } from './resize.js';
 
@@ -64,7 +64,7 @@ export class ConvBnRelu extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return tidy(() => relu(this.bn.forward(this.conv.forward(x))));
+    return tidy(() => this.bn.forward(this.conv.forward(x), 'relu'));
   }
 }
 

@@ -118,8 +118,8 @@ export class Bottleneck extends Module {
 
   forward(x: Tensor): Tensor {
     return tidy(() => {
-      let y = relu(this.bn1.forward(this.conv1.forward(x)));
-      y = relu(this.bn2.forward(this.conv2.forward(y)));
+      let y = this.bn1.forward(this.conv1.forward(x), 'relu');
+      y = this.bn2.forward(this.conv2.forward(y), 'relu');
       y = this.bn3.forward(this.conv3.forward(y));
       return relu(add(y, this.downsample ? this.downsample.forward(x) : x));
     });
@@ -202,7 +202,7 @@ export class ResNet extends Module {
   forward(images: Tensor): ResNetOutput {
     if (images.rank !== 4 || images.shape[1] !== 3) throw new Error(`ResNet: expected images (B, 3, H, W), got [${images.shape.join(', ')}]`);
     return tidy(() => {
-      let x = relu(this.bn1.forward(this.conv1.forward(images)));
+      let x = this.bn1.forward(this.conv1.forward(images), 'relu');
       if (this.config.stemPool) x = maxPool2d(x, 3, { stride: 2, padding: 1 });
       for (const stage of this.stages) for (const block of stage.items) x = block.forward(x);
       const pooled = globalAvgPool2d(x);

@@ -44,13 +44,14 @@ export class BatchNorm2d extends Module {
     this.numBatchesTracked = track ? this.buffer('num_batches_tracked', zeros([], 'i32')) : null;
   }
 
-  forward(x: Tensor): Tensor {
+  /** Shape: (N, C, H, W) -> (N, C, H, W). `activation: 'relu'` fuses a ReLU after the affine map. */
+  forward(x: Tensor, activation?: 'relu'): Tensor {
     if (x.rank !== 4 || x.shape[1] !== this.numFeatures) {
       throw new Error(`BatchNorm2d(${this.numFeatures}): expected input (N, ${this.numFeatures}, H, W), got ${fmt(x.shape)}`);
     }
     const useBatchStats = this.training || !this.runningMean;
     return tidy(() => {
-      const y = batchNorm2d(x, this.weight, this.bias, this.runningMean, this.runningVar, { training: useBatchStats, momentum: this.momentum, eps: this.eps });
+      const y = batchNorm2d(x, this.weight, this.bias, this.runningMean, this.runningVar, { training: useBatchStats, momentum: this.momentum, eps: this.eps, activation });
       if (this.training && this.numBatchesTracked) incrementBatchCounter(this.numBatchesTracked);
       return y;
     });

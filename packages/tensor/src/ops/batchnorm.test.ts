@@ -99,6 +99,35 @@ describe.each(['lines', 'workgroup'] as const)('batchNorm2d (%s statistics)', (s
     for (const t of [x, rm, rv, y]) t.dispose();
   });
 
+  it.each([true, false])('the fused ReLU equals relu(batchNorm2d(x)), forward and gradients (training %s)', async (training) => {
+    const shape = [3, 4, 5, 7];
+    const data = randomArray(numel(shape), 31, -2, 2);
+    const wData = randomArray(4, 32, 0.5, 1.5);
+    const bData = randomArray(4, 33, -0.5, 0.5);
+    const gData = randomArray(numel(shape), 34, -1, 1);
+    const run = async (fused: boolean) => {
+      const x = leaf(data, shape);
+      const w = leaf(wData, [4]);
+      const b = leaf(bData, [4]);
+      const rm = tensor(randomArray(4, 35, -0.2, 0.2), [4]);
+      const rv = tensor(randomArray(4, 36, 0.5, 1.5), [4]);
+      const g = tensor(gData, shape);
+      const y = tidy(() => (fused ? batchNorm2d(x, w, b, rm, rv, { training, activation: 'relu' }) : batchNorm2d(x, w, b, rm, rv, { training }).relu()));
+      backward(y, { grad: g });
+      const out = [await y.toArray(), await x.grad!.toArray(), await w.grad!.toArray(), await b.grad!.toArray(), await rm.toArray(), await rv.toArray()];
+      for (const t of [x, w, b, rm, rv, g, y]) t.dispose();
+      return out;
+    };
+    const fused = await run(true);
+    const plain = await run(false);
+    const names = ['y', 'dx', 'dweight', 'dbias', 'running mean', 'running var'];
+    fused.forEach((f, i) => assertClose(f, plain[i], { rtol: 1e-5, atol: 1e-6 }, `fused ReLU ${names[i]}`));
+    expect(Array.from(fused[0]).some((v) => v === 0)).toBe(true);
+    await gradcheck((x: Tensor, w: Tensor, b: Tensor) => batchNorm2d(x, w, b, null, null, { training: true, activation: 'relu' }), [
+      { data: randomArray(2 * 3 * 3 * 2, 37, -2, 2), shape: [2, 3, 3, 2] }, { data: wData.slice(0, 3), shape: [3] }, { data: bData.slice(0, 3), shape: [3] },
+    ]);
+  });
+
   it('finite differences in training mode (with and without affine parameters) and in evaluation mode', async () => {
     const shape = [2, 3, 3, 2];
     const xs = { data: randomArray(36, 41, -2, 2), shape };

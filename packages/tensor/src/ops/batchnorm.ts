@@ -24,7 +24,7 @@ import { zeros } from './creation.js';
 
 declare module '../autograd/rules.js' {
   interface OpContexts {
-    batch_norm: { x: Tensor; stats: Tensor; weight: Tensor | null; training: boolean };
+    batch_norm: { x: Tensor; stats: Tensor; weight: Tensor | null; bias: Tensor | null; training: boolean; relu: boolean };
   }
 }
 
@@ -35,6 +35,11 @@ export interface BatchNormOptions {
   momentum?: number;
   /** Added to the variance (default 1e-5). */
   eps?: number;
+  /**
+   * A ReLU fused after the affine map: relu(batchNorm2d(x)) in one pass; its gradient mask is
+   * recomputed in the backward kernels (d relu(y) = [y > 0] dy), so nothing extra is stored.
+   */
+  activation?: 'relu';
 }
 
 export type BatchNormStrategy = 'lines' | 'workgroup';
@@ -108,6 +113,7 @@ export function batchNorm2d(
     if (t && !t.isContiguous) throw new Error(`batchNorm2d: ${what} ${fmt(t.shape)} must be contiguous (it is updated in place)`);
   }
   const momentum = options.momentum ?? 0.1;
+  const relu = options.activation === 'relu';
   const eps = options.eps ?? 1e-5;
   const geo = geometry(x);
   const perChannel = geo.batch * geo.plane;
@@ -148,12 +154,14 @@ export function batchNorm2d(
       runningMean.storage.version++;
       runningVar.storage.version++;
     }
-    rt.run(batchNormApplyKernel, 'default', {
+    rt.run(batchNormApplyKernel, relu ? 'relu' : 'default', {
       buffers: { x: src.buffer, stats: stats.buffer, weight: w.t?.buffer ?? null, bias: b.t?.buffer ?? null, out: out.buffer }, uniforms,
     });
   }
   if (needsGrad(x, weight, bias)) {
-    record('batch_norm', [x, weight, bias], { x: save(src), stats: save(stats), weight: w.t ? save(w.t) : null, training: options.training }, out);
+    record('batch_norm', [x, weight, bias], {
+      x: save(src), stats: save(stats), weight: w.t ? save(w.t) : null, bias: relu && b.t ? save(b.t) : null, training: options.training, relu,
+    }, out);
   }
   for (const t of [src !== x ? src : null, w.owned ? w.t : null, b.owned ? b.t : null, stats]) t?.dispose();
   return out;
@@ -161,7 +169,7 @@ export function batchNorm2d(
 
 /** Gradients of batchNorm2d for (x, weight, bias). */
 export function batchNormGrad(
-  g: Tensor, c: { x: Tensor; stats: Tensor; weight: Tensor | null; training: boolean }, needs: readonly boolean[],
+  g: Tensor, c: { x: Tensor; stats: Tensor; weight: Tensor | null; bias: Tensor | null; training: boolean; relu: boolean }, needs: readonly boolean[],
 ): (Tensor | null)[] {
   const geo = geometry(c.x);
   if (c.x.size === 0) {
@@ -169,20 +177,25 @@ export function batchNormGrad(
   }
   const rt = runtime();
   const gc = g.isContiguous && g.offset === 0 ? g : contiguousCopy(g);
-  const uniforms = { ...geo, x_offset: c.x.offset, weight_offset: c.weight?.offset ?? 0, has_weight: c.weight ? 1 : 0 };
+  const uniforms = {
+    ...geo, x_offset: c.x.offset, weight_offset: c.weight?.offset ?? 0, has_weight: c.weight ? 1 : 0,
+    bias_offset: c.bias?.offset ?? 0, has_bias: c.bias ? 1 : 0,
+  };
+  const affine = { weight: c.weight?.buffer ?? null, bias: c.bias?.buffer ?? null };
+  const activation = c.relu ? 'relu' : 'default';
   // The channel sums feed dweight, dbias and the training-mode dx; evaluation-mode dx reads none.
   let sums: Tensor | null = null;
   if (needs[1] || needs[2] || (needs[0] && c.training)) {
     sums = Tensor.empty([2, geo.channels], 'f32', 'batch_norm.sums');
     if (strategy() === 'workgroup') {
-      rt.run(batchNormGradSumsWorkgroupKernel, 'default', { buffers: { x: c.x.buffer, g: gc.buffer, stats: c.stats.buffer, channel_out: sums.buffer }, uniforms });
+      rt.run(batchNormGradSumsWorkgroupKernel, activation, { buffers: { x: c.x.buffer, g: gc.buffer, stats: c.stats.buffer, ...affine, channel_out: sums.buffer }, uniforms });
     } else {
       const perChannel = geo.batch * geo.plane;
       const chunk = chunkFor(perChannel, geo.channels);
       const chunks = Math.ceil(perChannel / chunk);
       const partial = Tensor.empty([geo.channels, chunks, 2], 'f32', 'batch_norm.partial');
       const u = { ...uniforms, chunk, chunks };
-      rt.run(batchNormPartialGradKernel, 'default', { buffers: { x: c.x.buffer, g: gc.buffer, stats: c.stats.buffer, partial: partial.buffer }, uniforms: u });
+      rt.run(batchNormPartialGradKernel, activation, { buffers: { x: c.x.buffer, g: gc.buffer, stats: c.stats.buffer, ...affine, partial: partial.buffer }, uniforms: u });
       rt.run(batchNormFinalizeGradKernel, 'default', { buffers: { partial_in: partial.buffer, channel_out: sums.buffer }, uniforms: u });
       partial.dispose();
     }
@@ -190,9 +203,9 @@ export function batchNormGrad(
   let dx: Tensor | null = null;
   if (needs[0]) {
     dx = Tensor.empty(c.x.shape, 'f32', 'batch_norm_backward');
-    rt.run(batchNormInputGradKernel, c.training ? 'training' : 'eval', {
+    rt.run(batchNormInputGradKernel, `${c.training ? 'training' : 'eval'}${c.relu ? '_relu' : ''}`, {
       // Evaluation mode ignores the sums; the stats buffer stands in so every read is in bounds.
-      buffers: { x: c.x.buffer, g: gc.buffer, weight: c.weight?.buffer ?? null, stats: c.stats.buffer, sums: (sums ?? c.stats).buffer, out: dx.buffer },
+      buffers: { x: c.x.buffer, g: gc.buffer, ...affine, stats: c.stats.buffer, sums: (sums ?? c.stats).buffer, out: dx.buffer },
       uniforms,
     });
   }

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { unaryOps, binaryOps, type UnaryOpName, type BinaryOpName } from '@fusion/kernels';
-import { init, tensor, tidy, memory, Tensor, unaryRaw, binaryRaw, where, add, sub, mul, div, pow, maximum, minimum, exp, log, sqrt, rsqrt, abs, relu, sigmoid, tanh, gelu, erf, clamp, neg } from '../index.js';
+import { contiguous, copyInto, init, runtime, slice, tensor, tidy, memory, Tensor, unaryRaw, binaryRaw, where, add, sub, mul, div, pow, maximum, minimum, exp, log, sqrt, rsqrt, abs, relu, sigmoid, tanh, gelu, erf, clamp, neg } from '../index.js';
 import { assertClose, gradcheck, randomArray } from '../testing.js';
 
 beforeAll(async () => {
@@ -102,6 +102,55 @@ describe('binary maps with broadcasting', () => {
     expect((await y.toArray()).length).toBe(0);
     a.dispose();
     y.dispose();
+  });
+});
+
+describe('vec4 fast path for contiguous operands', () => {
+  it.each(['exp', 'relu', 'affine', 'gelu'] as UnaryOpName[])('unary %s: vec4 when sizes and offsets divide by 4, scalar otherwise', async (name) => {
+    const data = randomArray(12 * 20, 17, -3, 3);
+    const x = tensor(data, [12, 20]);
+    const ref = (from: number, n: number) => Array.from(data.subarray(from, from + n), (v) => unaryOps[name].ref(v, 0.7, -0.3));
+    let y: Tensor | null = null;
+    const kernels = await runtime().profile(() => {
+      y = unaryRaw(name, x, 0.7, -0.3);
+    });
+    expect(kernels.map((k) => k.kernel)).toEqual([`unary_vec4/${name}`]);
+    assertClose(await y!.toArray(), ref(0, 240), { rtol: 2e-6, atol: 1e-6 }, `${name} vec4`);
+    const rows = slice(x, 0, 1, 12); // offset 20: still vec4
+    const yr = unaryRaw(name, rows, 0.7, -0.3);
+    assertClose(await yr.toArray(), ref(20, 220), { rtol: 2e-6, atol: 1e-6 }, `${name} vec4 at an offset`);
+    const odd = slice(tensor(data, [240]), 0, 3, 239); // offset 3, 236 elements: scalar path
+    let yo: Tensor | null = null;
+    const scalarKernels = await runtime().profile(() => {
+      yo = unaryRaw(name, odd, 0.7, -0.3);
+    });
+    expect(scalarKernels.map((k) => k.kernel)).toEqual([`unary/${name}`]);
+    assertClose(await yo!.toArray(), ref(3, 236), { rtol: 2e-6, atol: 1e-6 }, `${name} scalar at an odd offset`);
+    for (const t of [x, y!, rows, yr, odd, yo!]) t.dispose();
+  });
+
+  it('binary ops and copies take the vec4 path on contiguous operands', async () => {
+    const a = randomArray(64, 1);
+    const b = randomArray(64, 2);
+    const ta = tensor(a, [4, 16]);
+    const tb = tensor(b, [4, 16]);
+    let y: Tensor | null = null;
+    const kernels = await runtime().profile(() => {
+      y = binaryRaw('mul', ta, tb);
+    });
+    expect(kernels.map((k) => k.kernel)).toEqual(['binary_vec4/mul']);
+    assertClose(await y!.toArray(), Array.from(a, (v, i) => v * b[i]), { rtol: 1e-6, atol: 1e-7 }, 'mul vec4');
+    const ints = tensor(Int32Array.from({ length: 32 }, (_, i) => i - 7), [32]);
+    const part = slice(ints, 0, 8, 24);
+    const c = contiguous(part);
+    expect(c.buffer).toBe(ints.buffer);
+    const moved = tidy(() => part.reshape([4, 4]).transpose().contiguous().transpose().contiguous());
+    expect(Array.from(await moved.toArray())).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+    const dst = tensor(new Int32Array(16), [16]);
+    const copies = await runtime().profile(() => copyInto(dst, part));
+    expect(copies.map((k) => k.kernel)).toEqual(['copy_vec4/default']);
+    expect(Array.from(await dst.toArray())).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+    for (const t of [ta, tb, y!, ints, part, c, moved, dst]) t.dispose();
   });
 });
 

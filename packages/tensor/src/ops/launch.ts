@@ -3,7 +3,7 @@
  * merging dimensions that are contiguous in every operand (fewer index divisions), and picking
  * the CONTIGUOUS fast path when no index arithmetic is needed.
  */
-import type { KernelSpec } from '@fusion/kernels';
+import { unaryKernel, binaryKernel, copyKernel, unaryVec4Kernel, binaryVec4Kernel, copyVec4Kernel, type KernelSpec } from '@fusion/kernels';
 import { runtime } from '../gpu/runtime.js';
 import { Tensor } from '../tensor.js';
 import { MAX_RANK, numel, fmt, contiguousStrides, type Shape } from '../shape.js';
@@ -96,6 +96,7 @@ export function launchElementwise(
     beta: scalars.beta ?? 0,
     bits: scalars.bits ?? 0,
   };
+  if (contiguous && launchVec4(spec, variant, n, slots.map((sl) => operands[sl]!), out, uniforms)) return out;
   const buffers: Record<string, GPUBuffer | null> = {};
   const map = SLOT_BINDINGS[spec.name] ?? {};
   slots.forEach((s, k) => {
@@ -111,4 +112,29 @@ export function launchElementwise(
   buffers[outBinding] = out.buffer;
   runtime().run(spec, variant, { buffers, uniforms, constants: { CONTIGUOUS: contiguous ? 1 : 0 } });
   return out;
+}
+
+/** The vec4 twin of each kernel that has one, with the binding names of its operands and output. */
+const VEC4 = new Map<KernelSpec, { spec: KernelSpec; slots: string[]; out: string }>([
+  [unaryKernel as KernelSpec, { spec: unaryVec4Kernel as KernelSpec, slots: ['a4'], out: 'out4' }],
+  [binaryKernel as KernelSpec, { spec: binaryVec4Kernel as KernelSpec, slots: ['a4', 'b4'], out: 'out4' }],
+  [copyKernel, { spec: copyVec4Kernel, slots: ['src_bits4'], out: 'dst_bits4' }],
+]);
+
+/**
+ * Runs the vec4 twin of a contiguous elementwise call when sizes and offsets allow (numel and
+ * every offset divisible by 4); returns false to fall back to the scalar kernel.
+ */
+function launchVec4(spec: KernelSpec, variant: string, n: number, inputs: Tensor[], out: Tensor, scalars: Record<string, number | number[]>): boolean {
+  const twin = VEC4.get(spec);
+  if (!twin || n % 4 !== 0 || out.offset % 4 !== 0 || inputs.some((t) => t.offset % 4 !== 0)) return false;
+  const buffers: Record<string, GPUBuffer> = { [twin.out]: out.buffer };
+  const uniforms: Record<string, number | number[]> = { numel: n / 4, alpha: scalars.alpha, beta: scalars.beta, offset_b: out.offset / 4 };
+  inputs.forEach((t, k) => {
+    buffers[twin.slots[k]] = t.buffer;
+    uniforms[k === 0 ? 'offset_a' : 'offset_b'] = t.offset / 4;
+  });
+  if (twin.out === 'out4' && out.offset !== 0) return false;
+  runtime().run(twin.spec, variant, { buffers, uniforms });
+  return true;
 }
