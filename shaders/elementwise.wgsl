@@ -15,6 +15,8 @@ struct Params {
   strides_a: array<vec4<u32>, 2>,
   strides_b: array<vec4<u32>, 2>,
   strides_c: array<vec4<u32>, 2>,
+  // binary_vec4_row: b is one row of `row4` vec4s repeated over the rows of a (a bias add).
+  row4: u32,
 }
 
 override WG: u32 = 256;
@@ -199,6 +201,17 @@ fn copy_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
     let i = first + k;
     if (i < params.numel) {
       dst_bits4[params.offset_b + i] = src_bits4[params.offset_a + i];
+    }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn binary_vec4_row(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let first = item_index(gid, nwg) * ITEMS;
+  for (var k = 0u; k < ITEMS; k++) {
+    let i = first + k;
+    if (i < params.numel) {
+      out4[i] = binary_op4(a4[params.offset_a + i], b4[params.offset_b + i % params.row4]);
     }
   }
 }

@@ -5,7 +5,7 @@
 import { defineKernel, grid1d, type KernelVariant } from './spec.js';
 import { erf, gelu, geluGrad, sigmoid } from './math.js';
 
-const UNIFORMS = ['numel', 'rank', 'offset_a', 'offset_b', 'offset_c', 'alpha', 'beta', 'bits', 'shape', 'strides_a', 'strides_b', 'strides_c'] as const;
+const UNIFORMS = ['numel', 'rank', 'offset_a', 'offset_b', 'offset_c', 'alpha', 'beta', 'bits', 'shape', 'strides_a', 'strides_b', 'strides_c', 'row4'] as const;
 const dispatch = (u: Record<string, unknown>, c: Record<string, number>) => grid1d(u.numel as number, c.WG);
 const constants = { WG: 256, CONTIGUOUS: 0 };
 /** The vec4 entry points: numel counts vec4s, ITEMS of them per invocation. */
@@ -141,6 +141,12 @@ export const unaryVec4Kernel = defineKernel({
 
 export const binaryVec4Kernel = defineKernel({
   ...baseVec4, name: 'binary_vec4', entryPoint: 'binary_vec4', inputs: ['a4', 'b4'], outputs: ['out4'],
+  variants: variants(binaryOps, 'binary_op', 'x: f32, y: f32, alpha: f32'),
+});
+
+/** a (rows x row, contiguous) op b (one row, repeated): bias adds and per-feature scales. */
+export const binaryVec4RowKernel = defineKernel({
+  ...baseVec4, name: 'binary_vec4_row', entryPoint: 'binary_vec4_row', inputs: ['a4', 'b4'], outputs: ['out4'],
   variants: variants(binaryOps, 'binary_op', 'x: f32, y: f32, alpha: f32'),
 });
 

@@ -16,7 +16,7 @@
  *        attention (B, L, h, w) on request (each pixel's distribution over tokens, averaged over
  *        heads; padded tokens 0).
  */
-import { nn, tidy, noGrad, attention, attentionWeights, concat, expand, add, mul, tanh, mean, permute, reshape, tensor, full, type Tensor, type Generator } from '@fusion/tensor';
+import { nn, tidy, noGrad, attention, attentionWeights, add, mul, tanh, mean, matmul, permute, reshape, slice, transpose, tensor, full, type Tensor, type Generator } from '@fusion/tensor';
 import { FusionHead, checkFusionInput, type FusionDims, type FusionInput, type FusionOutput } from './types.js';
 import { pixelsOf, mapOf, splitHeads, mergeHeads, checkHeads } from './heads-util.js';
 
@@ -74,14 +74,27 @@ export class CrossPixelHead extends FusionHead {
     this.gate = this.param('gate', full([], options.gateInit ?? 0.1));
   }
 
+  /**
+   * query([pixels, coords]) without concatenating: the pixel and coordinate columns of the query
+   * weight multiply their inputs separately (the pixels stay a view of the feature map, so the
+   * feature map's gradient keeps its layout). Shape: (B, P, Ci) -> (B, P, dim)
+   */
+  private queries(pixels: Tensor, h: number, w: number): Tensor {
+    if (!this.coords) return this.query.forward(pixels);
+    const ci = this.dims.imageChannels;
+    const weight = this.query.weight; // (dim, ci + 2)
+    const fromPixels = matmul(pixels, transpose(slice(weight, 1, 0, ci)));
+    const fromCoords = matmul(tensor(coordinateGrid(h, w), [h * w, 2]), transpose(slice(weight, 1, ci, ci + 2)));
+    return add(add(fromPixels, fromCoords), this.query.bias!);
+  }
+
   forward(input: FusionInput): FusionOutput {
     checkFusionInput('CrossPixelHead', this.dims, input);
     return tidy(() => {
       const [B, , h, w] = input.featureMap.shape;
       const L = input.tokens.shape[1];
-      const pixels = pixelsOf(input.featureMap); // (B, P, Ci)
-      const queryInput = this.coords ? concat([pixels, expand(tensor(coordinateGrid(h, w), [h * w, 2]), [B, h * w, 2])], -1) : pixels;
-      const q = splitHeads(this.query.forward(queryInput), this.heads);
+      const pixels = pixelsOf(input.featureMap); // (B, P, Ci), a view of the feature map
+      const q = splitHeads(this.queries(pixels, h, w), this.heads);
       const k = splitHeads(this.key.forward(input.tokens), this.heads);
       const v = splitHeads(this.value.forward(input.tokens), this.heads);
       const scale = 1 / Math.sqrt(q.shape[3]);

@@ -129,6 +129,45 @@ describe('vec4 fast path for contiguous operands', () => {
     for (const t of [x, y!, rows, yr, odd, yo!]) t.dispose();
   });
 
+  it('keeps a permuted dense layout (runs in memory order, on the vec4 path)', async () => {
+    const a = randomArray(4 * 6 * 8, 5);
+    const b = randomArray(4 * 6 * 8, 6);
+    const ta = tensor(a, [4, 6, 8]).permute([0, 2, 1]); // [4, 8, 6], strides [48, 1, 8]
+    const tb = tensor(b, [4, 6, 8]).permute([0, 2, 1]);
+    let y: Tensor | null = null;
+    const kernels = await runtime().profile(() => {
+      y = binaryRaw('sub', ta, tb);
+    });
+    expect(kernels.map((k) => k.kernel)).toEqual(['binary_vec4/sub']);
+    expect(y!.strides).toEqual(ta.strides);
+    const expected: number[] = [];
+    for (let i = 0; i < 4; i++) for (let k = 0; k < 8; k++) for (let j = 0; j < 6; j++) expected.push(a[i * 48 + j * 8 + k] - b[i * 48 + j * 8 + k]);
+    assertClose(await y!.toArray(), expected, { rtol: 1e-6, atol: 1e-7 }, 'sub in permuted layout');
+    for (const t of [ta, tb, y!]) t.dispose();
+  });
+
+  it('a row broadcast over the rows (a bias add) takes the vec4 row path', async () => {
+    const x = randomArray(3 * 5 * 12, 3);
+    const bias = randomArray(12, 4);
+    const tx = tensor(x, [3, 5, 12]);
+    const tb = tensor(bias, [12]);
+    for (const op of ['add', 'mul'] as const) {
+      let y: Tensor | null = null;
+      const kernels = await runtime().profile(() => {
+        y = binaryRaw(op, tx, tb);
+      });
+      expect(kernels.map((k) => k.kernel)).toEqual([`binary_vec4_row/${op}`]);
+      assertClose(await y!.toArray(), Array.from(x, (v, i) => binaryOps[op].ref(v, bias[i % 12], 0)), { rtol: 1e-6, atol: 1e-7 }, `${op} row`);
+      y!.dispose();
+    }
+    // A row of 10 (not a multiple of 4) falls back to the general kernel, with the same values.
+    const t10 = tensor(x.subarray(0, 30), [3, 10]);
+    const b10 = tensor(bias.subarray(0, 10), [10]);
+    const y10 = binaryRaw('add', t10, b10);
+    assertClose(await y10.toArray(), Array.from(x.subarray(0, 30), (v, i) => v + bias[i % 10]), { rtol: 1e-6, atol: 1e-7 }, 'add row of 10');
+    for (const t of [tx, tb, t10, b10, y10]) t.dispose();
+  });
+
   it('binary ops and copies take the vec4 path on contiguous operands', async () => {
     const a = randomArray(64, 1);
     const b = randomArray(64, 2);

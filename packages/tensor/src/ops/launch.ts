@@ -3,7 +3,7 @@
  * merging dimensions that are contiguous in every operand (fewer index divisions), and picking
  * the CONTIGUOUS fast path when no index arithmetic is needed.
  */
-import { unaryKernel, binaryKernel, copyKernel, unaryVec4Kernel, binaryVec4Kernel, copyVec4Kernel, type KernelSpec } from '@fusion/kernels';
+import { unaryKernel, binaryKernel, copyKernel, unaryVec4Kernel, binaryVec4Kernel, binaryVec4RowKernel, copyVec4Kernel, type KernelSpec } from '@fusion/kernels';
 import { runtime } from '../gpu/runtime.js';
 import { Tensor } from '../tensor.js';
 import { MAX_RANK, numel, fmt, contiguousStrides, type Shape } from '../shape.js';
@@ -73,6 +73,10 @@ export function launchElementwise(
   const context = `${spec.name}/${variant}`;
   const outBinding = OUT_BINDINGS[spec.name] ?? 'out';
   const stridedOut = outBinding === 'dst_bits';
+  if (!into && !stridedOut) {
+    const kept = inPermutedLayout(spec, variant, shape, dtype, operands, scalars);
+    if (kept) return kept;
+  }
   if (into && (into.size !== numel(shape) || into.rank !== shape.length || into.shape.some((d, i) => d !== shape[i]))) {
     throw new Error(`${context}: output ${fmt(into.shape)} does not match ${fmt(shape)}`);
   }
@@ -97,6 +101,7 @@ export function launchElementwise(
     bits: scalars.bits ?? 0,
   };
   if (contiguous && launchVec4(spec, variant, n, slots.map((sl) => operands[sl]!), out, uniforms)) return out;
+  if (spec === binaryKernel && !stridedOut && launchRowVec4(variant, merged, operands.a!, operands.b!, out, uniforms)) return out;
   const buffers: Record<string, GPUBuffer | null> = {};
   const map = SLOT_BINDINGS[spec.name] ?? {};
   slots.forEach((s, k) => {
@@ -137,4 +142,67 @@ function launchVec4(spec: KernelSpec, variant: string, n: number, inputs: Tensor
   if (twin.out === 'out4' && out.offset !== 0) return false;
   runtime().run(twin.spec, variant, { buffers, uniforms });
   return true;
+}
+
+/**
+ * A binary op whose second operand is one row broadcast over the rows of the first (after
+ * merging dims: shape [rows, row], a and the output row-major, b strides [0, 1]), e.g. a bias
+ * add, as vec4s; false when the shapes or offsets do not allow it.
+ */
+function launchRowVec4(
+  variant: string, merged: { shape: number[]; strides: number[][] }, a: Tensor, b: Tensor, out: Tensor, scalars: Record<string, number | number[]>,
+): boolean {
+  if (merged.shape.length !== 2) return false;
+  const row = merged.shape[1];
+  const [so, sa, sb] = merged.strides;
+  if (row % 4 !== 0 || so[0] !== row || so[1] !== 1 || sa[0] !== row || sa[1] !== 1 || sb[0] !== 0 || sb[1] !== 1) return false;
+  if (a.offset % 4 !== 0 || b.offset % 4 !== 0 || out.offset !== 0) return false;
+  runtime().run(binaryVec4RowKernel, variant, {
+    buffers: { a4: a.buffer, b4: b.buffer, out4: out.buffer },
+    uniforms: { numel: (merged.shape[0] * row) / 4, row4: row / 4, alpha: scalars.alpha, offset_a: a.offset / 4, offset_b: b.offset / 4 },
+  });
+  return true;
+}
+
+/**
+ * The dims of a dense tensor ordered by decreasing stride (its memory order), or null when the
+ * tensor is broadcast, has gaps, or is already row-major.
+ */
+function memoryOrder(t: Tensor): number[] | null {
+  const order = t.shape.map((_, i) => i).sort((x, y) => t.strides[y] - t.strides[x] || x - y);
+  let expected = 1;
+  for (let k = order.length - 1; k >= 0; k--) {
+    const d = order[k];
+    if (t.shape[d] !== 1 && t.strides[d] !== expected) return null;
+    expected *= t.shape[d];
+  }
+  return order.every((d, i) => d === i) ? null : order;
+}
+
+/**
+ * Keeps a permuted dense layout (e.g. a transposed gradient) instead of turning it row-major:
+ * when every operand has the output's shape and the same strides, and those strides are a
+ * permutation of a dense layout, the kernel runs over memory order (contiguous, so the vec4
+ * path applies) and the result is returned with the operands' strides, as PyTorch preserves
+ * memory formats.
+ */
+function inPermutedLayout(spec: KernelSpec, variant: string, shape: Shape, dtype: DType, operands: ElementwiseOperands, scalars: ElementwiseScalars): Tensor | null {
+  const list = (['a', 'b', 'c'] as const).map((s) => operands[s]).filter((t): t is Tensor => t !== undefined);
+  if (list.length === 0) return null;
+  const first = list[0];
+  if (list.some((t) => t.rank !== shape.length || t.shape.some((d, i) => d !== shape[i]) || t.strides.some((st, i) => st !== first.strides[i]))) return null;
+  const order = memoryOrder(first);
+  if (!order) return null;
+  const memShape = order.map((d) => shape[d]);
+  const memStrides = contiguousStrides(memShape);
+  const inMemoryOrder = (t: Tensor) => t.view(memShape, memStrides, t.offset, true);
+  const views: ElementwiseOperands = {};
+  for (const s of ['a', 'b', 'c'] as const) if (operands[s]) views[s] = inMemoryOrder(operands[s]!);
+  const flat = launchElementwise(spec, variant, memShape, dtype, views, scalars);
+  for (const v of Object.values(views)) v.dispose();
+  const strides = new Array<number>(shape.length);
+  order.forEach((d, k) => (strides[d] = memStrides[k]));
+  const out = flat.view(shape, strides, flat.offset);
+  flat.dispose();
+  return out;
 }
