@@ -23,3 +23,27 @@ describe('runtime().run', () => {
     for (const t of [x, y, loss]) t.dispose();
   });
 });
+
+describe('waiting for the GPU', () => {
+  it('throttles Dawn\'s setImmediate polling only while a readback is pending, then restores it', async () => {
+    const native = globalThis.setImmediate;
+    const x = tensor(randomArray(1 << 16, 3), [1 << 16]);
+    const y = x.exp();
+    let during: typeof setImmediate | null = null;
+    const reading = y.toArray();
+    // The readback's first await (error scopes) is already pending here.
+    during = globalThis.setImmediate;
+    const values = await reading;
+    expect(during).not.toBe(native);
+    expect(globalThis.setImmediate).toBe(native);
+    expect(values.length).toBe(1 << 16);
+    // Concurrent readbacks: restored only after the last one.
+    const a = x.toArray();
+    const b = y.toArray();
+    await a;
+    await b;
+    expect(globalThis.setImmediate).toBe(native);
+    x.dispose();
+    y.dispose();
+  });
+});

@@ -10,6 +10,7 @@ import type { KernelSpec, Constants, UniformValues, Workgroups } from '@fusion/k
 import { init as acquireDevice, gpu, type DeviceOptions, type FusionGPU } from './device.js';
 import { BufferPool, type PoolStats } from './pool.js';
 import { KernelCaches } from './caches.js';
+import { gpuWait } from './wait.js';
 
 /** Commands recorded before the encoder is submitted on its own, to bound its memory. */
 const AUTO_FLUSH_COMMANDS = 4096;
@@ -289,7 +290,7 @@ export class Runtime {
     this.stats.readbacks++;
     this.flush();
     await this.checkErrors();
-    await staging.mapAsync(MapMode.READ);
+    await gpuWait(staging.mapAsync(MapMode.READ));
     const out = staging.getMappedRange().slice(0, bytes);
     staging.unmap();
     staging.destroy();
@@ -299,14 +300,14 @@ export class Runtime {
   /** Submits and waits until the GPU has finished all recorded work; throws any WebGPU error seen. */
   async sync(): Promise<void> {
     this.flush();
-    await this.device.queue.onSubmittedWorkDone();
+    await gpuWait(this.device.queue.onSubmittedWorkDone());
     await this.checkErrors();
   }
 
   private async checkErrors(): Promise<void> {
     const pending = [...this.caches.compileChecks.splice(0), ...this.errors.splice(0)];
     for (const { check, context } of pending) {
-      const error = await check;
+      const error = await gpuWait(check);
       if (error) throw new Error(`WebGPU error while ${context}: ${error.message}`);
     }
     if (this.uncaptured) {

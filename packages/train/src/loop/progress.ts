@@ -24,7 +24,8 @@ export function formatProgress(p: ProgressLine, width = 24): string {
   const frac = p.total > 0 ? Math.min(1, p.done / p.total) : 1;
   const filled = Math.round(frac * width);
   const bar = '#'.repeat(filled) + '.'.repeat(width - filled);
-  return `${p.label} [${bar}] ${p.done}/${p.total} loss ${p.loss.toFixed(4)} ${p.imagesPerSecond.toFixed(1)} img/s eta ${clock(p.eta)}`;
+  const loss = Number.isFinite(p.loss) ? p.loss.toFixed(4) : '  -   ';
+  return `${p.label} [${bar}] ${p.done}/${p.total} loss ${loss} ${p.imagesPerSecond.toFixed(1)} img/s eta ${clock(p.eta)}`;
 }
 
 export class Progress {

@@ -31,6 +31,8 @@ export interface StudyOptions {
   batch: number;
   epochs: number;
   lr: number;
+  schedule: 'constant' | 'cosine';
+  posWeight: number;
   patience: number;
   seed: number;
   resume: boolean;
@@ -95,7 +97,7 @@ export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; in
   await mkdir(o.out, { recursive: true });
   const config = {
     preset: o.preset.name, fusions: o.fusions, data: o.data.name, size: o.size, batch: o.batch, epochs: o.epochs, lr: o.lr,
-    patience: o.patience, seed: o.seed, train: o.data.trainPerEpoch, validation: o.data.validation.length, eval: o.data.evaluation.length,
+    schedule: o.schedule, posWeight: o.posWeight, patience: o.patience, minDelta: o.preset.minDelta, seed: o.seed, train: o.data.trainPerEpoch, validation: o.data.validation.length, eval: o.data.evaluation.length,
     maxTokens: o.preset.maxTokens, tokenizer: o.tokenizerPath, imageWeights: o.imageWeights ?? null, textWeights: o.textWeights ?? null,
   };
   const runFile = join(o.out, 'run.json');
@@ -122,7 +124,7 @@ export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; in
     const model = o.preset.model(fusion, o.size, o.tokenizer.vocabSize);
     const outcome = await trainFusion({
       fusion, dir, model, data: o.data, tokenizer: o.tokenizer, tokenizerPath: o.tokenizerPath, batch: o.batch, epochs: o.epochs,
-      lr: o.lr, patience: o.patience, seed: o.seed, maxTokens: o.preset.maxTokens, prior, examples, resume: o.resume,
+      lr: o.lr, schedule: o.schedule, posWeight: o.posWeight, patience: o.patience, minDelta: o.preset.minDelta, seed: o.seed, maxTokens: o.preset.maxTokens, prior, examples, resume: o.resume,
       imageWeights: o.imageWeights, textWeights: o.textWeights, logEvery: o.logEvery, stopAfterSteps: o.stopAfterSteps, progress, log,
     });
     if (outcome === 'interrupted') {

@@ -1,5 +1,6 @@
 /**
- * Trains and evaluates one fusion head: Adam on BCE-with-logits, validation after every epoch,
+ * Trains and evaluates one fusion head: Adam on BCE-with-logits (optionally with a positive-pixel
+ * weight, and a cosine learning-rate decay over the planned steps), validation after every epoch,
  * early stopping on the validation mean IoU (threshold 0.5), the best weights kept, a checkpoint
  * after every epoch (and when interrupted), and the final metrics of the best weights on the
  * evaluation set. Deterministic: the same seed gives the same losses, and a resumed run continues
@@ -36,7 +37,13 @@ export interface TrainFusionOptions {
   batch: number;
   epochs: number;
   lr: number;
+  /** Learning-rate schedule over the planned steps (default constant). */
+  schedule?: 'constant' | 'cosine';
+  /** BCE weight of positive pixels (default 1: plain BCE). */
+  posWeight?: number;
   patience: number;
+  /** Smallest validation mIoU gain that counts as better (default 0). */
+  minDelta?: number;
   seed: number;
   maxTokens: number;
   prior: Float32Array;
@@ -63,8 +70,12 @@ interface LoopState {
   generator: GeneratorState;
   lossCurve: { step: number; loss: number }[];
   evalCurve: { epoch: number; loss: number; meanIoU: number }[];
+  /** Validation mIoU and BCE of the kept (best) weights. */
   bestIoU: number;
+  bestBce: number;
   bestEpoch: number;
+  /** Validation mIoU of the last improvement by more than minDelta (early stopping). */
+  patienceIoU: number;
   badEpochs: number;
   stoppedEarly: boolean;
   trainSeconds: number;
@@ -132,7 +143,7 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
     const jsonl = join(o.dir, 'train.jsonl');
     let step = 0;
     let st: LoopState = {
-      generator: getDefaultGenerator().state(), lossCurve: [], evalCurve: [], bestIoU: -1, bestEpoch: -1, badEpochs: 0,
+      generator: getDefaultGenerator().state(), lossCurve: [], evalCurve: [], bestIoU: -1, bestBce: Number.MAX_VALUE, bestEpoch: -1, patienceIoU: -1, badEpochs: 0,
       stoppedEarly: false, trainSeconds: 0, trainImages: 0,
     };
     const latest = o.resume ? await latestCheckpoint(checkpoints) : null;
@@ -155,6 +166,9 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
     const checkpoint = (epoch: number) =>
       saveCheckpoint(checkpoints, model, optimizer, { version: 1, step, epoch, loop: { ...st, generator: getDefaultGenerator().state() } as unknown as Record<string, unknown> });
     let stepsThisCall = 0;
+    const totalSteps = o.epochs * stepsPerEpoch;
+    const lrAt = (s: number) => (o.schedule === 'cosine' ? o.lr * 0.5 * (1 + Math.cos((Math.PI * s) / totalSteps)) : o.lr);
+    const posWeight = o.posWeight ?? 1;
     model.train();
 
     for (let epoch = Math.floor(step / stepsPerEpoch); epoch < o.epochs && !st.stoppedEarly; epoch++) {
@@ -180,9 +194,10 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
       while (step < (epoch + 1) * stepsPerEpoch) {
         const t0 = performance.now();
         const b = batchTensors(o.data.trainBatch(step, o.batch), o.tokenizer, o.maxTokens);
+        optimizer.lr = lrAt(step);
         const loss = tidy(() => {
           const { logits } = model.forward({ images: b.images, inputIds: b.inputIds, attentionMask: b.attentionMask, tokenTypeIds: b.tokenTypeIds });
-          const l = bceWithLogits(logits, b.masks);
+          const l = bceWithLogits(logits, b.masks, { posWeight });
           l.backward();
           optimizer.step();
           optimizer.zeroGrad();
@@ -215,14 +230,23 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
       const miou = val.model['0.5'].meanIoU;
       st.evalCurve.push({ epoch: epoch + 1, loss: val.model['0.5'].bce, meanIoU: miou });
       log(`${o.fusion} epoch ${epoch + 1}: train loss ${lastLoss.toFixed(4)}, validation BCE ${val.model['0.5'].bce.toFixed(4)}, mIoU@0.5 ${miou.toFixed(3)}`);
-      if (miou > st.bestIoU) {
-        st.bestIoU = miou;
-        st.bestEpoch = epoch + 1;
-        st.badEpochs = 0;
+      const bce = val.model['0.5'].bce;
+      // The kept weights: the best validation mIoU, ties (a head stuck at 0) broken by BCE.
+      const better = st.bestEpoch < 0 || miou > st.bestIoU || (miou === st.bestIoU && bce < st.bestBce);
+      // Patience counts epochs without a gain of more than minDelta.
+      const improved = st.bestEpoch < 0 || miou > st.patienceIoU + (o.minDelta ?? 0);
+      if (better) {
         await writeSafetensorsFile(join(o.dir, BEST_WEIGHTS), await stateDictToHost(model), { fusion: o.fusion, epoch: String(epoch + 1) });
+        st.bestEpoch = epoch + 1;
+        st.bestIoU = miou;
+        st.bestBce = bce;
+      }
+      if (improved) {
+        st.patienceIoU = miou;
+        st.badEpochs = 0;
       } else if (++st.badEpochs >= o.patience) {
         st.stoppedEarly = true;
-        log(`${o.fusion}: no better validation mIoU for ${o.patience} epochs, stopping early (best epoch ${st.bestEpoch})`);
+        log(`${o.fusion}: validation mIoU no better (by ${o.minDelta ?? 0}) for ${o.patience} epochs, stopping early (best epoch ${st.bestEpoch})`);
       }
       await checkpoint(epoch + 1);
       if (o.stopAfterSteps !== undefined && stepsThisCall >= o.stopAfterSteps && epoch + 1 < o.epochs && !st.stoppedEarly) return 'interrupted';
