@@ -8,6 +8,7 @@
  * time until its batched commands are submitted and done. Its CPU forwarding of small ops
  * (WEBGPU_CPU_FORWARD) is turned off, so every op runs as a WebGPU kernel.
  */
+import { gpuWait } from '@fusion/tensor';
 import type { Clock, Sample } from './measure.js';
 
 export type Tf = typeof import('@tensorflow/tfjs');
@@ -58,7 +59,7 @@ export async function syncPeer(tf: Tf): Promise<void> {
     b.endComputePassEncoder();
     b.submitQueue();
   }
-  await b.queue.onSubmittedWorkDone();
+  await gpuWait(b.queue.onSubmittedWorkDone());
 }
 
 /**
@@ -69,9 +70,11 @@ export async function timePeer(tf: Tf, fn: () => void, clock: Clock): Promise<Sa
   await syncPeer(tf);
   const start = performance.now();
   if (clock === 'timestamp' && internals(tf).supportTimestampQuery) {
-    const info = await tf.time(() => tf.tidy(() => {
+    // The same polling as Fusion's waits (gpuWait): Dawn's busy poll would take a core from
+    // the CPU adapter while the peer's work runs.
+    const info = await gpuWait(tf.time(() => tf.tidy(() => {
       fn();
-    }));
+    })));
     await syncPeer(tf);
     return { ms: info.kernelMs as number, clock: 'timestamp', wallMs: performance.now() - start };
   }

@@ -5,6 +5,7 @@
 import './methods.js';
 
 export { init, runtime, Runtime, type RegionTime } from './gpu/runtime.js';
+export { gpuWait } from './gpu/wait.js';
 export { gpu, destroyDevice, dawnFlagsFor, deviceOptionsFromEnv, SETUP_HINT, type DeviceOptions, type DeviceInfo } from './gpu/device.js';
 export { Tensor } from './tensor.js';
 export type { DType } from './dtype.js';
