@@ -5,6 +5,7 @@
 import { defineKernel, grid1d, MAX_WORKGROUPS_PER_DIM } from './spec.js';
 
 const base = { shader: 'outer', uniforms: ['batch', 'rows', 'cols', 'u_offset', 'v_offset'], constants: { WG: 256 }, variants: { default: {} } } as const;
+const ITEMS = 4;
 
 /** out (B, I, J) = u (B, I) x v (B, J), one invocation per output element, a row of workgroups per (b, i). */
 export const outerKernel = defineKernel({
@@ -15,6 +16,13 @@ export const outerKernel = defineKernel({
     const y = Math.max(1, Math.min(rows, MAX_WORKGROUPS_PER_DIM));
     return [Math.ceil((u.cols as number) / c.WG), y, Math.ceil(rows / y)];
   },
+});
+
+/** The forward for J and v's offset divisible by 4: ITEMS vec4s of a row per invocation. */
+export const outerVec4Kernel = defineKernel({
+  ...base, name: 'outer_vec4', entryPoint: 'outer_forward_vec4', inputs: ['u', 'v4'], outputs: ['out4'],
+  constants: { WG: 64, ITEMS },
+  dispatch: (u, c) => grid1d((u.batch as number) * (u.rows as number) * Math.ceil((u.cols as number) / 4 / c.ITEMS), c.WG),
 });
 
 /** du (B, I) = g (B, I, J) v, one invocation per (b, i). */

@@ -34,7 +34,7 @@ export { batchNorm2d, setBatchNormKernel, type BatchNormOptions, type BatchNormS
 export { layerNorm, setLayerNormKernel, type LayerNormStrategy } from './ops/layernorm.js';
 export { embedding, setEmbeddingKernel, type EmbeddingOptions, type EmbeddingStrategy } from './ops/embedding.js';
 export { upsample2x, type UpsampleMode } from './ops/upsample.js';
-export { outer } from './ops/outer.js';
+export { outer, setOuterKernel } from './ops/outer.js';
 export { bceWithLogits, type BceWithLogitsOptions, type BceReduction } from './ops/bce.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';

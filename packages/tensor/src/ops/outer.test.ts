@@ -1,14 +1,18 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outerReference, outerBackwardReference } from '@fusion/kernels';
-import { init, tensor, outer, backward, transpose, tidy, Tensor } from '../index.js';
+import { init, tensor, outer, backward, transpose, tidy, setOuterKernel, Tensor } from '../index.js';
 import { assertClose, gradcheck, randomArray } from '../testing.js';
 
 beforeAll(async () => {
   await init();
 });
 
-describe('outer (batched outer product)', () => {
+describe.each(['vec4 when J allows', 'scalar'] as const)('outer (batched outer product, %s forward)', (mode) => {
+  beforeAll(() => setOuterKernel(mode === 'scalar' ? 'scalar' : null));
+  afterAll(() => setOuterKernel(null));
   it.each([
+    [2, 3, 12],
+    [3, 2, 36],
     [3, 5, 7],
     [1, 1, 1],
     [2, 300, 3],
@@ -36,6 +40,9 @@ describe('outer (batched outer product)', () => {
     for (const t of [u, v, y, g]) t.dispose();
   });
 
+});
+
+describe('outer (batched outer product): gradients and errors', () => {
   it('finite differences, including transposed operands', async () => {
     await gradcheck(outer, [{ data: randomArray(6, 4), shape: [2, 3] }, { data: randomArray(8, 5), shape: [2, 4] }]);
     await gradcheck((a: Tensor, b: Tensor) => outer(transpose(a), b), [{ data: randomArray(6, 6), shape: [3, 2] }, { data: randomArray(10, 7), shape: [2, 5] }]);

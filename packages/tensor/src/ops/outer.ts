@@ -5,7 +5,7 @@
  * Each backward product is memory-bound (two FLOPs per element of g); one pass over g with no
  * transposed copies or size-1 GEMM tiles is the cheapest way to do it.
  */
-import { outerKernel, outerBackwardUKernel, outerBackwardVKernel } from '@fusion/kernels';
+import { outerKernel, outerVec4Kernel, outerBackwardUKernel, outerBackwardVKernel } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
 import { checkDType } from '../dtype.js';
@@ -23,6 +23,13 @@ function geometry(u: Tensor, v: Tensor): { batch: number; rows: number; cols: nu
   return { batch: u.shape[0], rows: u.shape[1], cols: v.shape[1], u_offset: u.offset, v_offset: v.offset };
 }
 
+let forcedForward: 'scalar' | null = null;
+
+/** Forces the scalar forward kernel (tests); null picks vec4 when J and v's offset divide by 4. */
+export function setOuterKernel(k: 'scalar' | null): void {
+  forcedForward = k;
+}
+
 /**
  * Batched outer product of u (B, I) and v (B, J).
  * Shape: (B, I), (B, J) -> (B, I, J)
@@ -36,7 +43,11 @@ export function outer(u: Tensor, v: Tensor): Tensor {
   const uc = u.isContiguous ? u : contiguousCopy(u);
   const vc = v.isContiguous ? v : contiguousCopy(v);
   const out = Tensor.empty([u.shape[0], u.shape[1], v.shape[1]], 'f32', 'outer');
-  if (out.size > 0) runtime().run(outerKernel, 'default', { buffers: { u: uc.buffer, v: vc.buffer, out: out.buffer }, uniforms: geometry(uc, vc) });
+  if (out.size > 0) {
+    const vec4 = forcedForward !== 'scalar' && v.shape[1] % 4 === 0 && vc.offset % 4 === 0;
+    if (vec4) runtime().run(outerVec4Kernel, 'default', { buffers: { u: uc.buffer, v4: vc.buffer, out4: out.buffer }, uniforms: geometry(uc, vc) });
+    else runtime().run(outerKernel, 'default', { buffers: { u: uc.buffer, v: vc.buffer, out: out.buffer }, uniforms: geometry(uc, vc) });
+  }
   if (needsGrad(u, v)) record('outer', [u, v], { u: uc.view(uc.shape, uc.strides, uc.offset, true), v: vc.view(vc.shape, vc.strides, vc.offset, true) }, out);
   if (uc !== u) uc.dispose();
   if (vc !== v) vc.dispose();
