@@ -8,7 +8,7 @@
  * dV = P^T dO, dP = dO V^T, dS = P (dP - sum(dP P)), dQ = scale dS K, dK = scale dS^T Q.
  * FLOPs: forward 4 B H Lq Lk D (two products), backward 8 B H Lq Lk D (four products).
  */
-import { backward } from '@fusion/tensor';
+import { backward, type Tensor } from '@fusion/tensor';
 import { defineBench, type GridEntry } from '../src/declare.js';
 import { oursParam, oursRandom, peerRandom } from '../src/data.js';
 import { findExport, op } from '../src/ops.js';
@@ -70,13 +70,24 @@ export const attentionBench = defineBench<AttentionCase>({
   },
 });
 
+/** The backward path the op takes at a case's shapes: the row kernels (`fused`) or batched GEMMs. */
+const backwardVariant = (c: AttentionCase) => {
+  const path = findExport('attentionBackwardPath') as ((q: Tensor, k: Tensor, v: Tensor) => string) | undefined;
+  if (!path) return variant();
+  const [q, k] = [oursRandom(qShape(c), 1), oursRandom(kShape(c), 2)];
+  const chosen = path(q, k, k);
+  q.dispose();
+  k.dispose();
+  return chosen === 'gemm' ? 'gemm' : variant();
+};
+
 export const attentionBackwardBench = defineBench<AttentionCase>({
   kernel: 'attentionBackward',
   note: note('attentionBackward'),
   requires: ['attention'],
   grid: GRID,
   shape,
-  variant,
+  variant: backwardVariant,
   work: (c) => ({ flops: 8 * c.b * c.heads * c.lq * c.lk * c.d }),
   setup: (c) => {
     const attention = op('attention');

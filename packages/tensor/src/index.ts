@@ -27,7 +27,7 @@ export { conv2d, conv2dBackwardInput, conv2dBackwardWeight, setConv2dSplitK, typ
 export type { Pair } from './ops/window.js';
 export { maxPool2d, avgPool2d, globalAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from './ops/pool.js';
 export { softmax, logSoftmax, setSoftmaxKernel } from './ops/softmax.js';
-export { attention, attentionWeights, setAttentionKernel, setAttentionSplits, attentionStrategy, type AttentionOptions } from './ops/attention.js';
+export { attention, attentionWeights, setAttentionKernel, setAttentionBackward, attentionBackwardPath, setAttentionSplits, attentionStrategy, type AttentionOptions } from './ops/attention.js';
 export { Generator, manualSeed, getDefaultGenerator, rand, randn, bernoulli, dropout, type GeneratorState } from './ops/random.js';
 export { cast } from './ops/cast.js';
 export { batchNorm2d, setBatchNormKernel, type BatchNormOptions, type BatchNormStrategy } from './ops/batchnorm.js';

@@ -55,6 +55,8 @@ declare module './tensor.js' {
     unsqueeze(axis: number): Tensor;
     flatten(start?: number, end?: number): Tensor;
     contiguous(): Tensor;
+    /** The same data without autograd history (a new handle on the same storage; no gradient flows back). */
+    detach(): Tensor;
     /** Gradients of this (scalar) tensor with respect to every leaf that requires grad. */
     backward(options?: BackwardOptions): void;
   }
@@ -93,6 +95,9 @@ for (const [name, f] of Object.entries(shapeMethods)) {
 }
 methods.contiguous = function (this: Tensor) {
   return contiguous(this);
+};
+methods.detach = function (this: Tensor) {
+  return this.view(this.shape, this.strides, this.offset);
 };
 methods.backward = function (this: Tensor, options?: BackwardOptions) {
   backward(this, options);

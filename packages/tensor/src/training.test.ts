@@ -22,6 +22,30 @@ function toyData(n: number, seed: number): { x: Float32Array; y: Float32Array } 
   return { x, y };
 }
 
+describe('autograd basics', () => {
+  it('accumulates gradients over backward calls, detaches, and refuses a freed graph', async () => {
+    const x = tensor([1, 2, 3]);
+    x.requiresGrad = true;
+    const y1 = tidy(() => mul(x, x).sum());
+    y1.backward();
+    const y2 = tidy(() => mul(x, 3).sum());
+    y2.backward();
+    // d(x^2) + d(3x) = 2x + 3, summed into .grad
+    expect(Array.from(await x.grad!.toArray())).toEqual([5, 7, 9]);
+    expect(() => y1.backward()).toThrow(/already freed/);
+    const d = x.detach();
+    expect(d.requiresGrad).toBe(false);
+    expect(d.buffer).toBe(x.buffer);
+    const z = tidy(() => mul(d, x).sum());
+    x.grad!.dispose();
+    x.grad = null;
+    z.backward();
+    // only the x factor carries a gradient: d(d * x) / dx = d
+    expect(Array.from(await x.grad!.toArray())).toEqual([1, 2, 3]);
+    for (const t of [x, y1, y2, d, z]) t.dispose();
+  });
+});
+
 describe('end to end', () => {
   it('an MLP trained with Adam fits a toy regression', async () => {
     manualSeed(1);

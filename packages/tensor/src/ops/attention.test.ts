@@ -4,7 +4,7 @@ import {
 } from '@fusion/kernels';
 import {
   init, runtime, tensor, Tensor, tidy, memory, backward, matmul, transpose, permute, expand, reshape, softmax, mul, add, sub,
-  attention, attentionWeights, setAttentionKernel, setAttentionSplits, attentionStrategy,
+  attention, attentionWeights, setAttentionKernel, setAttentionSplits, setAttentionBackward, attentionStrategy,
 } from '../index.js';
 import { attentionForward } from './attention.js';
 import { assertClose, gradcheck, randomArray } from '../testing.js';
@@ -99,7 +99,11 @@ async function checkForwardAndBackward(c: Case): Promise<void> {
 }
 
 describe.each(['lines', 'tiled'] as const)('attention (%s kernels)', (strategy) => {
-  beforeAll(() => setAttentionKernel(strategy));
+  beforeAll(() => {
+    setAttentionKernel(strategy);
+    setAttentionBackward('fused');
+  });
+  afterAll(() => setAttentionBackward(null));
   afterEach(() => setAttentionSplits(null));
 
   it.each(cases)('%s: forward, lse and backward against float64', async (_, c) => {
@@ -130,6 +134,42 @@ describe.each(['lines', 'tiled'] as const)('attention (%s kernels)', (strategy) 
       { data: randomArray(1 * 2 * 5 * 3, 16), shape: [1, 2, 5, 3] },
     ]);
     mask.dispose();
+  });
+});
+
+describe('attention backward through batched GEMMs (P recomputed and materialised)', () => {
+  beforeAll(() => setAttentionBackward('gemm'));
+  afterAll(() => setAttentionBackward(null));
+
+  it.each(cases)('%s: backward against float64', async (_, c) => {
+    await checkForwardAndBackward(c);
+  });
+
+  it('finite differences (with a padding mask and a fully padded row)', async () => {
+    const mask = tensor([1, 0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0], [2, 6]);
+    await gradcheck((q: Tensor, k: Tensor, v: Tensor) => attention(q, k, v, { keyPaddingMask: mask }), [
+      { data: randomArray(2 * 2 * 3 * 4, 21), shape: [2, 2, 3, 4] },
+      { data: randomArray(2 * 2 * 6 * 4, 22), shape: [2, 2, 6, 4] },
+      { data: randomArray(2 * 2 * 6 * 3, 23), shape: [2, 2, 6, 3] },
+    ]);
+    mask.dispose();
+  });
+
+  it('is the default on CPU adapters for mid-sized problems (fused for small ones)', async () => {
+    setAttentionBackward(null);
+    const used = async (B: number, Lq: number, Lk: number, D: number) => {
+      const q = tensor(randomArray(B * 2 * Lq * D, 1), [B, 2, Lq, D]);
+      const k = tensor(randomArray(B * 2 * Lk * D, 2), [B, 2, Lk, D]);
+      const v = tensor(randomArray(B * 2 * Lk * D, 3), [B, 2, Lk, D]);
+      q.requiresGrad = true;
+      const y = attention(q, k, v);
+      const kernels = await runtime().profile(() => tidy(() => backward(y.sum())));
+      for (const t of [q, k, v, y]) t.dispose();
+      return kernels.some((x) => x.kernel.startsWith('attention_backward')) ? 'fused' : 'gemm';
+    };
+    expect(await used(1, 8, 9, 4)).toBe('fused');
+    expect(await used(8, 32, 256, 64)).toBe(runtime().gpu.info.isSoftware ? 'gemm' : 'fused');
+    setAttentionBackward('gemm');
   });
 });
 

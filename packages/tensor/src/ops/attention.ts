@@ -9,6 +9,11 @@
  * deterministic. Each kernel splits the walked sequence when there are too few rows to fill the
  * adapter (few queries over many keys in the forward and dQ, many queries over few keys in dK/dV)
  * and folds the splits' partials afterwards.
+ * On CPU adapters, for mid-sized problems (B*H*Lq*Lk <= 4M floats and enough work to pay for the
+ * extra dispatches), the backward instead
+ * recomputes P from Q, K and lse as one batched GEMM and materialises it for the step (the GEMM
+ * kernels run several times faster there than the row kernels); P is still never stored
+ * between forward and backward.
  * Queries with no attended key (all keys padded, or Lk = 0) output 0 and get zero gradients
  * (PyTorch returns NaN there); padded keys get zero dK and dV.
  * Shape: q (B, H, Lq, D), k (B, H, Lk, D), v (B, H, Lk, Dv), keyPaddingMask (B, Lk) -> (B, H, Lq, Dv),
@@ -24,6 +29,12 @@ import { checkDType } from '../dtype.js';
 import { fmt } from '../shape.js';
 import { needsGrad, record } from '../autograd/graph.js';
 import { sum } from './reduce.js';
+import { matmulRaw } from './matmul.js';
+import { binaryRaw } from './binary.js';
+import { unaryRaw } from './unary.js';
+import { whereRaw } from './where.js';
+import { reshape, transpose } from './shape.js';
+import { scalar } from './creation.js';
 
 export interface AttentionOptions {
   /** (B, Lk): nonzero (1) = attend, 0 = padded key. Not differentiated. */
@@ -49,6 +60,21 @@ declare module '../autograd/rules.js' {
 }
 
 let forcedStrategy: AttentionStrategy | null = null;
+let forcedBackward: 'fused' | 'gemm' | null = null;
+
+/** Largest score matrix (B * H * Lq * Lk floats) the GEMM backward materialises. */
+const GEMM_BACKWARD_MAX = 1 << 22;
+/**
+ * Smallest backward (B * H * Lq * Lk * head dim multiply-adds per product) worth the GEMM path:
+ * below it the row kernels' fewer dispatches win (measured on lavapipe: the tiny preset's
+ * cross-attention, 1M, trains faster fused; the benchmark's, 34M, 3x faster through GEMMs).
+ */
+const GEMM_BACKWARD_MIN_WORK = 1 << 23;
+
+/** Forces the backward path (tests, benchmarks); null picks by adapter and size. */
+export function setAttentionBackward(path: 'fused' | 'gemm' | null): void {
+  forcedBackward = path;
+}
 let forcedSplits: number | null = null;
 
 /** Forces the kernel strategy (tests, benchmarks); null restores the choice by adapter. */
@@ -232,9 +258,57 @@ function foldSplits(part: Tensor, splits: number): Tensor {
   return sum(part, 0);
 }
 
+/**
+ * The backward through batched GEMMs: S = scale Q K^T, P = exp(S - lse) on attended keys (0 on
+ * padded ones, and so on rows with none), dV = P^T dO, dP = dO V^T, dS = P (dP - delta),
+ * dQ = scale dS K, dK = scale dS^T Q.
+ */
+function attentionGradGemm(dO: Tensor, c: AttentionContext, needs: readonly boolean[]): (Tensor | null)[] {
+  const [B, H, Lq] = c.q.shape;
+  const scores = matmulRaw(c.q, transpose(c.k), c.scale);
+  const lse = reshape(c.lse, [B, H, Lq, 1]);
+  const shifted = binaryRaw('sub', scores, lse);
+  const expd = unaryRaw('exp', shifted);
+  let p = expd;
+  if (c.mask) {
+    const zero = scalar(0);
+    const keep = reshape(c.mask, [B, 1, 1, c.mask.shape[1]]);
+    p = whereRaw(keep, expd, zero);
+    for (const t of [zero, keep, expd]) t.dispose();
+  }
+  const dv = needs[2] ? matmulRaw(transpose(p), dO) : null;
+  let dq: Tensor | null = null;
+  let dk: Tensor | null = null;
+  if (needs[0] || needs[1]) {
+    const product = binaryRaw('mul', dO, c.out);
+    const delta = sum(product, -1, true);
+    const dp = matmulRaw(dO, transpose(c.v));
+    const centred = binaryRaw('sub', dp, delta);
+    const ds = binaryRaw('mul', p, centred);
+    if (needs[0]) dq = matmulRaw(ds, c.k, c.scale);
+    if (needs[1]) dk = matmulRaw(transpose(ds), c.q, c.scale);
+    for (const t of [product, delta, dp, centred, ds]) t.dispose();
+  }
+  for (const t of [scores, lse, shifted, p]) t.dispose();
+  return [dq, dk, dv];
+}
+
+function backwardPath(g: Geometry): 'fused' | 'gemm' {
+  if (g.dim === 0 || g.dimV === 0 || g.lenQ === 0 || g.lenK === 0) return 'fused';
+  const scores = g.batch * g.heads * g.lenQ * g.lenK;
+  const gemmPays = scores <= GEMM_BACKWARD_MAX && scores * Math.max(g.dim, g.dimV) >= GEMM_BACKWARD_MIN_WORK;
+  return forcedBackward ?? (runtime().gpu.info.isSoftware && gemmPays ? 'gemm' : 'fused');
+}
+
+/** The backward path attention takes for these operands: the row kernels, or batched GEMMs. */
+export function attentionBackwardPath(q: Tensor, k: Tensor, v: Tensor): 'fused' | 'gemm' {
+  return backwardPath(checkOperands('attentionBackwardPath', q, k, v, null));
+}
+
 /** The gradient rule: recomputes P per (query, key) pair from q, k and the saved lse. */
 export function attentionGrad(gradOut: Tensor, c: AttentionContext, needs: readonly boolean[]): (Tensor | null)[] {
   const g = checkOperands('attention backward', c.q, c.k, c.v, c.mask);
+  if (backwardPath(g) === 'gemm') return attentionGradGemm(gradOut, c, needs);
   const rt = runtime();
   const strategy = attentionStrategy();
   const kernels = ATTENTION_KERNELS[strategy];
