@@ -1,6 +1,8 @@
 /**
  * matmul: square f32 products n x n x n, with the GEMM strategy the adapter picks; the full grid
- * also forces the other strategies on the mid sizes. Peer: tf.matMul. 2 n^3 FLOPs.
+ * also forces another strategy on the mid sizes. Strategies: `tiled` and `direct` (the entry points
+ * of shaders/gemm.wgsl) and `subgroup` (shaders/gemm_subgroup.wgsl, the default on CPU adapters
+ * with 8-wide subgroups). Peer: tf.matMul. 2 n^3 FLOPs.
  */
 import { matmul, gemmStrategy, setGemmStrategy } from '@fusion/tensor';
 import { GEMM_TUNING, type GemmStrategy } from '@fusion/kernels';

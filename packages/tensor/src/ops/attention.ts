@@ -21,7 +21,7 @@
  */
 import {
   ATTENTION_KERNELS, attentionCombineKernel, attentionRowStatsKernel, attentionWeightsKernel, ATTENTION_MAX_HEAD_DIM,
-  type AttentionStrategy, type Constants,
+  type AttentionStrategy, type AttentionDims, type Constants,
 } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
@@ -114,14 +114,7 @@ function splitWork(rows: number, len: number): { splits: number; span: number } 
   return { splits: Math.max(1, Math.ceil(len / Math.max(1, span))), span };
 }
 
-interface Geometry {
-  batch: number;
-  heads: number;
-  lenQ: number;
-  lenK: number;
-  dim: number;
-  dimV: number;
-}
+type Geometry = AttentionDims;
 
 /** Validates q, k (and v) and the mask; errors name the shapes involved. */
 function checkOperands(context: string, q: Tensor, k: Tensor, v: Tensor | null, mask: Tensor | null): Geometry {

@@ -16,7 +16,7 @@ function leaf(data: Float32Array, shape: number[]): Tensor {
   return t;
 }
 
-describe.each(['lines', 'workgroup'] as const)('batchNorm2d (%s statistics)', (strategy) => {
+describe.each(['lines', 'workgroup'] as const)('batchNorm2d (shaders/batchnorm.wgsl, %s statistics)', (strategy) => {
   beforeAll(() => setBatchNormKernel(strategy));
 
   it.each([

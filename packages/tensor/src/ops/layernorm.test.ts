@@ -14,7 +14,7 @@ function leaf(data: Float32Array, shape: number[]): Tensor {
   return t;
 }
 
-describe.each(['lines', 'workgroup'] as const)('layerNorm (%s kernels)', (strategy) => {
+describe.each(['lines', 'workgroup'] as const)('layerNorm (shaders/layernorm.wgsl, %s kernels)', (strategy) => {
   beforeAll(() => setLayerNormKernel(strategy));
 
   it.each([

@@ -9,6 +9,7 @@ import { SegmentationMetrics } from '../metrics/accumulator.js';
 import { sigmoid } from '../metrics/bce.js';
 import { MeanMaskPrior } from '../metrics/prior.js';
 import type { ExampleRow, FusionResult, RunReport } from './types.js';
+import { Random } from '../data/prng.js';
 
 /** Options of the sample. */
 export interface SampleReportOptions {
@@ -40,16 +41,10 @@ const HEADS: readonly HeadBehaviour[] = [
 const KINDS = ['meaning', 'position', 'relational'] as const;
 const COLORS: Record<string, [number, number, number]> = { red: [0.85, 0.15, 0.15], blue: [0.15, 0.3, 0.9], green: [0.2, 0.7, 0.25], yellow: [0.95, 0.85, 0.1] };
 
-/** mulberry32: small, deterministic, good enough for made-up numbers. */
+/** A function drawing uniform floats in [0, 1) from the data layer's seeded mulberry32 stream. */
 function makeRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const stream = new Random(seed);
+  return () => stream.next();
 }
 
 function gaussian(random: () => number): number {
