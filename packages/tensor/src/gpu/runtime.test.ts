@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bceWithLogitsReference } from '@fusion/kernels';
-import { init, tensor, bceWithLogits } from '../index.js';
+import { bceWithLogitsReference, defineKernel, unaryKernel } from '@fusion/kernels';
+import { init, runtime, tensor, bceWithLogits } from '../index.js';
 import { assertClose, randomArray } from '../testing.js';
 
 beforeAll(async () => {
@@ -45,5 +45,21 @@ describe('waiting for the GPU', () => {
     expect(globalThis.setImmediate).toBe(native);
     x.dispose();
     y.dispose();
+  });
+});
+
+describe('WebGPU errors', () => {
+  it('surface with the kernel\'s name (a shader that does not compile)', async () => {
+    const broken = defineKernel({
+      ...unaryKernel,
+      name: 'unary_broken',
+      variants: { bad: { hooks: { unary_op: 'fn unary_op(x: f32, alpha: f32, beta: f32) -> f32 {\n  return x + true;\n}' } } },
+    });
+    const x = tensor([1, 2, 3, 4, 5]);
+    const out = tensor(new Float32Array(5));
+    runtime().run(broken, 'bad', { buffers: { a: x.buffer, out: out.buffer }, uniforms: { numel: 5, rank: 1, shape: [5], strides_a: [1] } });
+    await expect(runtime().sync()).rejects.toThrow(/compiling kernel unary_broken\/bad/);
+    x.dispose();
+    out.dispose();
   });
 });
