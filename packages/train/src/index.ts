@@ -10,4 +10,5 @@ export { syntheticSource, magicBrushSource, syntheticSeeds, permutation, type Da
 export { trainFusion, loadWeights, type TrainFusionOptions, type TrainFusionOutcome, type SavedModelConfig } from './loop/train-fusion.js';
 export { runStudy, pickExamples, meanMaskPrior, type StudyOptions } from './loop/run.js';
 export { evaluate, predictExamples } from './loop/evaluate.js';
+export { batchTensors, disposeBatch, type BatchTensors } from './loop/batch-tensors.js';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint } from './loop/checkpoint.js';
