@@ -12,6 +12,7 @@ import { outerBench } from './outer.js';
 import { bceWithLogitsBench } from './bce.js';
 import { adamBench } from './adam.js';
 import { cnnTrainStepBench } from './cnn-step.js';
+import { maxPool2dBench, avgPool2dBench, embeddingBench, upsample2xBench, dropoutBench, tanhBench } from './layers.js';
 
 export const kernelBenches: readonly KernelBench[] = [
   matmulBench,
@@ -24,6 +25,12 @@ export const kernelBenches: readonly KernelBench[] = [
   batchNorm2dBench,
   softmaxBench,
   geluBench,
+  maxPool2dBench,
+  avgPool2dBench,
+  embeddingBench,
+  upsample2xBench,
+  dropoutBench,
+  tanhBench,
   outerBench,
   bceWithLogitsBench,
   adamBench,
