@@ -39,6 +39,11 @@ export const softmaxRowsWorkgroupKernel = defineKernel({
   },
 });
 
+export const softmaxRowsVec4Kernel = defineKernel({
+  name: 'softmax_rows_vec4', shader: 'softmax', entryPoint: 'softmax_rows_vec4', inputs: ['x4'], outputs: ['out4'],
+  uniforms: UNIFORMS, constants: { WG: 64 }, variants: forwardVariants, dispatch: lines,
+});
+
 export const softmaxBackwardKernel = defineKernel({
   name: 'softmax_backward', shader: 'softmax', entryPoint: 'softmax_lines_backward', inputs: ['x', 'g'], outputs: ['out'],
   uniforms: UNIFORMS, constants: { WG: 64 }, variants: backwardVariants, dispatch: lines,

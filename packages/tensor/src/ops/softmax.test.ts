@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { softmaxReference } from '@fusion/kernels';
-import { init, tensor, softmax, logSoftmax, setSoftmaxKernel, permute, Tensor, mul } from '../index.js';
+import { init, runtime, tensor, softmax, logSoftmax, setSoftmaxKernel, permute, Tensor, mul } from '../index.js';
 import { assertClose, gradcheck, randomArray } from '../testing.js';
 
 beforeAll(async () => {
@@ -8,9 +8,9 @@ beforeAll(async () => {
 });
 afterAll(() => setSoftmaxKernel(null));
 
-describe.each(['lines', 'workgroup'] as const)('softmax (%s kernel)', (kernel) => {
+describe.each(['lines', 'workgroup', 'vec4'] as const)('softmax (%s kernel)', (kernel) => {
   beforeAll(() => setSoftmaxKernel(kernel));
-  it.each([[5, 7], [3, 300], [1, 1], [17, 1000]])('rows %i x %i, softmax and log-softmax', async (rows, len) => {
+  it.each([[5, 7], [3, 300], [1, 1], [17, 1000], [6, 12], [3, 1024]])('rows %i x %i, softmax and log-softmax', async (rows, len) => {
     const data = randomArray(rows * len, rows + len, -10, 10);
     const x = tensor(data, [rows, len]);
     const y = softmax(x);
@@ -18,6 +18,24 @@ describe.each(['lines', 'workgroup'] as const)('softmax (%s kernel)', (kernel) =
     const l = logSoftmax(x);
     assertClose(await l.toArray(), softmaxReference(data, rows, len, true), { rtol: 1e-5, atol: 1e-5 }, 'logSoftmax');
     for (const t of [x, y, l]) t.dispose();
+  });
+});
+
+describe('softmax kernel choice', () => {
+  it('reads rows as vec4 when their length and offset divide by 4 (CPU adapters), else per element', async () => {
+    setSoftmaxKernel(null);
+    const kernelFor = async (rows: number, len: number) => {
+      const x = tensor(randomArray(rows * len, 3), [rows, len]);
+      let y: Tensor | null = null;
+      const k = await runtime().profile(() => {
+        y = softmax(x);
+      });
+      for (const t of [x, y!]) t.dispose();
+      return k.map((e) => e.kernel);
+    };
+    const software = runtime().gpu.info.isSoftware;
+    expect(await kernelFor(4, 64)).toEqual([software ? 'softmax_rows_vec4/softmax' : 'softmax_lines/softmax']);
+    expect(await kernelFor(4, 63)).toEqual(['softmax_lines/softmax']);
   });
 });
 

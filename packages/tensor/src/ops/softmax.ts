@@ -4,7 +4,7 @@
  *   d log-softmax:  dx = g - exp(y) sum(g)
  * The kernels read a contiguous [outer, len, inner] view, so any axis works without a transpose.
  */
-import { softmaxLinesKernel, softmaxRowsWorkgroupKernel, softmaxBackwardKernel } from '@fusion/kernels';
+import { softmaxLinesKernel, softmaxRowsWorkgroupKernel, softmaxRowsVec4Kernel, softmaxBackwardKernel } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
 import { checkDType } from '../dtype.js';
@@ -21,10 +21,10 @@ declare module '../autograd/rules.js' {
   }
 }
 
-let forcedRowsKernel: 'lines' | 'workgroup' | null = null;
+let forcedRowsKernel: 'lines' | 'workgroup' | 'vec4' | null = null;
 
-/** Forces the forward kernel (tests); null restores the choice by adapter and shape. */
-export function setSoftmaxKernel(k: 'lines' | 'workgroup' | null): void {
+/** Forces the forward kernel (tests; 'vec4' where rows allow it); null restores the choice by adapter and shape. */
+export function setSoftmaxKernel(k: 'lines' | 'workgroup' | 'vec4' | null): void {
   forcedRowsKernel = k;
 }
 
@@ -40,11 +40,14 @@ function forward(kind: Kind, x: Tensor, axis: number): Tensor {
   const g = geometry(x, ax);
   if (x.size > 0) {
     const rt = runtime();
-    const useWorkgroup = g.inner === 1 && (forcedRowsKernel ? forcedRowsKernel === 'workgroup' : !rt.gpu.info.isSoftware && g.len >= 256);
-    rt.run(useWorkgroup ? softmaxRowsWorkgroupKernel : softmaxLinesKernel, kind, {
-      buffers: { x: src.buffer, out: out.buffer },
-      uniforms: { ...g, x_offset: src.offset },
-    });
+    const rows = g.inner === 1;
+    const vec4Ok = rows && g.len % 4 === 0 && src.offset % 4 === 0;
+    const choice = forcedRowsKernel && (forcedRowsKernel !== 'vec4' || vec4Ok) && (forcedRowsKernel === 'lines' || rows)
+      ? forcedRowsKernel
+      : !rt.gpu.info.isSoftware && rows && g.len >= 256 ? 'workgroup' : vec4Ok ? 'vec4' : 'lines';
+    const uniforms = { ...g, x_offset: src.offset };
+    if (choice === 'vec4') rt.run(softmaxRowsVec4Kernel, kind, { buffers: { x4: src.buffer, out4: out.buffer }, uniforms });
+    else rt.run(choice === 'workgroup' ? softmaxRowsWorkgroupKernel : softmaxLinesKernel, kind, { buffers: { x: src.buffer, out: out.buffer }, uniforms });
   }
   if (src !== x) src.dispose();
   if (needsGrad(x)) record(kind, [x], { y: out.view(out.shape, out.strides, out.offset, true), axis: ax }, out);
