@@ -66,7 +66,7 @@ const LIMITS_TO_REQUEST = [
 
 export const SETUP_HINT =
   'No WebGPU adapter was found. Fusion needs a GPU with Vulkan drivers, or Mesa\'s software Vulkan ' +
-  'driver (lavapipe, Mesa >= 24). Run `pnpm setup` (bash scripts/setup.sh) from the repository root: on ' +
+  'driver (lavapipe, Mesa >= 24). Run `bash scripts/setup.sh` from the repository root: on ' +
   'Debian 12 it installs mesa-vulkan-drivers from bookworm-backports when no adapter exists.';
 
 /** Dawn flags for the options: the single source of the toggles Fusion passes to Dawn. */
