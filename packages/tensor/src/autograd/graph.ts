@@ -62,6 +62,14 @@ function isTensorLike(v: unknown): v is Tensor {
   return typeof v === 'object' && v !== null && 'storage' in v && 'shape' in v && typeof (v as Tensor).dispose === 'function';
 }
 
+/**
+ * A handle on `t`'s storage for an op's saved context: untracked by scopes (the node owns it and
+ * frees it when the backward walk passes or the graph dies).
+ */
+export function saved(t: Tensor): Tensor {
+  return t.view(t.shape, t.strides, t.offset, true);
+}
+
 /** The node through which gradients reach `t` (creating the leaf accumulator of a leaf). */
 function gradEdge(t: Tensor): GradNode | null {
   if (!t.requiresGrad) return null;

@@ -27,7 +27,7 @@ import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
 import { checkDType } from '../dtype.js';
 import { fmt } from '../shape.js';
-import { needsGrad, record } from '../autograd/graph.js';
+import { needsGrad, record, saved } from '../autograd/graph.js';
 import { sum } from './reduce.js';
 import { matmulRaw } from './matmul.js';
 import { binaryRaw } from './binary.js';
@@ -219,8 +219,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
   const scale = scaleFor('attention', g, options.scale);
   const { out, lse } = forwardRaw(q, k, v, mask, g, scale);
   if (needsGrad(q, k, v)) {
-    const save = (t: Tensor) => t.view(t.shape, t.strides, t.offset, true);
-    record('attention', [q, k, v], { q: save(q), k: save(k), v: save(v), mask: mask && save(mask), out: save(out), lse: save(lse), scale }, out);
+    record('attention', [q, k, v], { q: saved(q), k: saved(k), v: saved(v), mask: mask && saved(mask), out: saved(out), lse: saved(lse), scale }, out);
   }
   lse.dispose();
   return out;

@@ -18,7 +18,7 @@ import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
 import { checkDType } from '../dtype.js';
 import { fmt } from '../shape.js';
-import { needsGrad, record } from '../autograd/graph.js';
+import { needsGrad, record, saved } from '../autograd/graph.js';
 import { contiguousCopy } from './copy.js';
 import { zeros } from './creation.js';
 
@@ -62,9 +62,6 @@ function chunkFor(perChannel: number, channels: number): number {
   return Math.min(4096, Math.max(64, Math.ceil(perChannel / chunksPerChannel)));
 }
 
-function save(t: Tensor): Tensor {
-  return t.view(t.shape, t.strides, t.offset, true);
-}
 
 /** A 1-D per-channel operand as a buffer and an element offset (copied when strided). */
 function channelOperand(t: Tensor | null): { t: Tensor | null; owned: boolean } {
@@ -160,7 +157,7 @@ export function batchNorm2d(
   }
   if (needsGrad(x, weight, bias)) {
     record('batch_norm', [x, weight, bias], {
-      x: save(src), stats: save(stats), weight: w.t ? save(w.t) : null, bias: relu && b.t ? save(b.t) : null, training: options.training, relu,
+      x: saved(src), stats: saved(stats), weight: w.t ? saved(w.t) : null, bias: relu && b.t ? saved(b.t) : null, training: options.training, relu,
     }, out);
   }
   for (const t of [src !== x ? src : null, w.owned ? w.t : null, b.owned ? b.t : null, stats]) t?.dispose();

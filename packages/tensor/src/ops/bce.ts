@@ -12,7 +12,7 @@ import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
 import { checkDType } from '../dtype.js';
 import { fmt, numel, shapeEquals, broadcastShapes } from '../shape.js';
-import { needsGrad, record } from '../autograd/graph.js';
+import { needsGrad, record, saved } from '../autograd/graph.js';
 import { contiguousCopy } from './copy.js';
 import { broadcastStrides } from './launch.js';
 import { expand } from './shape.js';
@@ -103,7 +103,7 @@ export function bceWithLogits(logits: Tensor, targets: Tensor, options: BceWithL
     loss.dispose();
   }
   if (grad) {
-    record('bce_with_logits', [logits, targets], { grad: grad.view(grad.shape, grad.strides, grad.offset, true) }, out);
+    record('bce_with_logits', [logits, targets], { grad: saved(grad) }, out);
     grad.dispose();
   }
   return out;

@@ -12,7 +12,7 @@ import { Tensor } from '../tensor.js';
 import { checkDType } from '../dtype.js';
 import { broadcastShapes, shapeEquals } from '../shape.js';
 import { launchElementwise } from './launch.js';
-import { needsGrad, record } from '../autograd/graph.js';
+import { needsGrad, record, saved } from '../autograd/graph.js';
 import { unary, unaryRaw } from './unary.js';
 import { sumToShape } from './reduce.js';
 import { scalar } from './creation.js';
@@ -44,15 +44,12 @@ export function binaryRaw(op: BinaryOpName, a: Tensor, b: Tensor): Tensor {
   return launchElementwise(binaryKernel, op, shape, 'f32', { a, b });
 }
 
-function save(t: Tensor): Tensor {
-  return t.view(t.shape, t.strides, t.offset, true);
-}
 
 function binary(op: DifferentiableBinary, a: Tensor, b: Tensor): Tensor {
   const y = binaryRaw(op, a, b);
   if (needsGrad(a, b)) {
     const s = SAVES[op];
-    record(op, [a, b], { a: s.a ? save(a) : undefined, b: s.b ? save(b) : undefined, y: s.y ? save(y) : undefined, aShape: a.shape, bShape: b.shape }, y);
+    record(op, [a, b], { a: s.a ? saved(a) : undefined, b: s.b ? saved(b) : undefined, y: s.y ? saved(y) : undefined, aShape: a.shape, bShape: b.shape }, y);
   }
   return y;
 }

@@ -17,7 +17,7 @@ import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
 import { checkDType } from '../dtype.js';
 import { fmt } from '../shape.js';
-import { needsGrad, record } from '../autograd/graph.js';
+import { needsGrad, record, saved } from '../autograd/graph.js';
 import { contiguousCopy } from './copy.js';
 import { matmulRaw, gemmStrategy } from './matmul.js';
 import { reshape, transpose } from './shape.js';
@@ -144,8 +144,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: 
   const g = geometryOf(x, weight, bias, options);
   const out = conv2dRaw(x, weight, bias, g);
   if (needsGrad(x, weight, bias)) {
-    const save = (t: Tensor) => t.view(t.shape, t.strides, t.offset, true);
-    record('conv2d', [x, weight, bias], { x: save(x), weight: save(weight), geometry: g }, out);
+    record('conv2d', [x, weight, bias], { x: saved(x), weight: saved(weight), geometry: g }, out);
   }
   return out;
 }

@@ -16,7 +16,7 @@ import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
 import { checkDType } from '../dtype.js';
 import { fmt, MAX_RANK } from '../shape.js';
-import { needsGrad, record } from '../autograd/graph.js';
+import { needsGrad, record, saved } from '../autograd/graph.js';
 import { contiguousCopy } from './copy.js';
 import { zeros } from './creation.js';
 
@@ -72,7 +72,7 @@ export function embedding(ids: Tensor, weight: Tensor, options: EmbeddingOptions
       uniforms: { count: ids.size, vocab, dim, ids_offset: idsC.offset, weight_offset: w.offset, padding_idx: -1 },
     });
   }
-  if (needsGrad(weight)) record('embedding', [null, weight], { ids: idsC.view(idsC.shape, idsC.strides, idsC.offset, true), vocab, dim, paddingIdx }, out);
+  if (needsGrad(weight)) record('embedding', [null, weight], { ids: saved(idsC), vocab, dim, paddingIdx }, out);
   if (idsC !== ids) idsC.dispose();
   if (w !== weight) w.dispose();
   return out;

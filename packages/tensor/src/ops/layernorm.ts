@@ -13,7 +13,7 @@ import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
 import { checkDType } from '../dtype.js';
 import { fmt } from '../shape.js';
-import { needsGrad, record } from '../autograd/graph.js';
+import { needsGrad, record, saved } from '../autograd/graph.js';
 import { contiguousCopy } from './copy.js';
 import { zeros } from './creation.js';
 import { sum } from './reduce.js';
@@ -37,9 +37,6 @@ function useWorkgroup(dim: number): boolean {
   return forcedStrategy ? forcedStrategy === 'workgroup' : !runtime().gpu.info.isSoftware && dim >= 128;
 }
 
-function save(t: Tensor): Tensor {
-  return t.view(t.shape, t.strides, t.offset, true);
-}
 
 function checkParam(t: Tensor | null, what: string, x: Tensor): Tensor | null {
   if (!t) return null;
@@ -72,7 +69,7 @@ export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
       },
     });
   }
-  if (needsGrad(x, weight, bias)) record('layer_norm', [x, weight, bias], { x: save(src), stats: save(stats), weight: w ? save(w) : null }, out);
+  if (needsGrad(x, weight, bias)) record('layer_norm', [x, weight, bias], { x: saved(src), stats: saved(stats), weight: w ? saved(w) : null }, out);
   for (const t of [src !== x ? src : null, w !== weight ? w : null, b !== bias ? b : null, stats]) t?.dispose();
   return out;
 }

@@ -9,7 +9,7 @@ import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
 import { checkDType } from '../dtype.js';
 import { broadcastShapes, fmt, numel } from '../shape.js';
-import { needsGrad, record } from '../autograd/graph.js';
+import { needsGrad, record, saved } from '../autograd/graph.js';
 import { contiguousCopy } from './copy.js';
 import { expand, reshape, transpose, unsqueeze } from './shape.js';
 import { sumToShape } from './reduce.js';
@@ -151,7 +151,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   }
   const out = matmulRaw(a, b);
   if (needsGrad(a, b)) {
-    record('matmul', [a, b], { a: a.view(a.shape, a.strides, a.offset, true), b: b.view(b.shape, b.strides, b.offset, true) }, out);
+    record('matmul', [a, b], { a: saved(a), b: saved(b) }, out);
   }
   return out;
 }

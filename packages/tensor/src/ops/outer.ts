@@ -10,7 +10,7 @@ import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
 import { checkDType } from '../dtype.js';
 import { fmt } from '../shape.js';
-import { needsGrad, record } from '../autograd/graph.js';
+import { needsGrad, record, saved } from '../autograd/graph.js';
 import { contiguousCopy } from './copy.js';
 
 declare module '../autograd/rules.js' {
@@ -48,7 +48,7 @@ export function outer(u: Tensor, v: Tensor): Tensor {
     if (vec4) runtime().run(outerVec4Kernel, 'default', { buffers: { u: uc.buffer, v4: vc.buffer, out4: out.buffer }, uniforms: geometry(uc, vc) });
     else runtime().run(outerKernel, 'default', { buffers: { u: uc.buffer, v: vc.buffer, out: out.buffer }, uniforms: geometry(uc, vc) });
   }
-  if (needsGrad(u, v)) record('outer', [u, v], { u: uc.view(uc.shape, uc.strides, uc.offset, true), v: vc.view(vc.shape, vc.strides, vc.offset, true) }, out);
+  if (needsGrad(u, v)) record('outer', [u, v], { u: saved(uc), v: saved(vc) }, out);
   if (uc !== u) uc.dispose();
   if (vc !== v) vc.dispose();
   return out;

@@ -15,7 +15,7 @@ import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
 import { checkDType } from '../dtype.js';
 import { fmt, numel } from '../shape.js';
-import { needsGrad, record } from '../autograd/graph.js';
+import { needsGrad, record, saved } from '../autograd/graph.js';
 import { contiguousCopy } from './copy.js';
 import { mean } from './reduce.js';
 import { pair, slideWindow, type Pair } from './window.js';
@@ -82,8 +82,7 @@ export function maxPool2d(x: Tensor, kernel: Pair, options: MaxPool2dOptions = {
     if (src !== x) src.dispose();
   }
   if (needsGrad(x)) {
-    const saved = indices.view(indices.shape, indices.strides, indices.offset, true);
-    record('max_pool2d', [x], { inShape: x.shape, geometry: g, indices: saved }, out);
+    record('max_pool2d', [x], { inShape: x.shape, geometry: g, indices: saved(indices) }, out);
   }
   indices.dispose();
   return out;

@@ -10,7 +10,7 @@ import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
 import { checkDType } from '../dtype.js';
 import { fmt, normAxes, numel, type Shape } from '../shape.js';
-import { needsGrad, record } from '../autograd/graph.js';
+import { needsGrad, record, saved } from '../autograd/graph.js';
 import { contiguousCopy } from './copy.js';
 import { binaryRaw } from './binary.js';
 import { unaryRaw } from './unary.js';
@@ -94,9 +94,6 @@ function finish(y: Tensor, keptShape: number[], axes: number[], keepdim: boolean
   return out;
 }
 
-function save(t: Tensor): Tensor {
-  return t.view(t.shape, t.strides, t.offset, true);
-}
 
 /** Sum over `axes` (all when omitted). */
 export function sum(x: Tensor, axes?: number | readonly number[], keepdim = false): Tensor {
@@ -126,9 +123,9 @@ function extreme(op: 'max' | 'min', x: Tensor, axes: number | readonly number[] 
   const kept = reduceRaw(op, x, ax);
   const keptShape = [...kept.shape];
   if (needsGrad(x)) {
-    const y = save(kept);
+    const y = saved(kept);
     const out = finish(kept, keptShape, ax, keepdim);
-    return record(op, [x], { x: save(x), y, inShape: x.shape, keptShape, axes: ax }, out);
+    return record(op, [x], { x: saved(x), y, inShape: x.shape, keptShape, axes: ax }, out);
   }
   return finish(kept, keptShape, ax, keepdim);
 }

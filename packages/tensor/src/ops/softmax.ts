@@ -9,7 +9,7 @@ import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
 import { checkDType } from '../dtype.js';
 import { normAxis, numel } from '../shape.js';
-import { needsGrad, record } from '../autograd/graph.js';
+import { needsGrad, record, saved } from '../autograd/graph.js';
 import { contiguousCopy } from './copy.js';
 
 type Kind = 'softmax' | 'log_softmax';
@@ -50,7 +50,7 @@ function forward(kind: Kind, x: Tensor, axis: number): Tensor {
     else rt.run(choice === 'workgroup' ? softmaxRowsWorkgroupKernel : softmaxLinesKernel, kind, { buffers: { x: src.buffer, out: out.buffer }, uniforms });
   }
   if (src !== x) src.dispose();
-  if (needsGrad(x)) record(kind, [x], { y: out.view(out.shape, out.strides, out.offset, true), axis: ax }, out);
+  if (needsGrad(x)) record(kind, [x], { y: saved(out), axis: ax }, out);
   return out;
 }
 

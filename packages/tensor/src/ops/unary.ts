@@ -12,7 +12,7 @@ import { unaryKernel, type UnaryOpName } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { checkDType } from '../dtype.js';
 import { launchElementwise } from './launch.js';
-import { needsGrad, record } from '../autograd/graph.js';
+import { needsGrad, record, saved } from '../autograd/graph.js';
 import { mul, binaryRaw } from './binary.js';
 
 export type DifferentiableUnary = 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'abs' | 'relu' | 'sigmoid' | 'tanh' | 'gelu' | 'erf' | 'affine' | 'rdiv' | 'pow_scalar' | 'rpow' | 'clamp';
@@ -41,16 +41,13 @@ export function unaryRaw(op: UnaryOpName, x: Tensor, alpha = 0, beta = 0): Tenso
   return launchElementwise(unaryKernel, op, x.shape, 'f32', { a: x }, { alpha, beta });
 }
 
-function save(t: Tensor): Tensor {
-  return t.view(t.shape, t.strides, t.offset, true);
-}
 
 /** Runs a differentiable unary map, recording its node when x requires grad. */
 export function unary(op: DifferentiableUnary, x: Tensor, alpha = 0, beta = 0): Tensor {
   const y = unaryRaw(op, x, alpha, beta);
   if (needsGrad(x)) {
     const s = SAVES[op];
-    record(op, [x], { x: s.x ? save(x) : undefined, y: s.y ? save(y) : undefined, alpha, beta }, y);
+    record(op, [x], { x: s.x ? saved(x) : undefined, y: s.y ? saved(y) : undefined, alpha, beta }, y);
   }
   return y;
 }

@@ -8,7 +8,7 @@ import { Tensor } from '../tensor.js';
 import { checkDType } from '../dtype.js';
 import { broadcastShapes } from '../shape.js';
 import { launchElementwise } from './launch.js';
-import { needsGrad, record } from '../autograd/graph.js';
+import { needsGrad, record, saved } from '../autograd/graph.js';
 import { sumToShape } from './reduce.js';
 import { zeros } from './creation.js';
 
@@ -28,7 +28,7 @@ export function whereRaw(cond: Tensor, a: Tensor, b: Tensor): Tensor {
 
 export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
   const out = whereRaw(cond, a, b);
-  if (needsGrad(a, b)) record('where', [null, a, b], { cond: cond.view(cond.shape, cond.strides, cond.offset, true), aShape: a.shape, bShape: b.shape }, out);
+  if (needsGrad(a, b)) record('where', [null, a, b], { cond: saved(cond), aShape: a.shape, bShape: b.shape }, out);
   return out;
 }
 
