@@ -10,7 +10,8 @@ import { init, destroyDevice, noGrad, sigmoid, tidy, tensor } from '@fusion/tens
 import { MaskModel, loadTokenizer } from '@fusion/models';
 import { decodeImage, encodePng, toChwFloat, resizeBilinear, normalizeImageNet } from '../data/index.js';
 import { parseFlags, usage, UsageError, type FlagTable } from './args.js';
-import { loadWeights, BEST_WEIGHTS, MODEL_FILE, type SavedModelConfig } from '../loop/train-fusion.js';
+import { BEST_WEIGHTS, MODEL_FILE, type SavedModelConfig } from '../loop/train-fusion.js';
+import { loadWeights } from '../loop/checkpoint.js';
 
 export const PREDICT_FLAGS: FlagTable = {
   checkpoint: { kind: 'string', help: 'a trained head\'s folder (runs/<run>/<fusion>)' },

@@ -11,7 +11,7 @@
 import { mkdir, readFile, rename, rm, readdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { writeSafetensorsFile, readSafetensorsFile, writeTensor, type Module, type Optimizer, type Tensor } from '@fusion/tensor';
+import { writeSafetensorsFile, readSafetensorsFile, writeTensor, type Module, type Optimizer, type Tensor, type SerializableTensor } from '@fusion/tensor';
 
 export interface CheckpointState {
   version: 1;
@@ -35,13 +35,20 @@ async function writeFileAtomic(path: string, text: string): Promise<void> {
   await rename(tmp, path);
 }
 
-async function hostTensors(tensors: Iterable<[string, Tensor]>): Promise<Record<string, { shape: number[]; dtype: 'f32'; data: Float32Array } | { shape: number[]; dtype: 'i32'; data: Int32Array }>> {
-  const out: Record<string, { shape: number[]; dtype: 'f32'; data: Float32Array } | { shape: number[]; dtype: 'i32'; data: Int32Array }> = {};
+/** Host copies of named tensors, ready for safetensors (f32 as f32, i32 as i32). */
+export async function hostTensors(tensors: Iterable<[string, Tensor]>): Promise<Record<string, SerializableTensor>> {
+  const out: Record<string, SerializableTensor> = {};
   for (const [name, t] of tensors) {
     const data = await t.toArray();
     out[name] = t.dtype === 'i32' ? { shape: [...t.shape], dtype: 'i32', data: data as Int32Array } : { shape: [...t.shape], dtype: 'f32', data: data as Float32Array };
   }
   return out;
+}
+
+/** Loads a module's parameters and buffers (strictly) from a safetensors file written here. */
+export async function loadWeights(model: Module, path: string): Promise<void> {
+  const file = await readSafetensorsFile(path);
+  model.loadStateDict(new Map(file.names().map((n) => [n, file.read(n)])));
 }
 
 /** Writes a complete checkpoint of model, optimizer and loop state; returns its directory. */
@@ -79,8 +86,7 @@ export async function latestCheckpoint(dir: string): Promise<string | null> {
 export async function loadCheckpoint(path: string, model: Module, optimizer: Optimizer): Promise<CheckpointState> {
   const state = JSON.parse(await readFile(join(path, 'state.json'), 'utf8')) as CheckpointState;
   if (state.version !== 1) throw new Error(`${path}/state.json: unsupported checkpoint version ${String(state.version)}`);
-  const weights = await readSafetensorsFile(join(path, 'model.safetensors'));
-  model.loadStateDict(new Map(weights.names().map((n) => [n, weights.read(n)])));
+  await loadWeights(model, join(path, 'model.safetensors'));
   const opt = await readSafetensorsFile(join(path, 'optimizer.safetensors'));
   const stepCount = Number(opt.metadata.step_count);
   if (!Number.isInteger(stepCount)) throw new Error(`${path}/optimizer.safetensors: missing step_count metadata`);

@@ -13,12 +13,12 @@ import { MaskModel, type BertTokenizer, type FusionKind } from '@fusion/models';
 import type { Sample } from '../data/index.js';
 import { MeanMaskPrior, type EvalMetrics } from '../metrics/index.js';
 import { describeMachine, writeRunReport, type ExampleRow, type FusionResult, type RunReport } from '../report/index.js';
-import { trainFusion, loadWeights, BEST_WEIGHTS, RESULT_FILE, type SavedModelConfig, MODEL_FILE } from './train-fusion.js';
+import { trainFusion, BEST_WEIGHTS, RESULT_FILE, type SavedModelConfig, MODEL_FILE } from './train-fusion.js';
 import { predictExamples, type ExamplePrediction } from './evaluate.js';
 import { Progress } from './progress.js';
 import type { DataSource } from './data-source.js';
 import type { Preset } from '../presets.js';
-import { writeJsonAtomic } from './checkpoint.js';
+import { writeJsonAtomic, loadWeights } from './checkpoint.js';
 
 export interface StudyOptions {
   preset: Preset;

@@ -14,7 +14,7 @@ import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  Adam, bceWithLogits, concat, getDefaultGenerator, manualSeed, readSafetensorsFile, reshape, runtime, tidy, writeSafetensorsFile,
+  Adam, bceWithLogits, concat, getDefaultGenerator, manualSeed, reshape, runtime, tidy, writeSafetensorsFile,
   type GeneratorState, type Tensor,
 } from '@fusion/tensor';
 import { MaskModel, loadBertWeights, loadResNetWeights, type BertTokenizer, type FusionKind, type MaskModelConfig } from '@fusion/models';
@@ -22,7 +22,7 @@ import type { Sample } from '../data/index.js';
 import type { EvalMetrics } from '../metrics/index.js';
 import type { FusionResult } from '../report/index.js';
 import { batchTensors, disposeBatch } from './batch-tensors.js';
-import { saveCheckpoint, latestCheckpoint, loadCheckpoint, writeJsonAtomic } from './checkpoint.js';
+import { saveCheckpoint, latestCheckpoint, loadCheckpoint, writeJsonAtomic, hostTensors, loadWeights } from './checkpoint.js';
 import { evaluate, predictExamples, type ExamplePrediction } from './evaluate.js';
 import { Progress } from './progress.js';
 import type { DataSource } from './data-source.js';
@@ -92,21 +92,6 @@ export interface SavedModelConfig {
   model: MaskModelConfig;
   tokenizer: string;
   maxTokens: number;
-}
-
-async function stateDictToHost(model: MaskModel) {
-  const out: Record<string, { shape: number[]; dtype: 'f32'; data: Float32Array } | { shape: number[]; dtype: 'i32'; data: Int32Array }> = {};
-  for (const [name, t] of model.stateDict()) {
-    const data = await t.toArray();
-    out[name] = t.dtype === 'i32' ? { shape: [...t.shape], dtype: 'i32', data: data as Int32Array } : { shape: [...t.shape], dtype: 'f32', data: data as Float32Array };
-  }
-  return out;
-}
-
-/** Loads a model's weights from a safetensors file written by this loop. */
-export async function loadWeights(model: MaskModel, path: string): Promise<void> {
-  const file = await readSafetensorsFile(path);
-  model.loadStateDict(new Map(file.names().map((n) => [n, file.read(n)])));
 }
 
 async function loadEncoderWeights(model: MaskModel, o: TrainFusionOptions, log: (s: string) => void): Promise<void> {
@@ -236,7 +221,7 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
       // Patience counts epochs without a gain of more than minDelta.
       const improved = st.bestEpoch < 0 || miou > st.patienceIoU + (o.minDelta ?? 0);
       if (better) {
-        await writeSafetensorsFile(join(o.dir, BEST_WEIGHTS), await stateDictToHost(model), { fusion: o.fusion, epoch: String(epoch + 1) });
+        await writeSafetensorsFile(join(o.dir, BEST_WEIGHTS), await hostTensors(model.stateDict()), { fusion: o.fusion, epoch: String(epoch + 1) });
         st.bestEpoch = epoch + 1;
         st.bestIoU = miou;
         st.bestBce = bce;
