@@ -8,10 +8,10 @@
  * dV = P^T dO, dP = dO V^T, dS = P (dP - sum(dP P)), dQ = scale dS K, dK = scale dS^T Q.
  * FLOPs: forward 4 B H Lq Lk D (two products), backward 8 B H Lq Lk D (four products).
  */
-import { backward, type Tensor } from '@fusion/tensor';
+import { backward, chooseVariant } from '@fusion/tensor';
 import { defineBench, type GridEntry } from '../src/declare.js';
 import { oursParam, oursRandom, peerRandom } from '../src/data.js';
-import { findExport, op } from '../src/ops.js';
+import { op } from '../src/ops.js';
 import type { Tf } from '../src/peer.js';
 
 export interface AttentionCase {
@@ -30,8 +30,8 @@ const GRID: readonly GridEntry<AttentionCase>[] = [
   { name: 'pixels->text (small)', b: 2, heads: 2, lq: 64, lk: 32, d: 32, quickOnly: true },
 ];
 
-/** The attention kernel the adapter gets, where the op says (`attentionStrategy()`). */
-const variant = () => (findExport('attentionStrategy') as (() => string) | undefined)?.() ?? 'default';
+/** The attention kernel the variant table gives this case. */
+const variant = (c: AttentionCase) => chooseVariant('attention', c.b * c.heads, c.lq, c.lk, c.d).variant;
 
 const shape = (c: AttentionCase) => `${c.name} B${c.b} H${c.heads} Lq${c.lq} Lk${c.lk} D${c.d}`;
 const qShape = (c: AttentionCase) => [c.b, c.heads, c.lq, c.d];
@@ -71,15 +71,8 @@ export const attentionBench = defineBench<AttentionCase>({
 });
 
 /** The backward path the op takes at a case's shapes: the row kernels (`fused`) or batched GEMMs. */
-const backwardVariant = (c: AttentionCase) => {
-  const path = findExport('attentionBackwardPath') as ((q: Tensor, k: Tensor, v: Tensor) => string) | undefined;
-  if (!path) return variant();
-  const [q, k] = [oursRandom(qShape(c), 1), oursRandom(kShape(c), 2)];
-  const chosen = path(q, k, k);
-  q.dispose();
-  k.dispose();
-  return chosen === 'gemm' ? 'gemm' : variant();
-};
+const backwardVariant = (c: AttentionCase) =>
+  chooseVariant('attention-backward', c.b * c.heads, c.lq, c.lk, c.d).variant === 'gemm' ? 'gemm' : variant(c);
 
 export const attentionBackwardBench = defineBench<AttentionCase>({
   kernel: 'attentionBackward',

@@ -4,7 +4,7 @@
  * of shaders/gemm.wgsl) and `subgroup` (shaders/gemm_subgroup.wgsl, the default on CPU adapters
  * with 8-wide subgroups). Peer: tf.matMul. 2 n^3 FLOPs.
  */
-import { matmul, gemmStrategy, setGemmStrategy } from '@fusion/tensor';
+import { matmul, chooseVariant, forceVariant } from '@fusion/tensor';
 import { GEMM_TUNING, type GemmStrategy } from '@fusion/kernels';
 import { defineBench } from '../src/declare.js';
 import { oursRandom, peerRandom } from '../src/data.js';
@@ -17,8 +17,8 @@ interface MatmulCase {
 
 /** The first strategy that is not the adapter's default choice. */
 function alternateStrategy(): GemmStrategy {
-  setGemmStrategy(null);
-  const chosen = gemmStrategy();
+  forceVariant('gemm', null);
+  const chosen = chooseVariant('gemm', 1).variant;
   return (Object.keys(GEMM_TUNING) as GemmStrategy[]).find((s) => s !== chosen) ?? chosen;
 }
 
@@ -37,10 +37,10 @@ export const matmulBench = defineBench<MatmulCase>({
     { n: 1024, alternate: true, skipPeer: 'same as the default row' },
   ],
   shape: ({ n }) => `${n}x${n}x${n}`,
-  variant: () => gemmStrategy(),
+  variant: ({ n }) => chooseVariant('gemm', n, n, n).variant,
   work: ({ n }) => ({ flops: 2 * n ** 3 }),
   setup: ({ n, alternate }) => {
-    if (alternate) setGemmStrategy(alternateStrategy());
+    if (alternate) forceVariant('gemm', alternateStrategy());
     const a = oursRandom([n, n], 1);
     const b = oursRandom([n, n], 2);
     return {
@@ -48,7 +48,7 @@ export const matmulBench = defineBench<MatmulCase>({
       dispose: () => {
         a.dispose();
         b.dispose();
-        setGemmStrategy(null);
+        forceVariant('gemm', null);
       },
     };
   },

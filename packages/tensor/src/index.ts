@@ -22,19 +22,24 @@ export * from './ops/reduce.js';
 export * from './ops/shape.js';
 export { contiguous, copyInto } from './ops/copy.js';
 export { where } from './ops/where.js';
-export { matmul, setGemmStrategy, gemmStrategy, hasSubgroupGemm } from './ops/matmul.js';
+export { matmul, gemmChoice, hasSubgroupGemm } from './ops/matmul.js';
+export {
+  VARIANT_KERNELS, chooseVariant, heuristicVariant, forceVariant, forcedVariant, withVariant, shapeClass, describeShapeClass,
+  applyTuning, tunedVariants, tuningMessage, adapterFacts, recordVariantLookups, recordedVariantLookups, setTuningSource,
+  type VariantKernel, type VariantOf, type VariantChoice, type VariantSource, type TunedVariant, type RecordedLookup, type AdapterFacts, type TuningSource,
+} from './gpu/variants.js';
 export { conv2d, conv2dBackwardInput, conv2dBackwardWeight, setConv2dSplitK, type Conv2dOptions } from './ops/conv2d.js';
 export type { Pair } from './ops/window.js';
 export { maxPool2d, avgPool2d, globalAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from './ops/pool.js';
-export { softmax, logSoftmax, setSoftmaxKernel } from './ops/softmax.js';
-export { attention, attentionWeights, setAttentionKernel, setAttentionBackward, attentionBackwardPath, setAttentionSplits, attentionStrategy, type AttentionOptions } from './ops/attention.js';
+export { softmax, logSoftmax } from './ops/softmax.js';
+export { attention, attentionWeights, attentionBackwardPath, setAttentionSplits, type AttentionOptions } from './ops/attention.js';
 export { Generator, manualSeed, getDefaultGenerator, rand, randn, bernoulli, dropout, type GeneratorState } from './ops/random.js';
 export { cast } from './ops/cast.js';
-export { batchNorm2d, setBatchNormKernel, type BatchNormOptions, type BatchNormStrategy } from './ops/batchnorm.js';
-export { layerNorm, setLayerNormKernel, type LayerNormStrategy } from './ops/layernorm.js';
-export { embedding, setEmbeddingKernel, type EmbeddingOptions, type EmbeddingStrategy } from './ops/embedding.js';
+export { batchNorm2d, type BatchNormOptions, type BatchNormStrategy } from './ops/batchnorm.js';
+export { layerNorm, type LayerNormStrategy } from './ops/layernorm.js';
+export { embedding, type EmbeddingOptions, type EmbeddingStrategy } from './ops/embedding.js';
 export { upsample2x, type UpsampleMode } from './ops/upsample.js';
-export { outer, setOuterKernel } from './ops/outer.js';
+export { outer } from './ops/outer.js';
 export { bceWithLogits, type BceWithLogitsOptions, type BceReduction } from './ops/bce.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';

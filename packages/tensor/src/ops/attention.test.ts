@@ -3,8 +3,7 @@ import {
   attentionReference, attentionBackwardReference, attentionWeightsReference, ATTENTION_EMPTY_LSE, type AttentionDims,
 } from '@fusion/kernels';
 import {
-  init, runtime, tensor, Tensor, tidy, memory, backward, matmul, transpose, permute, expand, reshape, softmax, mul, add, sub,
-  attention, attentionWeights, setAttentionKernel, setAttentionSplits, setAttentionBackward, attentionStrategy,
+  init, runtime, tensor, Tensor, tidy, memory, backward, matmul, transpose, permute, expand, reshape, softmax, mul, add, sub, attention, attentionWeights, setAttentionSplits, chooseVariant, forceVariant,
 } from '../index.js';
 import { attentionForward } from './attention.js';
 import { assertClose, gradcheck, randomArray } from '../testing.js';
@@ -13,7 +12,7 @@ beforeAll(async () => {
   await init();
 });
 afterAll(() => {
-  setAttentionKernel(null);
+  forceVariant('attention', null);
   setAttentionSplits(null);
 });
 
@@ -100,10 +99,10 @@ async function checkForwardAndBackward(c: Case): Promise<void> {
 
 describe.each(['lines', 'tiled'] as const)('attention (%s kernels)', (strategy) => {
   beforeAll(() => {
-    setAttentionKernel(strategy);
-    setAttentionBackward('fused');
+    forceVariant('attention', strategy);
+    forceVariant('attention-backward', 'fused');
   });
-  afterAll(() => setAttentionBackward(null));
+  afterAll(() => forceVariant('attention-backward', null));
   afterEach(() => setAttentionSplits(null));
 
   it.each(cases)('%s: forward, lse and backward against float64', async (_, c) => {
@@ -138,8 +137,8 @@ describe.each(['lines', 'tiled'] as const)('attention (%s kernels)', (strategy) 
 });
 
 describe('attention backward through batched GEMMs (P recomputed and materialised)', () => {
-  beforeAll(() => setAttentionBackward('gemm'));
-  afterAll(() => setAttentionBackward(null));
+  beforeAll(() => forceVariant('attention-backward', 'gemm'));
+  afterAll(() => forceVariant('attention-backward', null));
 
   it.each(cases)('%s: backward against float64', async (_, c) => {
     await checkForwardAndBackward(c);
@@ -156,7 +155,7 @@ describe('attention backward through batched GEMMs (P recomputed and materialise
   });
 
   it('is the default on CPU adapters for mid-sized problems (fused for small ones)', async () => {
-    setAttentionBackward(null);
+    forceVariant('attention-backward', null);
     const used = async (B: number, Lq: number, Lk: number, D: number) => {
       const q = tensor(randomArray(B * 2 * Lq * D, 1), [B, 2, Lq, D]);
       const k = tensor(randomArray(B * 2 * Lk * D, 2), [B, 2, Lk, D]);
@@ -169,19 +168,19 @@ describe('attention backward through batched GEMMs (P recomputed and materialise
     };
     expect(await used(1, 8, 9, 4)).toBe('fused');
     expect(await used(8, 32, 256, 64)).toBe(runtime().gpu.info.isSoftware ? 'gemm' : 'fused');
-    setAttentionBackward('gemm');
+    forceVariant('attention-backward', 'gemm');
   });
 });
 
 describe('attention semantics', () => {
   afterEach(() => {
-    setAttentionKernel(null);
+    forceVariant('attention', null);
     setAttentionSplits(null);
   });
 
   it('picks the lines kernels on CPU adapters and the tiled ones on GPUs', () => {
-    setAttentionKernel(null);
-    expect(attentionStrategy()).toBe(runtime().gpu.info.isSoftware ? 'lines' : 'tiled');
+    forceVariant('attention', null);
+    expect(chooseVariant('attention', 1).variant).toBe(runtime().gpu.info.isSoftware ? 'lines' : 'tiled');
   });
 
   it('splits a long key sequence when there are few query rows (forward + combine), not when rows are many', async () => {
@@ -200,7 +199,7 @@ describe('attention semantics', () => {
   });
 
   it.each(['lines', 'tiled'] as const)('a fully padded row outputs 0 and gets zero gradients; padded keys get zero dK/dV (%s)', async (strategy) => {
-    setAttentionKernel(strategy);
+    forceVariant('attention', strategy);
     const g = dims(2, 2, 4, 6, 4, 3);
     const h = hostData({ dims: g, seed: 20, padded: null });
     h.mask = new Float32Array([1, 0, 1, 1, 0, 1, /* batch 1: all padded */ 0, 0, 0, 0, 0, 0]);
@@ -298,7 +297,7 @@ describe('attention semantics', () => {
       }
     }
     for (const strategy of ['lines', 'tiled'] as const) {
-      setAttentionKernel(strategy);
+      forceVariant('attention', strategy);
       const leaves = [tensor(qProj, [B, L, H, D]), tensor(kHead, [B, 1, S, D]), tensor(vT, [B, H, Dv, S])];
       for (const x of leaves) x.requiresGrad = true;
       const wide = tensor(maskWide, [B, 2, S]);
@@ -324,7 +323,7 @@ describe('attention semantics', () => {
 
   it('attentionWeights equals the float64 reference and softmax of the masked scores', async () => {
     for (const strategy of ['lines', 'tiled'] as const) {
-      setAttentionKernel(strategy);
+      forceVariant('attention', strategy);
       const g = dims(2, 3, 7, 13, 7, 1);
       const h = hostData({ dims: g, seed: 40, padded: [4, 12] });
       const t = upload(g, h);
@@ -353,7 +352,7 @@ function composedAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null,
 
 describe('attention equals the composition matmul -> masked softmax -> matmul', () => {
   afterEach(() => {
-    setAttentionKernel(null);
+    forceVariant('attention', null);
     setAttentionSplits(null);
   });
 
@@ -363,7 +362,7 @@ describe('attention equals the composition matmul -> masked softmax -> matmul', 
     ['lines', dims(1, 4, 32, 256, 16, 16), null],
     ['tiled', dims(1, 2, 256, 32, 16, 16), [5]],
   ] as const)('%s kernels, dims %o, outputs and gradients', async (strategy, g, padded) => {
-    setAttentionKernel(strategy);
+    forceVariant('attention', strategy);
     const h = hostData({ dims: g, seed: 50, padded: padded && [...padded] });
     const scale = 1 / Math.sqrt(g.dim);
     const results: Float32Array[][] = [];

@@ -9,7 +9,7 @@
  * deterministic. Each kernel splits the walked sequence when there are too few rows to fill the
  * adapter (few queries over many keys in the forward and dQ, many queries over few keys in dK/dV)
  * and folds the splits' partials afterwards.
- * On CPU adapters, for mid-sized problems (B*H*Lq*Lk <= 4M floats and enough work to pay for the
+ * On CPU adapters (the variant table's 'attention-backward' heuristic, gpu/variants.ts), for mid-sized problems (B*H*Lq*Lk <= 4M floats and enough work to pay for the
  * extra dispatches), the backward instead
  * recomputes P from Q, K and lse as one batched GEMM and materialises it for the step (the GEMM
  * kernels run several times faster there than the row kernels); P is still never stored
@@ -25,6 +25,7 @@ import {
 } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
+import { chooseVariant } from '../gpu/variants.js';
 import { checkDType } from '../dtype.js';
 import { fmt } from '../shape.js';
 import { needsGrad, record, saved } from '../autograd/graph.js';
@@ -59,28 +60,7 @@ declare module '../autograd/rules.js' {
   }
 }
 
-let forcedStrategy: AttentionStrategy | null = null;
-let forcedBackward: 'fused' | 'gemm' | null = null;
-
-/** Largest score matrix (B * H * Lq * Lk floats) the GEMM backward materialises. */
-const GEMM_BACKWARD_MAX = 1 << 22;
-/**
- * Smallest backward (B * H * Lq * Lk * head dim multiply-adds per product) worth the GEMM path:
- * below it the row kernels' fewer dispatches win (measured on lavapipe: the tiny preset's
- * cross-attention, 1M, trains faster fused; the benchmark's, 34M, 3x faster through GEMMs).
- */
-const GEMM_BACKWARD_MIN_WORK = 1 << 23;
-
-/** Forces the backward path (tests, benchmarks); null picks by adapter and size. */
-export function setAttentionBackward(path: 'fused' | 'gemm' | null): void {
-  forcedBackward = path;
-}
 let forcedSplits: number | null = null;
-
-/** Forces the kernel strategy (tests, benchmarks); null restores the choice by adapter. */
-export function setAttentionKernel(s: AttentionStrategy | null): void {
-  forcedStrategy = s;
-}
 
 /**
  * Forces how many parts each kernel splits its walked sequence into (tests, benchmarks); capped
@@ -92,11 +72,11 @@ export function setAttentionSplits(n: number | null): void {
 }
 
 /**
- * The kernel structure in effect: `tiled` (rows in registers, workgroup-memory tiles) on GPUs,
- * `lines` (register blocks, no barriers) on CPU adapters.
+ * The kernel structure from the variant table: `tiled` (rows in registers, workgroup-memory tiles)
+ * on GPUs, `lines` (register blocks, no barriers) on CPU adapters.
  */
-export function attentionStrategy(): AttentionStrategy {
-  return forcedStrategy ?? (runtime().gpu.info.isSoftware ? 'lines' : 'tiled');
+function strategyFor(g: Geometry): AttentionStrategy {
+  return chooseVariant('attention', g.batch * g.heads, g.lenQ, g.lenK, Math.max(g.dim, g.dimV)).variant;
 }
 
 /**
@@ -180,7 +160,7 @@ function forwardRaw(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, g: Geo
   const rt = runtime();
   const { splits, span } = splitWork(rows, g.lenK);
   const uniforms = { ...operandUniforms(g, scale, q, k, v, mask, null), splits, span };
-  const strategy = attentionStrategy();
+  const strategy = strategyFor(g);
   const spec = ATTENTION_KERNELS[strategy].forward;
   const constants = rowConstants(strategy, g);
   const inputs = { q: q.buffer, k: k.buffer, v: v.buffer, mask: mask?.buffer ?? null };
@@ -287,9 +267,7 @@ function attentionGradGemm(dO: Tensor, c: AttentionContext, needs: readonly bool
 
 function backwardPath(g: Geometry): 'fused' | 'gemm' {
   if (g.dim === 0 || g.dimV === 0 || g.lenQ === 0 || g.lenK === 0) return 'fused';
-  const scores = g.batch * g.heads * g.lenQ * g.lenK;
-  const gemmPays = scores <= GEMM_BACKWARD_MAX && scores * Math.max(g.dim, g.dimV) >= GEMM_BACKWARD_MIN_WORK;
-  return forcedBackward ?? (runtime().gpu.info.isSoftware && gemmPays ? 'gemm' : 'fused');
+  return chooseVariant('attention-backward', g.batch * g.heads, g.lenQ, g.lenK, Math.max(g.dim, g.dimV)).variant;
 }
 
 /** The backward path attention takes for these operands: the row kernels, or batched GEMMs. */
@@ -302,7 +280,7 @@ export function attentionGrad(gradOut: Tensor, c: AttentionContext, needs: reado
   const g = checkOperands('attention backward', c.q, c.k, c.v, c.mask);
   if (backwardPath(g) === 'gemm') return attentionGradGemm(gradOut, c, needs);
   const rt = runtime();
-  const strategy = attentionStrategy();
+  const strategy = strategyFor(g);
   const kernels = ATTENTION_KERNELS[strategy];
   const rows = g.batch * g.heads * g.lenQ;
   const keyRows = g.batch * g.heads * g.lenK;

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchNormReference, batchNormBackwardReference } from '@fusion/kernels';
-import { init, tensor, batchNorm2d, setBatchNormKernel, backward, permute, tidy, Tensor } from '../index.js';
+import { init, tensor, batchNorm2d, backward, permute, tidy, Tensor, forceVariant } from '../index.js';
 import { assertClose, gradcheck, randomArray } from '../testing.js';
 
 beforeAll(async () => {
   await init();
 });
-afterAll(() => setBatchNormKernel(null));
+afterAll(() => forceVariant('batchnorm', null));
 
 const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -17,7 +17,7 @@ function leaf(data: Float32Array, shape: number[]): Tensor {
 }
 
 describe.each(['lines', 'workgroup'] as const)('batchNorm2d (shaders/batchnorm.wgsl, %s statistics)', (strategy) => {
-  beforeAll(() => setBatchNormKernel(strategy));
+  beforeAll(() => forceVariant('batchnorm', strategy));
 
   it.each([
     [3, 5, 7, 9],

@@ -16,6 +16,7 @@ import {
 } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
+import { chooseVariant } from '../gpu/variants.js';
 import { checkDType } from '../dtype.js';
 import { fmt } from '../shape.js';
 import { needsGrad, record, saved } from '../autograd/graph.js';
@@ -44,15 +45,8 @@ export interface BatchNormOptions {
 
 export type BatchNormStrategy = 'lines' | 'workgroup';
 
-let forcedStrategy: BatchNormStrategy | null = null;
-
-/** Forces the reduction strategy of the statistics and gradient sums (tests); null restores the choice by adapter. */
-export function setBatchNormKernel(s: BatchNormStrategy | null): void {
-  forcedStrategy = s;
-}
-
-function strategy(): BatchNormStrategy {
-  return forcedStrategy ?? (runtime().gpu.info.isSoftware ? 'lines' : 'workgroup');
+function strategy(channels: number, perChannel: number): BatchNormStrategy {
+  return chooseVariant('batchnorm', channels, perChannel).variant;
 }
 
 /** Elements one invocation reduces in the lines strategy: enough invocations, chunks of 64..4096. */
@@ -136,7 +130,7 @@ export function batchNorm2d(
       rt.run(batchNormEvalStatsKernel, 'default', {
         buffers: { running_mean_in: runningMean!.buffer, running_var_in: runningVar!.buffer, channel_out: stats.buffer }, uniforms,
       });
-    } else if (strategy() === 'workgroup') {
+    } else if (strategy(geo.channels, perChannel) === 'workgroup') {
       rt.run(batchNormStatsWorkgroupKernel, 'default', { buffers: { x: src.buffer, channel_out: stats.buffer, ...running }, uniforms });
     } else {
       const chunk = chunkFor(perChannel, geo.channels);
@@ -184,7 +178,7 @@ export function batchNormGrad(
   let sums: Tensor | null = null;
   if (needs[1] || needs[2] || (needs[0] && c.training)) {
     sums = Tensor.empty([2, geo.channels], 'f32', 'batch_norm.sums');
-    if (strategy() === 'workgroup') {
+    if (strategy(geo.channels, geo.batch * geo.plane) === 'workgroup') {
       rt.run(batchNormGradSumsWorkgroupKernel, activation, { buffers: { x: c.x.buffer, g: gc.buffer, stats: c.stats.buffer, ...affine, channel_out: sums.buffer }, uniforms });
     } else {
       const perChannel = geo.batch * geo.plane;

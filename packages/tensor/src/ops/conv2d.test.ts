@@ -2,12 +2,12 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   conv2dReference, conv2dBackwardInputReference, conv2dBackwardWeightReference, convOutputSize, GEMM_STRATEGIES, type Conv2dGeometry,
 } from '@fusion/kernels';
-import { init, tensor, conv2d, setGemmStrategy, setConv2dSplitK, hasSubgroupGemm, backward, memory, tidy, Tensor, nn, manualSeed, runtime } from '../index.js';
+import { init, tensor, conv2d, setConv2dSplitK, hasSubgroupGemm, backward, memory, tidy, Tensor, nn, manualSeed, runtime, forceVariant } from '../index.js';
 import { assertClose, gradcheck, randomArray } from '../testing.js';
 
 await init();
 afterAll(() => {
-  setGemmStrategy(null);
+  forceVariant('gemm', null);
   setConv2dSplitK(null);
 });
 
@@ -88,17 +88,17 @@ async function checkAgainstReference(t: Case, seed: number, weightTol = tol): Pr
 }
 
 describe.each(strategies)('conv2d (%s GEMM) against float64 references', (strategy) => {
-  afterEach(() => setGemmStrategy(null));
+  afterEach(() => forceVariant('gemm', null));
   it.each(cases.map((t, i) => [t.name, t, i] as const))('%s', async (_name, t, i) => {
-    setGemmStrategy(strategy);
+    forceVariant('gemm', strategy);
     await checkAgainstReference(t, 100 + 10 * i);
   });
 });
 
 describe('conv2d on large planes (index decoding of a million pixels)', () => {
-  afterEach(() => setGemmStrategy(null));
+  afterEach(() => forceVariant('gemm', null));
   it.each(strategies)('%s GEMM: forward and both gradients of 1x1x1000x1003, 3x3 stride 1 padding 1', async (strategy) => {
-    setGemmStrategy(strategy);
+    forceVariant('gemm', strategy);
     // the weight gradient sums a million f32 products: tolerance for its rounding, not the indexing
     await checkAgainstReference(c('large', 1, 1, 1000, 1003, 2, [3, 3], [1, 1], [1, 1]), 77, { rtol: 1e-3, atol: 1e-3 });
   });
@@ -107,13 +107,13 @@ describe('conv2d on large planes (index decoding of a million pixels)', () => {
 describe('conv2d weight gradient with split-K', () => {
   afterEach(() => {
     setConv2dSplitK(null);
-    setGemmStrategy(null);
+    forceVariant('gemm', null);
   });
   // K = images * OH * OW = 4 * 15 * 13 = 780: chunks of 260, 196 (uneven) and the automatic choice.
   const long = c('long K', 4, 3, 15, 13, 5, [3, 3], [1, 1], [1, 1]);
   for (const strategy of strategies) {
     it.each([1, 3, 4, 7, null])(`${strategy} GEMM, splits %s`, async (splits) => {
-      setGemmStrategy(strategy);
+      forceVariant('gemm', strategy);
       setConv2dSplitK(splits);
       await checkAgainstReference(long, 900);
     });

@@ -11,7 +11,7 @@
  * Shape: (N, C_in, H, W) -> (N, C_out, OH, OW), OH = floor((H + 2 pad - dil (KH - 1) - 1) / stride) + 1.
  */
 import {
-  CONV2D_KERNELS, conv2dUniforms, conv2dPhaseUniforms, convInputPhases, gemmShapeConstants, gemmTile, kernelConstants, type Conv2dGeometry,
+  CONV2D_KERNELS, conv2dUniforms, conv2dPhaseUniforms, convInputPhases, gemmTile, kernelConstants, type Conv2dGeometry,
 } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
@@ -19,7 +19,7 @@ import { checkDType } from '../dtype.js';
 import { fmt } from '../shape.js';
 import { needsGrad, record, saved } from '../autograd/graph.js';
 import { contiguousCopy } from './copy.js';
-import { matmulRaw, gemmStrategy } from './matmul.js';
+import { matmulRaw, gemmChoice } from './matmul.js';
 import { reshape, transpose } from './shape.js';
 import { sum } from './reduce.js';
 import { binaryRaw } from './binary.js';
@@ -121,14 +121,14 @@ function conv2dRaw(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeom
   const xs = dense(x);
   const ws = dense(weight);
   const bs = bias ? dense(bias) : null;
-  const strategy = gemmStrategy();
+  const { strategy, constants } = gemmChoice(g.cOut, g.images * g.outH * g.outW, g.cIn * g.kH * g.kW);
   runtime().run(CONV2D_KERNELS[strategy].forward, 'forward', {
     buffers: { a: ws.buffer, b: xs.buffer, bias: bs ? bs.buffer : null, c: out.buffer },
     uniforms: {
       ...conv2dUniforms(g), M: g.cOut, N: g.images * g.outH * g.outW, K: g.cIn * g.kH * g.kW, batch: 1,
       a_offset: ws.offset, b_offset: xs.offset, c_offset: 0, bias_offset: bs ? bs.offset : 0, has_bias: bs ? 1 : 0, alpha: 1,
     },
-    constants: gemmShapeConstants(strategy, g.cOut),
+    constants,
   });
   release(xs, x);
   release(ws, weight);
@@ -166,8 +166,7 @@ export function conv2dBackwardInput(dy: Tensor, weight: Tensor, g: Conv2dGeometr
   if (dx.size === 0) return dx;
   const dys = dense(dy);
   const ws = dense(weight);
-  const strategy = gemmStrategy();
-  const constants = gemmShapeConstants(strategy, g.cIn);
+  const { strategy, constants } = gemmChoice(g.cIn, g.images * g.inH * g.inW, g.cOut * g.kH * g.kW);
   // one stride-1 product per stride phase (pixels (i + pad) % stride = q take the same taps); each
   // writes its own dx pixels, a phase no tap reaches writes zeros (K = 0)
   for (const ph of convInputPhases(g.inH, g.kH, g.strideH, g.padH, g.dilH)) {
@@ -211,9 +210,8 @@ export function conv2dBackwardWeight(dy: Tensor, x: Tensor, g: Conv2dGeometry): 
   const M = g.cOut;
   const N = g.cIn * g.kH * g.kW;
   const K = g.images * g.outH * g.outW;
-  const strategy = gemmStrategy();
+  const { strategy, constants } = gemmChoice(M, N, K);
   const spec = CONV2D_KERNELS[strategy].backward;
-  const constants = gemmShapeConstants(strategy, M);
   const splits = kSplits(M, N, K, gemmTile(strategy, kernelConstants(spec, 'weight', constants)));
   const chunk = Math.ceil(K / splits);
   const partial = Tensor.empty(splits === 1 ? wShape : [splits, ...wShape], 'f32', 'conv2d_backward_weight');

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddingReference, embeddingBackwardReference } from '@fusion/kernels';
-import { init, tensor, embedding, setEmbeddingKernel, backward, transpose, tidy, Tensor } from '../index.js';
+import { init, tensor, embedding, backward, transpose, tidy, Tensor, forceVariant } from '../index.js';
 import { assertClose, gradcheck, hostRng, randomArray } from '../testing.js';
 
 beforeAll(async () => {
   await init();
 });
-afterAll(() => setEmbeddingKernel(null));
+afterAll(() => forceVariant('embedding', null));
 
 function randomIds(n: number, vocab: number, seed: number): Int32Array {
   const r = hostRng(seed);
@@ -14,7 +14,7 @@ function randomIds(n: number, vocab: number, seed: number): Int32Array {
 }
 
 describe.each(['lines', 'workgroup'] as const)('embedding (%s backward kernels)', (strategy) => {
-  beforeAll(() => setEmbeddingKernel(strategy));
+  beforeAll(() => forceVariant('embedding', strategy));
 
   it.each([
     // [ids shape, vocab, dim]
@@ -86,7 +86,7 @@ describe('embedding: clamping, layouts and errors', () => {
     const ids = randomIds(1500, 5, 21);
     const gs = randomArray(1500 * 9, 22, -1e3, 1e3);
     const gradWith = async (strategy: 'lines' | 'workgroup') => {
-      setEmbeddingKernel(strategy);
+      forceVariant('embedding', strategy);
       const idsT = tensor(ids, [1500]);
       const w = tensor(new Float32Array(5 * 9), [5, 9]);
       w.requiresGrad = true;
@@ -99,7 +99,7 @@ describe('embedding: clamping, layouts and errors', () => {
     };
     const lines = await gradWith('lines');
     const workgroup = await gradWith('workgroup');
-    setEmbeddingKernel(null);
+    forceVariant('embedding', null);
     expect(workgroup).toEqual(lines);
     // and the sums are in position order: a float64 sum rounded once would differ in places
     const ordered = new Float32Array(45);

@@ -14,6 +14,7 @@ import {
 } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
+import { chooseVariant } from '../gpu/variants.js';
 import { checkDType } from '../dtype.js';
 import { fmt, MAX_RANK } from '../shape.js';
 import { needsGrad, record, saved } from '../autograd/graph.js';
@@ -32,13 +33,6 @@ declare module '../autograd/rules.js' {
  * invocation. Both sum in position order, so they agree bit for bit.
  */
 export type EmbeddingStrategy = 'lines' | 'workgroup';
-
-let forcedStrategy: EmbeddingStrategy | null = null;
-
-/** Forces the backward kernels (tests); null restores the choice by adapter. */
-export function setEmbeddingKernel(s: EmbeddingStrategy | null): void {
-  forcedStrategy = s;
-}
 
 export interface EmbeddingOptions {
   /** A row (negative counts from the end) whose gradient stays zero, as PyTorch's padding_idx. */
@@ -88,7 +82,7 @@ export function embeddingGrad(g: Tensor, c: { ids: Tensor; vocab: number; dim: n
   const rowStart = Tensor.empty([c.vocab + 1], 'i32', 'embedding.row_start');
   const cursor = Tensor.empty([c.vocab], 'i32', 'embedding.cursor');
   const uniforms = { count, vocab: c.vocab, dim: c.dim, ids_offset: c.ids.offset, weight_offset: 0, padding_idx: c.paddingIdx };
-  const lines = (forcedStrategy ?? (rt.gpu.info.isSoftware ? 'lines' : 'workgroup')) === 'lines';
+  const lines = chooseVariant('embedding', count, c.vocab, c.dim).variant === 'lines';
   rt.run(lines ? embeddingSortSerialKernel : embeddingSortWorkgroupKernel, 'default', {
     buffers: { ids: c.ids.buffer, order: order.buffer, row_start: rowStart.buffer, cursor: cursor.buffer }, uniforms,
   });

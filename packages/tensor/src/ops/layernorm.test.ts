@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { layerNormReference, layerNormBackwardReference } from '@fusion/kernels';
-import { init, tensor, layerNorm, setLayerNormKernel, backward, transpose, tidy, Tensor } from '../index.js';
+import { init, tensor, layerNorm, backward, transpose, tidy, Tensor, forceVariant } from '../index.js';
 import { assertClose, gradcheck, randomArray } from '../testing.js';
 
 beforeAll(async () => {
   await init();
 });
-afterAll(() => setLayerNormKernel(null));
+afterAll(() => forceVariant('layernorm', null));
 
 function leaf(data: Float32Array, shape: number[]): Tensor {
   const t = tensor(data, shape);
@@ -15,7 +15,7 @@ function leaf(data: Float32Array, shape: number[]): Tensor {
 }
 
 describe.each(['lines', 'workgroup'] as const)('layerNorm (shaders/layernorm.wgsl, %s kernels)', (strategy) => {
-  beforeAll(() => setLayerNormKernel(strategy));
+  beforeAll(() => forceVariant('layernorm', strategy));
 
   it.each([
     [[3, 7], 1e-5],

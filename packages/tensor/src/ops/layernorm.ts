@@ -11,6 +11,7 @@ import {
 } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
+import { chooseVariant } from '../gpu/variants.js';
 import { checkDType } from '../dtype.js';
 import { fmt } from '../shape.js';
 import { needsGrad, record, saved } from '../autograd/graph.js';
@@ -26,15 +27,8 @@ declare module '../autograd/rules.js' {
 
 export type LayerNormStrategy = 'lines' | 'workgroup';
 
-let forcedStrategy: LayerNormStrategy | null = null;
-
-/** Forces the per-row kernels (tests); null restores the choice by adapter and row length. */
-export function setLayerNormKernel(s: LayerNormStrategy | null): void {
-  forcedStrategy = s;
-}
-
-function useWorkgroup(dim: number): boolean {
-  return forcedStrategy ? forcedStrategy === 'workgroup' : !runtime().gpu.info.isSoftware && dim >= 128;
+function useWorkgroup(rows: number, dim: number): boolean {
+  return chooseVariant('layernorm', rows, dim).variant === 'workgroup';
 }
 
 
@@ -61,7 +55,7 @@ export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
   const out = Tensor.empty(x.shape, 'f32', 'layer_norm');
   const stats = Tensor.empty([rows, 2], 'f32', 'layer_norm.stats');
   if (x.size > 0) {
-    runtime().run(useWorkgroup(dim) ? layerNormRowsWorkgroupKernel : layerNormRowsKernel, 'default', {
+    runtime().run(useWorkgroup(rows, dim) ? layerNormRowsWorkgroupKernel : layerNormRowsKernel, 'default', {
       buffers: { x: src.buffer, weight: w?.buffer ?? null, bias: b?.buffer ?? null, out: out.buffer, stats_out: stats.buffer },
       uniforms: {
         rows, dim, x_offset: src.offset, weight_offset: w?.offset ?? 0, bias_offset: b?.offset ?? 0,
@@ -91,7 +85,7 @@ export function layerNormGrad(g: Tensor, c: { x: Tensor; stats: Tensor; weight: 
   let dx: Tensor | null = null;
   if (needs[0]) {
     dx = Tensor.empty(c.x.shape, 'f32', 'layer_norm_backward');
-    rt.run(useWorkgroup(dim) ? layerNormBackwardRowsWorkgroupKernel : layerNormBackwardRowsKernel, 'default', {
+    rt.run(useWorkgroup(rows, dim) ? layerNormBackwardRowsWorkgroupKernel : layerNormBackwardRowsKernel, 'default', {
       buffers: { x: c.x.buffer, g: gc.buffer, weight: c.weight?.buffer ?? null, stats: c.stats.buffer, out: dx.buffer }, uniforms,
     });
   }

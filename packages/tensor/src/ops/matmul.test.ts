@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matmulReference, GEMM_STRATEGIES } from '@fusion/kernels';
-import { init, tensor, matmul, transpose, setGemmStrategy, gemmStrategy, hasSubgroupGemm, runtime, Tensor } from '../index.js';
+import { init, tensor, matmul, transpose, hasSubgroupGemm, runtime, Tensor, chooseVariant, forceVariant } from '../index.js';
 import { assertClose, gradcheck, randomArray } from '../testing.js';
 
 await init();
-afterAll(() => setGemmStrategy(null));
+afterAll(() => forceVariant('gemm', null));
 
 /** Every GEMM entry point this device runs (the subgroup kernel needs subgroups of >= 8 lanes). */
 const strategies = GEMM_STRATEGIES.filter((s) => s !== 'subgroup' || hasSubgroupGemm());
@@ -16,7 +16,7 @@ function transposeHost(x: Float32Array, rows: number, cols: number): Float32Arra
 }
 
 describe.each(strategies)('matmul (%s kernel)', (strategy) => {
-  beforeAll(() => setGemmStrategy(strategy));
+  beforeAll(() => forceVariant('gemm', strategy));
 
   it.each([[1, 1, 1], [7, 13, 5], [33, 17, 65], [70, 129, 3], [1, 300, 45], [97, 40, 130]])('M %i K %i N %i against float64', async (M, K, N) => {
     const a = randomArray(M * K, M + K);
@@ -76,17 +76,17 @@ describe.each(strategies)('matmul (%s kernel)', (strategy) => {
 });
 
 describe('GEMM strategy choice', () => {
-  afterAll(() => setGemmStrategy(null));
+  afterAll(() => forceVariant('gemm', null));
   it('picks tiled on GPUs, and on CPU adapters subgroup where subgroups have exactly 8 lanes, else direct', () => {
-    setGemmStrategy(null);
+    forceVariant('gemm', null);
     const g = runtime().gpu;
     const info = g.device.adapterInfo;
     const expected = !g.info.isSoftware ? 'tiled' : hasSubgroupGemm() && info.subgroupMaxSize === 8 ? 'subgroup' : 'direct';
-    expect(gemmStrategy()).toBe(expected);
+    expect(chooseVariant('gemm', 1).variant).toBe(expected);
   });
   it('forcing subgroup works exactly where the device has subgroups of >= 8 lanes', () => {
-    setGemmStrategy('subgroup');
-    if (hasSubgroupGemm()) expect(gemmStrategy()).toBe('subgroup');
-    else expect(() => gemmStrategy()).toThrow(/needs the subgroups feature with subgroups of 8 lanes or more/);
+    forceVariant('gemm', 'subgroup');
+    if (hasSubgroupGemm()) expect(chooseVariant('gemm', 1).variant).toBe('subgroup');
+    else expect(() => chooseVariant('gemm', 1).variant).toThrow(/needs the subgroups feature with subgroups of 8 lanes or more/);
   });
 });

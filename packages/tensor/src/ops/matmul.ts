@@ -4,9 +4,10 @@
  * layouts of the GEMM kernel, so the backward products need no copies:
  *   d(A B) = dC B^T (for A) and A^T dC (for B), summed over broadcast batch dims.
  */
-import { MATMUL_KERNELS, GEMM_SUBGROUP_BLOCK, gemmShapeConstants, type GemmStrategy } from '@fusion/kernels';
+import { MATMUL_KERNELS, gemmShapeConstants, type GemmStrategy, type Constants } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
+import { adapterFacts, chooseVariant } from '../gpu/variants.js';
 import { checkDType } from '../dtype.js';
 import { broadcastShapes, fmt, numel } from '../shape.js';
 import { needsGrad, record, saved } from '../autograd/graph.js';
@@ -21,33 +22,19 @@ declare module '../autograd/rules.js' {
   }
 }
 
-let forcedStrategy: GemmStrategy | null = null;
-
-/** Forces the GEMM entry point (tests and benchmarks); `null` restores the choice by adapter. */
-export function setGemmStrategy(s: GemmStrategy | null): void {
-  forcedStrategy = s;
-}
-
 /** Whether the device can run the subgroup GEMM kernel: the `subgroups` feature with >= 8 lanes. */
 export function hasSubgroupGemm(): boolean {
-  const g = runtime().gpu;
-  return g.hasFeature('subgroups') && (g.device.adapterInfo?.subgroupMinSize ?? 0) >= GEMM_SUBGROUP_BLOCK.rowsPerGroup;
+  return adapterFacts().subgroupGemm;
 }
 
 /**
- * The GEMM entry point for matmul and the convolutions: forced, else 'tiled' on GPUs, and on CPU
- * adapters 'subgroup' where subgroups have exactly 8 lanes (one AVX2 register), else 'direct'.
+ * The GEMM entry point and constants for an M x N x K product (batch entries) from the variant
+ * table: the strategy's per-shape constants with the table's (tuned) constants over them.
  */
-export function gemmStrategy(): GemmStrategy {
-  if (forcedStrategy) {
-    if (forcedStrategy === 'subgroup' && !hasSubgroupGemm()) {
-      throw new Error('GEMM strategy subgroup needs the subgroups feature with subgroups of 8 lanes or more, which this device lacks');
-    }
-    return forcedStrategy;
-  }
-  const g = runtime().gpu;
-  if (!g.info.isSoftware) return 'tiled';
-  return hasSubgroupGemm() && g.device.adapterInfo?.subgroupMaxSize === GEMM_SUBGROUP_BLOCK.rowsPerGroup ? 'subgroup' : 'direct';
+export function gemmChoice(M: number, N: number, K: number, batch = 1): { strategy: GemmStrategy; constants: Constants } {
+  const choice = chooseVariant('gemm', M, N, K, batch);
+  const shaped = gemmShapeConstants(choice.variant, M);
+  return { strategy: choice.variant, constants: choice.constants ? { ...shaped, ...choice.constants } : shaped };
 }
 
 interface Operand {
@@ -122,7 +109,7 @@ export function matmulRaw(a: Tensor, b: Tensor, alpha = 1): Tensor {
   }
   const A = operand(a, batchShape, M, K);
   const B = operand(b, batchShape, K, N);
-  const strategy = gemmStrategy();
+  const { strategy, constants } = gemmChoice(M, N, K, batch);
   runtime().run(MATMUL_KERNELS[strategy], `${A.layout}${B.layout}`, {
     buffers: { a: A.t.buffer, b: B.t.buffer, bias: null, c: out.buffer },
     uniforms: {
@@ -130,7 +117,7 @@ export function matmulRaw(a: Tensor, b: Tensor, alpha = 1): Tensor {
       a_batch_stride: A.batchStride, b_batch_stride: B.batchStride, c_batch_stride: M * N,
       lda: A.ld, ldb: B.ld, ldc: N, alpha,
     },
-    constants: gemmShapeConstants(strategy, M),
+    constants,
   });
   if (A.owned) A.t.dispose();
   if (B.owned) B.t.dispose();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outerReference, outerBackwardReference } from '@fusion/kernels';
-import { init, tensor, outer, backward, transpose, tidy, setOuterKernel, Tensor } from '../index.js';
+import { init, tensor, outer, backward, transpose, tidy, Tensor, forceVariant } from '../index.js';
 import { assertClose, gradcheck, randomArray } from '../testing.js';
 
 beforeAll(async () => {
@@ -8,8 +8,8 @@ beforeAll(async () => {
 });
 
 describe.each(['vec4 when J allows', 'scalar'] as const)('outer (batched outer product, %s forward)', (mode) => {
-  beforeAll(() => setOuterKernel(mode === 'scalar' ? 'scalar' : null));
-  afterAll(() => setOuterKernel(null));
+  beforeAll(() => forceVariant('outer', mode === 'scalar' ? 'scalar' : null));
+  afterAll(() => forceVariant('outer', null));
   it.each([
     [2, 3, 12],
     [3, 2, 36],

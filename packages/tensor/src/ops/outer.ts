@@ -8,6 +8,7 @@
 import { outerKernel, outerVec4Kernel, outerBackwardUKernel, outerBackwardVKernel } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
+import { chooseVariant } from '../gpu/variants.js';
 import { checkDType } from '../dtype.js';
 import { fmt } from '../shape.js';
 import { needsGrad, record, saved } from '../autograd/graph.js';
@@ -21,13 +22,6 @@ declare module '../autograd/rules.js' {
 
 function geometry(u: Tensor, v: Tensor): { batch: number; rows: number; cols: number; u_offset: number; v_offset: number } {
   return { batch: u.shape[0], rows: u.shape[1], cols: v.shape[1], u_offset: u.offset, v_offset: v.offset };
-}
-
-let forcedForward: 'scalar' | null = null;
-
-/** Forces the scalar forward kernel (tests); null picks vec4 when J and v's offset divide by 4. */
-export function setOuterKernel(k: 'scalar' | null): void {
-  forcedForward = k;
 }
 
 /**
@@ -44,7 +38,8 @@ export function outer(u: Tensor, v: Tensor): Tensor {
   const vc = v.isContiguous ? v : contiguousCopy(v);
   const out = Tensor.empty([u.shape[0], u.shape[1], v.shape[1]], 'f32', 'outer');
   if (out.size > 0) {
-    const vec4 = forcedForward !== 'scalar' && v.shape[1] % 4 === 0 && vc.offset % 4 === 0;
+    const wanted = chooseVariant('outer', u.shape[0], u.shape[1], v.shape[1]).variant;
+    const vec4 = wanted === 'vec4' && v.shape[1] % 4 === 0 && vc.offset % 4 === 0;
     if (vec4) runtime().run(outerVec4Kernel, 'default', { buffers: { u: uc.buffer, v4: vc.buffer, out4: out.buffer }, uniforms: geometry(uc, vc) });
     else runtime().run(outerKernel, 'default', { buffers: { u: uc.buffer, v: vc.buffer, out: out.buffer }, uniforms: geometry(uc, vc) });
   }

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { softmaxReference } from '@fusion/kernels';
-import { init, runtime, tensor, softmax, logSoftmax, setSoftmaxKernel, permute, Tensor, mul } from '../index.js';
+import { init, runtime, tensor, softmax, logSoftmax, permute, Tensor, mul, forceVariant } from '../index.js';
 import { assertClose, gradcheck, randomArray } from '../testing.js';
 
 beforeAll(async () => {
   await init();
 });
-afterAll(() => setSoftmaxKernel(null));
+afterAll(() => forceVariant('softmax', null));
 
 describe.each(['lines', 'workgroup', 'vec4'] as const)('softmax (%s kernel)', (kernel) => {
-  beforeAll(() => setSoftmaxKernel(kernel));
+  beforeAll(() => forceVariant('softmax', kernel));
   it.each([[5, 7], [3, 300], [1, 1], [17, 1000], [6, 12], [3, 1024]])('rows %i x %i, softmax and log-softmax', async (rows, len) => {
     const data = randomArray(rows * len, rows + len, -10, 10);
     const x = tensor(data, [rows, len]);
@@ -23,7 +23,7 @@ describe.each(['lines', 'workgroup', 'vec4'] as const)('softmax (%s kernel)', (k
 
 describe('softmax kernel choice', () => {
   it('reads rows as vec4 when their length and offset divide by 4 (CPU adapters), else per element', async () => {
-    setSoftmaxKernel(null);
+    forceVariant('softmax', null);
     const kernelFor = async (rows: number, len: number) => {
       const x = tensor(randomArray(rows * len, 3), [rows, len]);
       let y: Tensor | null = null;

@@ -7,6 +7,7 @@
 import { softmaxLinesKernel, softmaxRowsWorkgroupKernel, softmaxRowsVec4Kernel, softmaxBackwardKernel } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
+import { chooseVariant } from '../gpu/variants.js';
 import { checkDType } from '../dtype.js';
 import { normAxis, numel } from '../shape.js';
 import { needsGrad, record, saved } from '../autograd/graph.js';
@@ -19,13 +20,6 @@ declare module '../autograd/rules.js' {
     softmax: { y: Tensor; axis: number };
     log_softmax: { y: Tensor; axis: number };
   }
-}
-
-let forcedRowsKernel: 'lines' | 'workgroup' | 'vec4' | null = null;
-
-/** Forces the forward kernel (tests; 'vec4' where rows allow it); null restores the choice by adapter and shape. */
-export function setSoftmaxKernel(k: 'lines' | 'workgroup' | 'vec4' | null): void {
-  forcedRowsKernel = k;
 }
 
 function geometry(x: Tensor, axis: number): { outer: number; len: number; inner: number } {
@@ -42,9 +36,9 @@ function forward(kind: Kind, x: Tensor, axis: number): Tensor {
     const rt = runtime();
     const rows = g.inner === 1;
     const vec4Ok = rows && g.len % 4 === 0 && src.offset % 4 === 0;
-    const choice = forcedRowsKernel && (forcedRowsKernel !== 'vec4' || vec4Ok) && (forcedRowsKernel === 'lines' || rows)
-      ? forcedRowsKernel
-      : !rt.gpu.info.isSoftware && rows && g.len >= 256 ? 'workgroup' : vec4Ok ? 'vec4' : 'lines';
+    const wanted = chooseVariant('softmax', g.outer, g.len, g.inner).variant;
+    // 'lines' reads any layout; the other two need rows (and vec4 aligned rows)
+    const choice = (wanted === 'vec4' && !vec4Ok) || (wanted === 'workgroup' && !rows) ? 'lines' : wanted;
     const uniforms = { ...g, x_offset: src.offset };
     if (choice === 'vec4') rt.run(softmaxRowsVec4Kernel, kind, { buffers: { x4: src.buffer, out4: out.buffer }, uniforms });
     else rt.run(choice === 'workgroup' ? softmaxRowsWorkgroupKernel : softmaxLinesKernel, kind, { buffers: { x: src.buffer, out: out.buffer }, uniforms });
