@@ -11,6 +11,8 @@ export default defineConfig({
     reporters: process.env.FUSION_TEST_REPORT ? ['default', 'json'] : ['default'],
     outputFile: process.env.FUSION_TEST_REPORT ? { json: process.env.FUSION_TEST_REPORT } : undefined,
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'bench/**/*.test.ts', 'test/**/*.test.ts'],
+    // tests see the heuristics, never a tuning cache left in ~/.cache by `pnpm bench tune`
+    env: { FUSION_TUNE_CACHE: 'off' },
     testTimeout: 180_000,
     hookTimeout: 120_000,
   },

@@ -165,7 +165,7 @@ describe('command line', () => {
     expect(parseArgs(['kernels'], kernels)).toEqual({ quick: false, peer: true });
     expect(parseArgs(['kernels', '--filter'], kernels)).toEqual({ error: '--filter needs a value' });
     expect(parseArgs(['kernels', '--fast'], kernels)).toEqual({ error: "unknown option '--fast'" });
-    expect(parseArgs(['models'], kernels)).toEqual({ error: "unknown suite 'models' (the only one is 'kernels')" });
+    expect(parseArgs(['models'], kernels)).toEqual({ error: "unknown suite 'models' (suites: kernels, tune)" });
     expect('help' in parseArgs([], kernels)).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 /**
+ * `pnpm bench tune ...` runs the tuner (bench/tune.ts).
  * `pnpm bench kernels [--quick] [--filter NAME] [--json FILE] [--no-peer]`: times every declared
  * kernel benchmark (bench/kernels/) against TensorFlow.js's WebGPU backend on the same adapter,
  * prints the table on stdout (progress on stderr) and writes the JSON report (default
@@ -11,9 +12,11 @@ import { destroyDevice } from '@fusion/tensor';
 import { kernelBenches } from './kernels/index.js';
 import { parseArgs, usage } from './src/args.js';
 import { runKernels } from './src/runner.js';
+import { tuneMain } from './tune.js';
 import { defaultResultPath, formatTable, writeReport } from './src/report.js';
 
 async function main(): Promise<number> {
+  if (process.argv[2] === 'tune') return tuneMain(process.argv.slice(3));
   const parsed = parseArgs(process.argv.slice(2), kernelBenches.map((b) => b.kernel));
   if ('help' in parsed) {
     console.log(parsed.help);

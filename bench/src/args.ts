@@ -11,6 +11,7 @@ export interface CliOptions {
 
 export function usage(kernels: readonly string[]): string {
   return `usage: pnpm bench kernels [--quick] [--filter NAME] [--json FILE] [--no-peer]
+       pnpm bench tune [--preset tiny|seed] [--cache FILE] ... (pnpm bench tune --help)
 
   --quick        the CI-sized grid (seconds, not minutes)
   --filter NAME  only kernels whose name contains NAME (case-insensitive), e.g. conv2d, backward
@@ -24,7 +25,7 @@ kernels: ${kernels.join(', ')}`;
 export function parseArgs(argv: readonly string[], kernels: readonly string[]): CliOptions | { help: string } | { error: string } {
   const [suite, ...rest] = argv;
   if (suite === undefined || suite === '--help' || suite === '-h') return { help: usage(kernels) };
-  if (suite !== 'kernels') return { error: `unknown suite '${suite}' (the only one is 'kernels')` };
+  if (suite !== 'kernels') return { error: `unknown suite '${suite}' (suites: kernels, tune)` };
   const options: CliOptions = { quick: false, peer: true };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];

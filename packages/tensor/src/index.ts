@@ -28,6 +28,10 @@ export {
   applyTuning, tunedVariants, tuningMessage, adapterFacts, recordVariantLookups, recordedVariantLookups, setTuningSource,
   type VariantKernel, type VariantOf, type VariantChoice, type VariantSource, type TunedVariant, type RecordedLookup, type AdapterFacts, type TuningSource,
 } from './gpu/variants.js';
+export {
+  TUNE_CACHE_FORMAT, dawnVersion, tuneCacheKey, tuneCachePath, readTuneCache, readTuneCacheFile, writeTuneCache, useTuneCache,
+  type TuneCacheEntry, type TuneCacheAdapter, type TuneCacheFile,
+} from './gpu/tune-cache-node.js';
 export { conv2d, conv2dBackwardInput, conv2dBackwardWeight, setConv2dSplitK, type Conv2dOptions } from './ops/conv2d.js';
 export type { Pair } from './ops/window.js';
 export { maxPool2d, avgPool2d, globalAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from './ops/pool.js';
