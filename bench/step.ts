@@ -1,74 +1,142 @@
 /**
- * `pnpm bench:step [--fusion NAME] [--batch N] [--size N] [--steps N] [--preset tiny|seed]`: one
- * training step of the study's model as `pnpm train` runs it (Adam, BCE with the preset's
- * pos_weight, fresh synthetic samples), timed over several steps after warm-up: images per
+ * `pnpm bench:step [--fusion NAME] [--batch N] [--size N] [--steps N] [--preset tiny|seed]
+ *  [--vs-torch [--python PATH] [--runs N] [--json FILE]]`: one training step of the study's model as
+ * `pnpm train` runs it (bench/src/train-step.ts), timed over several steps after warm-up: images per
  * second, milliseconds per step, dispatches per step, host milliseconds spent recording, and the
  * GPU time per kernel of one step (`runtime().profile`, a pass per dispatch: use it to rank
  * kernels, not to time the step).
+ * `--vs-torch` also times the same step in PyTorch CPU (bench/torch/step.py, 2 threads),
+ * alternating Fusion and PyTorch runs (3 each by default), prints both medians and the ratio
+ * (Fusion img/s / PyTorch img/s), and writes the JSON report (default
+ * bench/results/<date>-step-vs-torch-<adapter>.json). Where the interpreter or torch is missing,
+ * the peer is skipped and the reason printed.
  */
-import { init, runtime, tidy, bceWithLogits, Adam, manualSeed, destroyDevice } from '@fusion/tensor';
-import { MaskModel, loadTokenizer, DEFAULT_TOKENIZER_PATH, type FusionKind } from '@fusion/models';
-import { PRESETS, FUSION_KINDS, syntheticSource, batchTensors, disposeBatch, type PresetName } from '@fusion/train';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { init, runtime, destroyDevice } from '@fusion/tensor';
+import { makeTrainStep, type TrainStep } from './src/train-step.js';
+import { DEFAULT_TORCH_PYTHON, runTorchStep, type TorchStepConfig } from './src/torch-peer.js';
+import { defaultResultPath, writeReport, type BenchReport } from './src/report.js';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 
-async function main(): Promise<void> {
-  const preset = PRESETS[flag('preset', 'tiny') as PresetName];
-  if (!preset) throw new Error(`--preset must be tiny or seed`);
-  const fusion = flag('fusion', 'cross-pixel') as FusionKind;
-  if (!FUSION_KINDS.includes(fusion)) throw new Error(`--fusion must be one of ${FUSION_KINDS.join(', ')}`);
-  const batch = Number(flag('batch', String(preset.batch)));
-  const size = Number(flag('size', String(preset.size)));
-  const steps = Number(flag('steps', '10'));
-  const rt = await init();
-  const tokenizer = await loadTokenizer(DEFAULT_TOKENIZER_PATH);
-  manualSeed(0);
-  const model = new MaskModel(preset.model(fusion, size, tokenizer.vocabSize));
-  const optimizer = new Adam(model.trainableParameters(), { lr: preset.lr });
-  const data = syntheticSource({ seed: 0, size, train: batch * (steps + 4), validation: 1, eval: 1 });
-  const step = (s: number) => {
-    const b = batchTensors(data.trainBatch(s, batch), tokenizer, preset.maxTokens);
-    const loss = tidy(() => {
-      const { logits } = model.forward({ images: b.images, inputIds: b.inputIds, attentionMask: b.attentionMask, tokenTypeIds: b.tokenTypeIds });
-      const l = bceWithLogits(logits, b.masks, { posWeight: preset.posWeight });
-      l.backward();
-      optimizer.step();
-      optimizer.zeroGrad();
-      return l;
-    });
-    disposeBatch(b);
-    return loss;
-  };
-  for (let s = 0; s < 3; s++) {
-    const l = step(s);
-    await l.item();
-    l.dispose();
-  }
+function positive(name: string, fallback: number): number {
+  const v = Number(flag(name, String(fallback)));
+  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer, got '${flag(name, '')}'`);
+  return v;
+}
+
+interface FusionRun {
+  ms: number;
+  hostMs: number;
+  dispatches: number;
+}
+
+/** Times `steps` steps (reading back only the last loss) after the step counter `from`. */
+async function timeFusion(step: TrainStep, from: number, steps: number): Promise<FusionRun> {
+  const rt = runtime();
+  await rt.sync();
   const dispatches = rt.stats.dispatches;
   let host = 0;
   const t0 = performance.now();
-  for (let s = 3; s < 3 + steps; s++) {
+  for (let s = from; s < from + steps; s++) {
     const h = performance.now();
-    const l = step(s);
+    const l = step.run(s);
     host += performance.now() - h;
-    if (s === 2 + steps) await l.item();
+    if (s === from + steps - 1) await l.item();
     l.dispose();
   }
-  const ms = (performance.now() - t0) / steps;
-  console.log(`${fusion}, ${preset.name} preset, batch ${batch}, ${size}x${size}, ${rt.gpu.info.description}`);
-  console.log(model.describeParameters());
-  console.log(`${ms.toFixed(1)} ms/step, ${((batch * 1000) / ms).toFixed(1)} img/s, ${((rt.stats.dispatches - dispatches) / steps).toFixed(0)} dispatches/step, ${(host / steps).toFixed(1)} ms/step host recording`);
+  return { ms: (performance.now() - t0) / steps, hostMs: host / steps, dispatches: (rt.stats.dispatches - dispatches) / steps };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(): Promise<void> {
+  const presetName = flag('preset', 'tiny');
+  const vsTorch = process.argv.includes('--vs-torch');
+  const steps = positive('steps', 10);
+  const runs = positive('runs', 3);
+  const rt = await init();
+  const batch = flag('batch', '');
+  const size = flag('size', '');
+  const step = await makeTrainStep({
+    preset: presetName, fusion: flag('fusion', 'cross-pixel'),
+    ...(batch ? { batch: Number(batch) } : {}), ...(size ? { size: Number(size) } : {}), batches: steps + 4,
+  });
+  for (let s = 0; s < 3; s++) {
+    const l = step.run(s);
+    await l.item();
+    l.dispose();
+  }
+  console.log(`${step.fusion}, ${step.preset} preset, batch ${step.batch}, ${step.size}x${step.size}, ${rt.gpu.info.description}`);
+  console.log(step.describeParameters());
+  const line = (r: FusionRun) =>
+    `${r.ms.toFixed(1)} ms/step, ${((step.batch * 1000) / r.ms).toFixed(1)} img/s, ${r.dispatches.toFixed(0)} dispatches/step, ${r.hostMs.toFixed(1)} ms/step host recording (${((100 * r.hostMs) / r.ms).toFixed(0)}%)`;
+  const fusionRuns: FusionRun[] = [];
+  const torchMs: number[] = [];
+  let torchNote: string | null = null;
+  let torchVersion = '';
+  if (!vsTorch) {
+    const r = await timeFusion(step, 3, steps);
+    fusionRuns.push(r);
+    console.log(line(r));
+  } else {
+    const python = flag('python', DEFAULT_TORCH_PYTHON);
+    const config: TorchStepConfig = {
+      model: step.modelOptions, batch: step.batch, size: step.size, maxTokens: step.maxTokens, lr: step.lr, posWeight: step.posWeight,
+      threads: 2, warmup: 3, steps,
+    };
+    console.log(`alternating ${runs} Fusion runs and ${runs} PyTorch CPU runs (${python}, 2 threads) of ${steps} steps each; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    for (let r = 0; r < runs; r++) {
+      const f = await timeFusion(step, 3 + r * steps, steps);
+      fusionRuns.push(f);
+      console.log(`  Fusion  run ${r + 1}: ${line(f)}`);
+      if (torchNote) continue;
+      const t = runTorchStep(python, config);
+      if ('skipped' in t) {
+        torchNote = t.skipped;
+        console.log(`  PyTorch skipped: ${t.skipped}`);
+        continue;
+      }
+      torchVersion = `torch ${t.torch}, ${t.threads} threads`;
+      torchMs.push(t.msPerStep);
+      console.log(`  PyTorch run ${r + 1}: ${t.msPerStep.toFixed(1)} ms/step, ${((step.batch * 1000) / t.msPerStep).toFixed(1)} img/s (${torchVersion})`);
+    }
+    const fusionMs = median(fusionRuns.map((f) => f.ms));
+    const hostMs = median(fusionRuns.map((f) => f.hostMs));
+    console.log(`\nFusion median ${fusionMs.toFixed(1)} ms/step (${((step.batch * 1000) / fusionMs).toFixed(1)} img/s), host recording median ${hostMs.toFixed(1)} ms (${((100 * hostMs) / fusionMs).toFixed(0)}%)`);
+    if (torchMs.length) {
+      const t = median(torchMs);
+      console.log(`PyTorch CPU median ${t.toFixed(1)} ms/step (${((step.batch * 1000) / t).toFixed(1)} img/s, ${torchVersion})`);
+      console.log(`ratio Fusion / PyTorch img/s: ${(t / fusionMs).toFixed(2)} (above 1: Fusion is faster; medians of ${runs} alternating runs, machine shared)`);
+    } else console.log(`PyTorch CPU: skipped (${torchNote})`);
+    const info = rt.gpu.info;
+    const report: BenchReport & Record<string, unknown> = {
+      adapter: { description: info.description, vendor: info.vendor, architecture: info.architecture, features: info.features, limits: info.limits },
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, memory: totalmem() },
+      loadAverage: loadavg(),
+      runs: { fusion: fusionRuns, torchMsPerStep: torchMs, ...(torchNote ? { torchSkipped: torchNote } : { torch: torchVersion }) },
+      rows: [{
+        kernel: 'trainStep', variant: step.fusion, shape: `${step.preset} batch ${step.batch} ${step.size}x${step.size}`, ms: fusionMs, clock: 'wall',
+        ...(torchMs.length ? { peer: { name: `PyTorch CPU (${torchVersion})`, ms: median(torchMs) }, speedup: median(torchMs) / fusionMs } : {}),
+      }],
+    };
+    const path = flag('json', defaultResultPath(dirname(fileURLToPath(import.meta.url)), report).replace(/\/results\/([^/]+?)-/, '/results/$1-step-vs-torch-'));
+    writeReport(path, report);
+    console.log(`wrote ${path}`);
+  }
   if (rt.gpu.hasFeature('timestamp-query')) {
-    const kernels = await rt.profile(() => step(3 + steps).dispose());
+    const kernels = await rt.profile(() => step.run(3 + runs * steps).dispose());
     const total = kernels.reduce((a, k) => a + k.ms, 0);
     console.log(`\nGPU time per kernel over one step (one pass per dispatch: ${total.toFixed(1)} ms in all)`);
     for (const k of kernels.slice(0, 20)) console.log(`  ${k.kernel.padEnd(42)} ${k.ms.toFixed(2).padStart(8)} ms ${String(k.count).padStart(5)}x ${((100 * k.ms) / total).toFixed(1).padStart(5)}%`);
   }
-  optimizer.dispose();
-  model.dispose();
+  step.dispose();
   destroyDevice();
 }
 

@@ -21,6 +21,11 @@ export interface TrainStep {
   fusion: FusionKind;
   batch: number;
   size: number;
+  /** The model's configuration (Fusion's option names), for a peer to build the same model. */
+  modelOptions: unknown;
+  maxTokens: number;
+  lr: number;
+  posWeight: number;
   /** Records step `s` (synthetic batch s mod batches) and returns its loss, not yet read back. */
   run(s: number): Tensor;
   describeParameters(): string;
@@ -38,7 +43,8 @@ export async function makeTrainStep(options: TrainStepOptions): Promise<TrainSte
   const batches = options.batches ?? 16;
   const tokenizer = await loadTokenizer(DEFAULT_TOKENIZER_PATH);
   manualSeed(0);
-  const model = new MaskModel(preset.model(fusion, size, tokenizer.vocabSize));
+  const modelOptions = preset.model(fusion, size, tokenizer.vocabSize);
+  const model = new MaskModel(modelOptions);
   const optimizer = new Adam(model.trainableParameters(), { lr: preset.lr });
   const data = syntheticSource({ seed: 0, size, train: batch * batches, validation: 1, eval: 1 });
   return {
@@ -46,6 +52,10 @@ export async function makeTrainStep(options: TrainStepOptions): Promise<TrainSte
     fusion,
     batch,
     size,
+    modelOptions,
+    maxTokens: preset.maxTokens,
+    lr: preset.lr,
+    posWeight: preset.posWeight,
     run(s: number): Tensor {
       const b = batchTensors(data.trainBatch(s % batches, batch), tokenizer, preset.maxTokens);
       const loss = tidy(() => {
