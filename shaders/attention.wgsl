@@ -54,6 +54,9 @@ struct Params {
   k_strides: vec4<u32>,
   v_strides: vec4<u32>,
   grad_out_strides: vec4<u32>,
+  // Workgroup origin of this dispatch when the runtime splits a grid past the device's
+  // per-dimension limit into repeated dispatches (0 otherwise): wid = workgroup_id + wg_base.
+  wg_base: vec4<u32>,
 }
 
 // Largest head dimension (D and Dv): the length of the tiled kernels' row arrays and tile rows.
@@ -116,7 +119,8 @@ fn key_attended(b: u32, j: u32) -> bool {
 // ---- lines kernels: grid x = blocks of WG rows, y = batch * heads, z = splits ----
 
 @compute @workgroup_size(WG)
-fn attention_forward_lines(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn attention_forward_lines(@builtin(workgroup_id) dispatch_wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let wid = dispatch_wid + params.wg_base.xyz;
   let i = wid.x * WG + lid;
   if (i >= params.len_q) {
     return;
@@ -187,7 +191,8 @@ fn attention_forward_lines(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local
 
 // Writes scale * (the split's part of dQ) to grad_q[(split * rows + row) * D ..].
 @compute @workgroup_size(WG)
-fn attention_backward_query_lines(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn attention_backward_query_lines(@builtin(workgroup_id) dispatch_wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let wid = dispatch_wid + params.wg_base.xyz;
   let i = wid.x * WG + lid;
   if (i >= params.len_q) {
     return;
@@ -257,7 +262,8 @@ fn attention_backward_query_lines(@builtin(workgroup_id) wid: vec3<u32>, @builti
 // Writes the split's part of dK (scaled) and dV to grad_k[(split * key_rows + key_row) * D ..] and
 // grad_v likewise; padded keys get zeros.
 @compute @workgroup_size(WG)
-fn attention_backward_key_lines(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn attention_backward_key_lines(@builtin(workgroup_id) dispatch_wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let wid = dispatch_wid + params.wg_base.xyz;
   let j = wid.x * WG + lid;
   if (j >= params.len_k) {
     return;
@@ -373,7 +379,8 @@ fn stage_queries(b: u32, h: u32, start: u32, count: u32, lid: u32) {
 }
 
 @compute @workgroup_size(WG)
-fn attention_forward_tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn attention_forward_tiled(@builtin(workgroup_id) dispatch_wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let wid = dispatch_wid + params.wg_base.xyz;
   let bh = wid.y;
   let b = bh / params.heads;
   let h = bh % params.heads;
@@ -428,7 +435,8 @@ fn attention_forward_tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local
 }
 
 @compute @workgroup_size(WG)
-fn attention_backward_query_tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn attention_backward_query_tiled(@builtin(workgroup_id) dispatch_wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let wid = dispatch_wid + params.wg_base.xyz;
   let bh = wid.y;
   let b = bh / params.heads;
   let h = bh % params.heads;
@@ -481,7 +489,8 @@ fn attention_backward_query_tiled(@builtin(workgroup_id) wid: vec3<u32>, @builti
 }
 
 @compute @workgroup_size(WG)
-fn attention_backward_key_tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn attention_backward_key_tiled(@builtin(workgroup_id) dispatch_wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let wid = dispatch_wid + params.wg_base.xyz;
   let bh = wid.y;
   let b = bh / params.heads;
   let h = bh % params.heads;

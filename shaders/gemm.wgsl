@@ -66,6 +66,9 @@ struct Params {
   phase_dy: vec4<i32>,
   phase_taps: vec4<i32>,
   phase_tap_step: vec2<i32>,
+  // Workgroup origin of this dispatch when the runtime splits a grid past the device's
+  // per-dimension limit into repeated dispatches (0 otherwise): wid = workgroup_id + wg_base.
+  wg_base: vec4<u32>,
 }
 
 const TM: u32 = 4u;
@@ -161,8 +164,9 @@ fn write_block(slice: u32, m_base: u32, n_base: u32, lx: u32, ly: u32, acc: ptr<
 }
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
-fn gemm_tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+fn gemm_tiled(@builtin(workgroup_id) dispatch_wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
               @builtin(local_invocation_index) lidx: u32) {
+  let wid = dispatch_wid + params.wg_base.xyz;
   let range = k_range(wid.z);
   let batch = range.batch;
   let tile_m = WG_Y * TM;
@@ -217,7 +221,8 @@ fn gemm_tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
 }
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
-fn gemm_direct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+fn gemm_direct(@builtin(workgroup_id) dispatch_wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let wid = dispatch_wid + params.wg_base.xyz;
   let range = k_range(wid.z);
   let batch = range.batch;
   let m_base = wid.y * WG_Y * TM;

@@ -56,6 +56,9 @@ struct Params {
   phase_dy: vec4<i32>,
   phase_taps: vec4<i32>,
   phase_tap_step: vec2<i32>,
+  // Workgroup origin of this dispatch when the runtime splits a grid past the device's
+  // per-dimension limit into repeated dispatches (0 otherwise): wid = workgroup_id + wg_base.
+  wg_base: vec4<u32>,
 }
 
 const SUBGROUP: u32 = 8u;
@@ -132,8 +135,9 @@ fn k_range(z: u32) -> KRange {
 }
 
 @compute @workgroup_size(WG_X, 1, 1)
-fn gemm_subgroup(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+fn gemm_subgroup(@builtin(workgroup_id) dispatch_wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
                  @builtin(subgroup_invocation_id) sg_lane: u32) {
+  let wid = dispatch_wid + params.wg_base.xyz;
   let lane = sg_lane % SUBGROUP;
   let range = k_range(wid.z);
   let batch = range.batch;

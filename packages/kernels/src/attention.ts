@@ -3,13 +3,13 @@
  * forward, backward and attention weights. Operands of the references are contiguous row-major:
  * q (B, H, Lq, D), k (B, H, Lk, D), v (B, H, Lk, Dv), mask (B, Lk) (nonzero = attend).
  */
-import { defineKernel, grid1d, type Constants, type Workgroups } from './spec.js';
+import { defineKernel, grid1d, GRID_BASE_UNIFORM, type Constants, type Workgroups } from './spec.js';
 import type { UniformValues } from './reflect.js';
 
 export const ATTENTION_UNIFORMS = [
   'batch', 'heads', 'len_q', 'len_k', 'dim', 'dim_v', 'splits', 'span', 'scale', 'has_mask',
   'q_offset', 'k_offset', 'v_offset', 'mask_offset', 'grad_out_offset', 'mask_stride_b', 'mask_stride_k',
-  'q_strides', 'k_strides', 'v_strides', 'grad_out_strides',
+  'q_strides', 'k_strides', 'v_strides', 'grad_out_strides', GRID_BASE_UNIFORM,
 ] as const;
 
 /** Largest head dimension (D and Dv) the kernels take: the length of the tiled kernels' row arrays. */

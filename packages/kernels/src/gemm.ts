@@ -8,14 +8,14 @@
  *   subgroup: up to 32 x 2 block per lane, A shared by subgroup shuffles (CPU adapters whose subgroups
  *             have exactly 8 lanes: lavapipe on AVX2). Needs the `subgroups` feature.
  */
-import { defineKernel, type Constants, type KernelSpec, type KernelVariant, type Workgroups } from './spec.js';
+import { defineKernel, GRID_BASE_UNIFORM, type Constants, type KernelSpec, type KernelVariant, type Workgroups } from './spec.js';
 import type { UniformValues } from './reflect.js';
 
 export const GEMM_UNIFORMS = [
   'M', 'N', 'K', 'batch', 'a_offset', 'b_offset', 'c_offset', 'bias_offset', 'a_batch_stride', 'b_batch_stride',
   'c_batch_stride', 'lda', 'ldb', 'ldc', 'alpha', 'beta', 'images', 'c_in', 'in_h', 'in_w', 'c_out', 'k_h', 'k_w',
   'out_h', 'out_w', 'stride_h', 'stride_w', 'pad_h', 'pad_w', 'dil_h', 'dil_w', 'groups_unused',
-  'k_splits', 'k_chunk', 'has_bias', 'phase_pixels', 'phase_dy', 'phase_taps', 'phase_tap_step',
+  'k_splits', 'k_chunk', 'has_bias', 'phase_pixels', 'phase_dy', 'phase_taps', 'phase_tap_step', GRID_BASE_UNIFORM,
 ] as const;
 
 /** Register block per invocation of the tiled and direct kernels (TM = TN = 4 in gemm.wgsl). */

@@ -80,3 +80,40 @@ export function grid1d(n: number, perGroup: number): Workgroups {
   const y = Math.ceil(groups / MAX_WORKGROUPS_PER_DIM);
   return [Math.ceil(groups / y), y, 1];
 }
+
+/**
+ * The uniform field (a `vec4<u32>`) through which a kernel accepts repeated dispatches with
+ * offsets: its shader reads `workgroup_id + wg_base.xyz` as its workgroup id, so the runtime may
+ * cut a grid that exceeds the device's per-dimension limit into pieces, each dispatched with the
+ * piece's origin in `wg_base`. Kernels whose item index is linearised over `num_workgroups`
+ * (grid1d and the row grids) fold instead and never need it.
+ */
+export const GRID_BASE_UNIFORM = 'wg_base' as const;
+
+/** One piece of a split grid: its origin (the `wg_base` it runs with) and its size. */
+export interface GridPiece {
+  base: Workgroups;
+  size: Workgroups;
+}
+
+/**
+ * Cuts a grid into pieces of at most `maxPerDim` workgroups per dimension, x fastest. A grid that
+ * fits is one piece at the origin.
+ */
+export function splitGrid(grid: Workgroups, maxPerDim: number): GridPiece[] {
+  const starts = grid.map((n) => {
+    const list: number[] = [];
+    for (let s = 0; s < n; s += maxPerDim) list.push(s);
+    return list;
+  });
+  const pieces: GridPiece[] = [];
+  for (const z of starts[2]) {
+    for (const y of starts[1]) {
+      for (const x of starts[0]) {
+        const base: Workgroups = [x, y, z];
+        pieces.push({ base, size: [0, 1, 2].map((d) => Math.min(maxPerDim, grid[d] - base[d])) as Workgroups });
+      }
+    }
+  }
+  return pieces;
+}

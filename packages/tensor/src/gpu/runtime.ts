@@ -6,10 +6,10 @@
  * beginning and end of each compute pass opened while it runs), for benchmarks and profiling.
  */
 import { BufferUsage, MapMode } from './constants.js';
-import type { KernelSpec, Constants, UniformValues, Workgroups } from '@fusion/kernels';
+import { GRID_BASE_UNIFORM, splitGrid, type KernelSpec, type Constants, type UniformValues, type Workgroups } from '@fusion/kernels';
 import { init as acquireDevice, gpu, type DeviceOptions, type FusionGPU } from './device.js';
 import { BufferPool, type PoolStats } from './pool.js';
-import { KernelCaches } from './caches.js';
+import { KernelCaches, type CompiledKernel } from './caches.js';
 import { gpuWait } from './wait.js';
 
 /** Commands recorded before the encoder is submitted on its own, to bound its memory. */
@@ -72,6 +72,7 @@ export class Runtime {
    */
   private placeholders: GPUBuffer[] = [];
   private uncaptured: string | null = null;
+  private gridSplitLimit: number | null = null;
   private timerQuerySet: GPUQuerySet | null = null;
   private timer: PassTimer | null = null;
   /** While profiling: the kernel label of each compute pass (one dispatch per pass). */
@@ -213,19 +214,43 @@ export class Runtime {
     if (++this.recorded >= AUTO_FLUSH_COMMANDS) this.flush();
   }
 
-  /** Records one dispatch of a kernel. Binding names and uniform fields are checked against the WGSL. */
+  /**
+   * Records one dispatch of a kernel. Binding names and uniform fields are checked against the WGSL.
+   * A grid past the device's per-dimension workgroup limit is split into repeated dispatches with
+   * offsets when the kernel takes `wg_base` (GRID_BASE_UNIFORM); other kernels fold their grids
+   * in their dispatch specs, and a grid that still does not fit is an error naming the kernel.
+   */
   run(spec: KernelSpec, variant: string, call: KernelCall): void {
     const k = this.caches.kernel(spec, variant, call.constants);
+    const uniforms = call.uniforms ?? {};
+    const wg = call.workgroups ?? spec.dispatch(uniforms, k.constants);
+    if (wg[0] * wg[1] * wg[2] === 0) return;
+    const deviceMax = this.gpu.info.limits.maxComputeWorkgroupsPerDimension;
+    const splits = spec.uniforms.includes(GRID_BASE_UNIFORM);
+    const maxDim = splits ? Math.min(deviceMax, this.gridSplitLimit ?? deviceMax) : deviceMax;
+    if (wg.some((n) => n > maxDim)) {
+      if (!splits) throw new Error(`kernel ${k.label}: dispatch ${wg.join('x')} exceeds ${maxDim} workgroups per dimension (the kernel neither folds nor splits this grid)`);
+      for (const piece of splitGrid(wg, maxDim)) this.dispatch(k, call, { ...uniforms, [GRID_BASE_UNIFORM]: [...piece.base, 0] }, piece.size);
+      return;
+    }
+    this.dispatch(k, call, uniforms, wg);
+  }
+
+  /**
+   * Test hook: the per-dimension size past which kernels that take `wg_base` split their grids
+   * (null: the device's limit), so tests exercise the split on small tensors.
+   */
+  setGridSplitLimitForTests(limit: number | null): void {
+    this.gridSplitLimit = limit;
+  }
+
+  private dispatch(k: CompiledKernel, call: KernelCall, uniforms: UniformValues, wg: Workgroups): void {
     const buffers = k.reflection.bindings.map((b) => {
-      if (b.kind === 'uniform') return this.caches.uniformBuffer(k, call.uniforms ?? {});
+      if (b.kind === 'uniform') return this.caches.uniformBuffer(k, uniforms);
       const buf = call.buffers[b.name];
       if (buf === undefined) throw new Error(`kernel ${k.label}: binding ${b.name} was not given`);
       return buf ?? (this.placeholders[b.binding] ??= this.device.createBuffer({ size: 16, usage: BufferUsage.STORAGE, label: `placeholder.${b.binding}` }));
     });
-    const wg = call.workgroups ?? spec.dispatch(call.uniforms ?? {}, k.constants);
-    if (wg[0] * wg[1] * wg[2] === 0) return;
-    const maxDim = this.gpu.info.limits.maxComputeWorkgroupsPerDimension;
-    if (wg.some((n) => n > maxDim)) throw new Error(`kernel ${k.label}: dispatch ${wg.join('x')} exceeds ${maxDim} workgroups per dimension`);
     if (this.passLabels && this.pass) {
       this.pass.end();
       this.pass = null;

@@ -1,0 +1,131 @@
+// Grids past the per-dimension workgroup limit: the kernels that index by workgroup id (the GEMM
+// family, convolutions included, and the attention row kernels) are split by the runtime into
+// repeated dispatches with offsets (wg_base). The split limit is lowered through the runtime's
+// test hook so small tensors exercise it; one convolution crosses the real 65,535 limit.
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import {
+  conv2dReference, conv2dBackwardInputReference, conv2dBackwardWeightReference, convOutputSize, matmulReference,
+  attentionReference, attentionBackwardReference, GEMM_STRATEGIES, splitGrid, type Conv2dGeometry, type AttentionDims,
+} from '@fusion/kernels';
+import {
+  init, runtime, tensor, conv2d, matmul, attention, backward, setGemmStrategy, setConv2dSplitK, hasSubgroupGemm,
+  setAttentionKernel, setAttentionBackward,
+} from '../index.js';
+import { assertClose, randomArray } from '../testing.js';
+
+await init();
+const strategies = GEMM_STRATEGIES.filter((s) => s !== 'subgroup' || hasSubgroupGemm());
+const tol = { rtol: 1e-4, atol: 1e-4 };
+
+afterEach(() => runtime().setGridSplitLimitForTests(null));
+afterAll(() => {
+  setGemmStrategy(null);
+  setConv2dSplitK(null);
+  setAttentionKernel(null);
+  setAttentionBackward(null);
+});
+
+describe('splitGrid', () => {
+  it('covers every workgroup once, no piece past the limit', () => {
+    const grid: [number, number, number] = [7, 3, 5];
+    const seen = new Set<string>();
+    for (const p of splitGrid(grid, 2)) {
+      expect(p.size.every((n) => n >= 1 && n <= 2)).toBe(true);
+      for (let z = 0; z < p.size[2]; z++) for (let y = 0; y < p.size[1]; y++) for (let x = 0; x < p.size[0]; x++) {
+        const key = `${p.base[0] + x},${p.base[1] + y},${p.base[2] + z}`;
+        expect(seen.has(key)).toBe(false);
+        seen.add(key);
+      }
+    }
+    expect(seen.size).toBe(7 * 3 * 5);
+    expect(splitGrid([3, 1, 1], 65535)).toEqual([{ base: [0, 0, 0], size: [3, 1, 1] }]);
+  });
+});
+
+function convGeometry(images: number, cIn: number, h: number, w: number, cOut: number, k: number, stride: number, pad: number): Conv2dGeometry {
+  return {
+    images, cIn, inH: h, inW: w, cOut, kH: k, kW: k,
+    outH: convOutputSize(h, k, stride, pad, 1), outW: convOutputSize(w, k, stride, pad, 1),
+    strideH: stride, strideW: stride, padH: pad, padW: pad, dilH: 1, dilW: 1,
+  };
+}
+
+describe.each(strategies)('GEMM family split into one dispatch per workgroup (%s)', (strategy) => {
+  it('conv2d forward, backward input (stride phases) and backward weight (split-K) against float64', async () => {
+    setGemmStrategy(strategy);
+    setConv2dSplitK(3);
+    const g = convGeometry(2, 3, 15, 13, 70, 3, 2, 1);
+    const xData = randomArray(g.images * g.cIn * g.inH * g.inW, 1);
+    const wData = randomArray(g.cOut * g.cIn * 9, 2);
+    const bData = randomArray(g.cOut, 3);
+    const x = tensor(xData, [g.images, g.cIn, g.inH, g.inW]);
+    const w = tensor(wData, [g.cOut, g.cIn, 3, 3]);
+    const b = tensor(bData, [g.cOut]);
+    for (const p of [x, w, b]) p.requiresGrad = true;
+    runtime().setGridSplitLimitForTests(1);
+    const before = runtime().stats.dispatches;
+    const y = conv2d(x, w, b, { stride: [2, 2], padding: [1, 1] });
+    expect(runtime().stats.dispatches - before).toBeGreaterThan(1);
+    assertClose(await y.toArray(), conv2dReference(xData, wData, bData, g), tol, 'forward');
+    const dyData = randomArray(y.size, 4);
+    const dy = tensor(dyData, y.shape);
+    backward(y, { grad: dy });
+    assertClose(await x.grad!.toArray(), conv2dBackwardInputReference(dyData, wData, g), tol, 'gradient w.r.t. input');
+    assertClose(await w.grad!.toArray(), conv2dBackwardWeightReference(dyData, xData, g), { rtol: 1e-3, atol: 1e-3 }, 'gradient w.r.t. weight');
+    for (const t of [x, w, b, y, dy]) t.dispose();
+  });
+
+  it('batched matmul against float64', async () => {
+    setGemmStrategy(strategy);
+    const [batch, M, K, N] = [3, 41, 13, 70];
+    const aData = randomArray(batch * M * K, 5);
+    const bData = randomArray(batch * K * N, 6);
+    const a = tensor(aData, [batch, M, K]);
+    const b = tensor(bData, [batch, K, N]);
+    runtime().setGridSplitLimitForTests(1);
+    const c = matmul(a, b);
+    assertClose(await c.toArray(), matmulReference(aData, bData, batch, M, K, N), tol, 'matmul');
+    for (const t of [a, b, c]) t.dispose();
+  });
+});
+
+describe.each(['lines', 'tiled'] as const)('attention row kernels split (%s)', (kind) => {
+  it('forward and fused backward against float64', async () => {
+    setAttentionKernel(kind);
+    setAttentionBackward('fused');
+    const g: AttentionDims = { batch: 2, heads: 3, lenQ: 21, lenK: 10, dim: 5, dimV: 4 };
+    const q = randomArray(g.batch * g.heads * g.lenQ * g.dim, 7, -2, 2);
+    const k = randomArray(g.batch * g.heads * g.lenK * g.dim, 8, -2, 2);
+    const v = randomArray(g.batch * g.heads * g.lenK * g.dimV, 9);
+    const go = randomArray(g.batch * g.heads * g.lenQ * g.dimV, 10);
+    const tq = tensor(q, [g.batch, g.heads, g.lenQ, g.dim]);
+    const tk = tensor(k, [g.batch, g.heads, g.lenK, g.dim]);
+    const tv = tensor(v, [g.batch, g.heads, g.lenK, g.dimV]);
+    const tgo = tensor(go, [g.batch, g.heads, g.lenQ, g.dimV]);
+    for (const t of [tq, tk, tv]) t.requiresGrad = true;
+    runtime().setGridSplitLimitForTests(2);
+    const scale = 0.5;
+    const y = attention(tq, tk, tv, { scale });
+    assertClose(await y.toArray(), attentionReference(q, k, v, null, g, scale).out, tol, 'attention output');
+    backward(y, { grad: tgo });
+    const ref = attentionBackwardReference(q, k, v, null, go, g, scale);
+    assertClose(await tq.grad!.toArray(), ref.dq, { rtol: 1e-3, atol: 1e-4 }, 'dQ');
+    assertClose(await tk.grad!.toArray(), ref.dk, { rtol: 1e-3, atol: 1e-4 }, 'dK');
+    assertClose(await tv.grad!.toArray(), ref.dv, { rtol: 1e-3, atol: 1e-4 }, 'dV');
+    for (const t of [tq, tk, tv, tgo, y]) t.dispose();
+  });
+});
+
+it('a convolution whose grid crosses the device limit (65,535) itself matches float64', async () => {
+  setGemmStrategy(null);
+  setConv2dSplitK(null);
+  // 4.2M output pixels: more than 65,535 column tiles for every entry point (tiles of <= 64 columns)
+  const g = convGeometry(1, 1, 2049, 2049, 1, 3, 1, 1);
+  const xData = randomArray(g.inH * g.inW, 11);
+  const wData = randomArray(9, 12);
+  const x = tensor(xData, [1, 1, g.inH, g.inW]);
+  const w = tensor(wData, [1, 1, 3, 3]);
+  const y = conv2d(x, w, null, { padding: [1, 1] });
+  assertClose(await y.toArray(), conv2dReference(xData, wData, null, g), tol, 'forward');
+  for (const t of [x, w, y]) t.dispose();
+}, 60_000);
