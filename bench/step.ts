@@ -1,5 +1,5 @@
 /**
- * `pnpm bench:step [--fusion NAME] [--batch N] [--size N] [--steps N] [--preset tiny|seed]
+ * `pnpm bench:step [--fusion NAME] [--batch N] [--size N] [--steps N] [--preset tiny|seed] [--top N]
  *  [--vs-torch [--python PATH] [--runs N] [--json FILE]]`: one training step of the study's model as
  * `pnpm train` runs it (bench/src/train-step.ts), timed over several steps after warm-up: images per
  * second, milliseconds per step, dispatches per step, host milliseconds spent recording, and the
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     const kernels = await rt.profile(() => step.run(3 + runs * steps).dispose());
     const total = kernels.reduce((a, k) => a + k.ms, 0);
     console.log(`\nGPU time per kernel over one step (one pass per dispatch: ${total.toFixed(1)} ms in all)`);
-    for (const k of kernels.slice(0, 20)) console.log(`  ${k.kernel.padEnd(42)} ${k.ms.toFixed(2).padStart(8)} ms ${String(k.count).padStart(5)}x ${((100 * k.ms) / total).toFixed(1).padStart(5)}%`);
+    for (const k of kernels.slice(0, Number(flag('top', '20')))) console.log(`  ${k.kernel.padEnd(42)} ${k.ms.toFixed(2).padStart(8)} ms ${String(k.count).padStart(5)}x ${((100 * k.ms) / total).toFixed(1).padStart(5)}%`);
   }
   step.dispose();
   destroyDevice();

@@ -1,4 +1,5 @@
-// Optimizer updates over one parameter tensor in place (PyTorch's update rules):
+// Optimizer updates in place over a range of elements: one parameter, or a run of parameters
+// packed into one buffer (p, grad and state at their own offsets). PyTorch's update rules:
 //   sgd:  g = grad + wd p; buf = momentum buf + (1 - dampening) g (buf = g on the first step);
 //         g = nesterov ? g + momentum buf : buf; p -= lr g
 //   adam: g = grad (+ wd p for Adam's L2 form); p *= 1 - lr wd (AdamW's decoupled form);
@@ -21,7 +22,7 @@ struct Params {
   bias_correction2_sqrt: f32,
   p_offset: u32,
   g_offset: u32,
-  pad: u32,
+  s_offset: u32,
 }
 
 override WG: u32 = 256u;
@@ -43,13 +44,14 @@ fn sgd(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) n
     return;
   }
   let pi = params.p_offset + i;
+  let si = params.s_offset + i;
   var g = grad[params.g_offset + i] + params.weight_decay * p[pi];
   if (params.momentum != 0.0) {
     var buf = g;
     if (params.first_step == 0u) {
-      buf = params.momentum * m[i] + (1.0 - params.dampening) * g;
+      buf = params.momentum * m[si] + (1.0 - params.dampening) * g;
     }
-    m[i] = buf;
+    m[si] = buf;
     g = select(buf, g + params.momentum * buf, params.nesterov != 0u);
   }
   p[pi] = p[pi] - params.lr * g;
@@ -62,6 +64,7 @@ fn adam(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     return;
   }
   let pi = params.p_offset + i;
+  let si = params.s_offset + i;
   var param = p[pi];
   var g = grad[params.g_offset + i];
   if (params.decoupled != 0u) {
@@ -69,10 +72,10 @@ fn adam(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   } else {
     g = g + params.weight_decay * param;
   }
-  let mi = params.beta1 * m[i] + (1.0 - params.beta1) * g;
-  let vi = params.beta2 * v[i] + (1.0 - params.beta2) * g * g;
-  m[i] = mi;
-  v[i] = vi;
+  let mi = params.beta1 * m[si] + (1.0 - params.beta1) * g;
+  let vi = params.beta2 * v[si] + (1.0 - params.beta2) * g * g;
+  m[si] = mi;
+  v[si] = vi;
   let denom = sqrt(vi) / params.bias_correction2_sqrt + params.eps;
   p[pi] = param - (params.lr / params.bias_correction1) * mi / denom;
 }

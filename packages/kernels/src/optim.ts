@@ -1,11 +1,12 @@
 /**
- * Specs of the optimizer updates (shaders/optim.wgsl) and float64 references of one step.
+ * Specs of the optimizer updates (shaders/optim.wgsl) and float64 references of one step. One
+ * dispatch updates a range of elements: a parameter, or many parameters packed into one buffer.
  */
 import { defineKernel, grid1d } from './spec.js';
 
 const base = {
   shader: 'optim',
-  uniforms: ['numel', 'first_step', 'nesterov', 'decoupled', 'lr', 'weight_decay', 'momentum', 'dampening', 'beta1', 'beta2', 'eps', 'bias_correction1', 'bias_correction2_sqrt', 'p_offset', 'g_offset', 'pad'],
+  uniforms: ['numel', 'first_step', 'nesterov', 'decoupled', 'lr', 'weight_decay', 'momentum', 'dampening', 'beta1', 'beta2', 'eps', 'bias_correction1', 'bias_correction2_sqrt', 'p_offset', 'g_offset', 's_offset'],
   constants: { WG: 256 },
   variants: { default: {} },
   dispatch: (u: Record<string, unknown>, c: Record<string, number>) => grid1d(u.numel as number, c.WG),

@@ -26,6 +26,11 @@ export class Storage {
     if (--this.refs === 0) runtime().pool.release(this.buffer);
   }
 
+  /** How many handles hold this storage (1: a single tensor owns it). */
+  get holders(): number {
+    return this.refs;
+  }
+
   get alive(): boolean {
     return this.refs > 0;
   }

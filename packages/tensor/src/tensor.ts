@@ -100,6 +100,20 @@ export class Tensor implements Tracked {
     return new Tensor({ storage: this.storage.retain(), shape, strides, offset, dtype: this.dtype, untracked });
   }
 
+  /**
+   * @internal Moves this contiguous tensor's elements into `storage` at element `offset` (a GPU
+   * copy) and makes it a handle on that storage; the optimizer packs parameters into one buffer.
+   */
+  rehome(storage: Storage, offset: number): void {
+    if (!this.isContiguous) throw new Error(`rehome(): tensor ${fmt(this.shape)} must be contiguous`);
+    runtime().copy(this.buffer, this.offset * 4, storage.buffer, offset * 4, this.size * 4);
+    storage.retain();
+    this.storage.release();
+    this._storage = storage;
+    (this as { offset: number }).offset = offset;
+    (this as { strides: readonly number[] }).strides = contiguousStrides(this.shape);
+  }
+
   /** Releases this handle's storage reference and autograd node. Idempotent. */
   dispose(): void {
     if (!this._storage) return;

@@ -1,8 +1,8 @@
-/** Adam and AdamW (decoupled weight decay), PyTorch's update rule, one kernel per parameter. */
+/** Adam and AdamW (decoupled weight decay), PyTorch's update rule, multi-tensor (optimizer.ts). */
 import { adamKernel } from '@fusion/kernels';
 import type { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
-import { Optimizer } from './optimizer.js';
+import { Optimizer, type UpdateRange } from './optimizer.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -27,15 +27,15 @@ export class Adam extends Optimizer {
     this.weightDecay = options.weightDecay ?? 0;
   }
 
-  protected update(p: Tensor, grad: Tensor, state: Tensor[]): void {
+  protected update(r: UpdateRange): void {
     const t = this.stepCount;
     runtime().run(adamKernel, 'default', {
-      buffers: { p: p.buffer, grad: grad.buffer, m: state[0].buffer, v: state[1].buffer },
+      buffers: { p: r.p, grad: r.grad, m: r.state[0], v: r.state[1] },
       uniforms: {
-        numel: p.size, decoupled: this.decoupled ? 1 : 0, lr: this.lr, weight_decay: this.weightDecay,
+        numel: r.numel, decoupled: this.decoupled ? 1 : 0, lr: this.lr, weight_decay: this.weightDecay,
         beta1: this.beta1, beta2: this.beta2, eps: this.eps,
         bias_correction1: 1 - this.beta1 ** t, bias_correction2_sqrt: Math.sqrt(1 - this.beta2 ** t),
-        p_offset: p.offset, g_offset: grad.offset,
+        p_offset: r.pOffset, g_offset: r.gOffset, s_offset: r.sOffset,
       },
     });
   }

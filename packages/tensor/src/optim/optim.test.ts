@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adamReference, sgdReference } from '@fusion/kernels';
-import { init, tensor, keep, Adam, AdamW, SGD, type Optimizer, Tensor } from '../index.js';
+import { init, tensor, keep, runtime, Adam, AdamW, SGD, type Optimizer, Tensor } from '../index.js';
 import { assertClose, randomArray } from '../testing.js';
 
 beforeAll(async () => {
@@ -72,5 +72,73 @@ describe('optimizers against float64 references (3 steps, 37 elements)', () => {
     const p = tensor([1, 2]);
     expect(() => new Adam([p])).toThrow(/does not require grad/);
     p.dispose();
+  });
+});
+
+describe('multi-tensor step over many parameters (packed into one buffer)', () => {
+  // Odd sizes, a scalar, and a step where one parameter has no gradient (two runs, two dispatches).
+  const shapes = [[37], [], [5, 3], [2, 3, 2, 2], [129]];
+  const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
+  const p0 = sizes.map((n, i) => randomArray(n, 10 + i));
+  const grads = [0, 1, 2].map((step) => sizes.map((n, i) => (step === 1 && i === 2 ? null : randomArray(n, 100 + 10 * step + i))));
+
+  type Update = (p: Float64Array, g: Float32Array, state: Float64Array[], step: number) => void;
+
+  async function check(make: (ps: Tensor[]) => Optimizer, slots: number, reference: Update, share = false): Promise<void> {
+    const base = share ? tensor(Float32Array.from(p0.flatMap((a) => [...a])), [sizes.reduce((a, b) => a + b)]) : null;
+    let at = 0;
+    const ps = shapes.map((shape, i) => {
+      const p = base ? base.view(shape, shape.map((_, k) => shape.slice(k + 1).reduce((a, b) => a * b, 1)), (at += sizes[i]) - sizes[i]) : tensor(p0[i], shape);
+      p.requiresGrad = true;
+      return p;
+    });
+    const opt = make(ps);
+    expect(new Set(ps.map((p) => p.buffer)).size).toBe(1);
+    const expected = p0.map((a) => Float64Array.from(a));
+    const state = sizes.map((n) => Array.from({ length: slots }, () => new Float64Array(n)));
+    const dispatches: number[] = [];
+    // Bias correction counts the optimizer's steps (a skipped parameter does not restart it).
+    for (const [t, step] of grads.entries()) {
+      ps.forEach((p, i) => (p.grad = step[i] ? keep(tensor(step[i]!, shapes[i])) : null));
+      const before = runtime().stats.dispatches;
+      opt.step();
+      dispatches.push(runtime().stats.dispatches - before);
+      step.forEach((g, i) => g && reference(expected[i], g, state[i], t + 1));
+      opt.zeroGrad();
+    }
+    for (let i = 0; i < ps.length; i++) assertClose(await ps[i].toArray(), expected[i], { rtol: 1e-5, atol: 1e-6 }, `parameter ${i}`);
+    expect(dispatches).toEqual(share ? [5, 4, 5] : [1, 2, 1]);
+    opt.dispose();
+    for (const p of ps) p.dispose();
+    base?.dispose();
+  }
+
+  const adamH = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.05, decoupled: true };
+  const adamRef: Update = (p, g, [m, v], step) => adamReference(p, g, m, v, step, adamH);
+
+  it('AdamW: one dispatch per run of parameters with gradients, exact against float64', async () => {
+    await check((ps) => new AdamW(ps, { lr: adamH.lr, weightDecay: adamH.weightDecay }), 2, adamRef);
+  });
+
+  it('AdamW on parameters sharing one storage: one dispatch each, same result', async () => {
+    await check((ps) => new AdamW(ps, { lr: adamH.lr, weightDecay: adamH.weightDecay }), 2, adamRef, true);
+  });
+
+  it('SGD with momentum, packed', async () => {
+    const h = { lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0.01 };
+    await check((ps) => new SGD(ps, h), 1, (p, g, [buf], step) => sgdReference(p, g, buf, step === 1, h));
+  });
+
+  it('keeps parameters valid after the optimizer is disposed, and checkpoints name each parameter', async () => {
+    const a = tensor([1, 2, 3]);
+    const b = tensor([4, 5]);
+    a.requiresGrad = b.requiresGrad = true;
+    const opt = new Adam([a, b, a]);
+    expect(opt.params.length).toBe(2);
+    expect([...opt.stateTensors().keys()]).toEqual(['0.exp_avg', '0.exp_avg_sq', '1.exp_avg', '1.exp_avg_sq']);
+    opt.dispose();
+    expect(Array.from(await b.toArray())).toEqual([4, 5]);
+    a.dispose();
+    b.dispose();
   });
 });

@@ -2,7 +2,7 @@
 import { sgdKernel } from '@fusion/kernels';
 import type { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
-import { Optimizer } from './optimizer.js';
+import { Optimizer, type UpdateRange } from './optimizer.js';
 
 export interface SgdOptions {
   lr: number;
@@ -29,12 +29,12 @@ export class SGD extends Optimizer {
     if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) throw new Error('SGD: Nesterov momentum requires momentum > 0 and dampening 0');
   }
 
-  protected update(p: Tensor, grad: Tensor, state: Tensor[]): void {
+  protected update(r: UpdateRange): void {
     runtime().run(sgdKernel, 'default', {
-      buffers: { p: p.buffer, grad: grad.buffer, m: state[0]?.buffer ?? null },
+      buffers: { p: r.p, grad: r.grad, m: r.state[0] ?? null },
       uniforms: {
-        numel: p.size, first_step: this.stepCount === 1 ? 1 : 0, nesterov: this.nesterov ? 1 : 0, lr: this.lr,
-        weight_decay: this.weightDecay, momentum: this.momentum, dampening: this.dampening, p_offset: p.offset, g_offset: grad.offset,
+        numel: r.numel, first_step: this.stepCount === 1 ? 1 : 0, nesterov: this.nesterov ? 1 : 0, lr: this.lr,
+        weight_decay: this.weightDecay, momentum: this.momentum, dampening: this.dampening, p_offset: r.pOffset, g_offset: r.gOffset, s_offset: r.sOffset,
       },
     });
   }
