@@ -12,7 +12,7 @@
  * alike. Sizes were chosen with a PyTorch mirror of these models (make_fixtures.py's modules):
  * see the closing note of the training issue.
  */
-import type { MaskModelConfig, FusionKind } from '@fusion/models';
+import { parseHeadSpec, fusionConfigFor, type MaskModelConfig, type FusionKind, type HeadSpec } from '@fusion/models';
 
 export type PresetName = 'tiny' | 'seed';
 export const FUSION_KINDS: readonly FusionKind[] = ['concat', 'outer', 'cross-text', 'cross-pixel'];
@@ -42,8 +42,11 @@ export interface Preset {
   minDelta: number;
   /** Report examples. */
   examples: number;
-  /** The model for a fusion head (vocabSize is filled from the tokenizer). */
-  model(fusion: FusionKind, size: number, vocabSize: number): MaskModelConfig;
+  /**
+   * The model for a fusion head, by spec (`cross-pixel.nocoords`; a bare kind has coordinates) or
+   * parsed spec; every head at the preset's one width (vocabSize is filled from the tokenizer).
+   */
+  model(head: string | HeadSpec, size: number, vocabSize: number): MaskModelConfig;
 }
 
 const TINY_WIDTH = 32;
@@ -68,7 +71,7 @@ export const PRESETS: Record<PresetName, Preset> = {
       imageSize: size,
       resnet: { layers: [1, 1], widths: [16, 32], stemStride: 2, stemPool: false, outStage: 2 },
       bert: { layers: 1, hidden: 32, heads: 2, intermediate: 64, vocabSize, maxPositions: 32, hiddenDropout: 0, attentionDropout: 0 },
-      fusion: tinyFusion(fusion),
+      fusion: fusionConfigFor(specOf(fusion), { dim: TINY_WIDTH, heads: 2 }),
       decoderWidths: [32, 32, 16, 16, 16, 16, 8, 8],
     }),
   },
@@ -90,20 +93,11 @@ export const PRESETS: Record<PresetName, Preset> = {
     model: (fusion, size, vocabSize) => ({
       imageSize: size,
       bert: { vocabSize },
-      fusion: { kind: fusion } as MaskModelConfig['fusion'],
+      fusion: fusionConfigFor(specOf(fusion)),
     }),
   },
 };
 
-function tinyFusion(kind: FusionKind): MaskModelConfig['fusion'] {
-  switch (kind) {
-    case 'concat':
-      return { kind, dim: 32, channels: 16 };
-    case 'outer':
-      return { kind };
-    case 'cross-text':
-      return { kind, dim: TINY_WIDTH, heads: 2 };
-    case 'cross-pixel':
-      return { kind, dim: TINY_WIDTH, heads: 2 };
-  }
+function specOf(head: string | HeadSpec): HeadSpec {
+  return typeof head === 'string' ? parseHeadSpec(head) : head;
 }

@@ -5,7 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import { init, destroyDevice } from '@fusion/tensor';
-import { loadTokenizer, DEFAULT_TOKENIZER_PATH, type FusionKind } from '@fusion/models';
+import { loadTokenizer, DEFAULT_TOKENIZER_PATH, HEAD_KINDS, type FusionKind } from '@fusion/models';
 import { parseFlags, usage, UsageError, type FlagTable } from './args.js';
 import { PRESETS, FUSION_KINDS, type PresetName } from '../presets.js';
 import { syntheticSource, magicBrushSource, type DataSource } from '../loop/data-source.js';
@@ -13,7 +13,7 @@ import { runStudy } from '../loop/run.js';
 import { resultsSummary } from './summary.js';
 
 export const TRAIN_FLAGS: FlagTable = {
-  fusion: { kind: 'list', choices: [...FUSION_KINDS, 'all'], help: 'fusion heads to train, comma separated, or all (default all)' },
+  fusion: { kind: 'list', choices: [...HEAD_KINDS, 'all'], help: `fusion heads to train, comma separated, or all (default all: ${FUSION_KINDS.join(', ')})` },
   data: { kind: 'string', help: 'synthetic (default) or the path of a MagicBrush folder (HF parquet or original layout)' },
   preset: { kind: 'string', choices: ['tiny', 'seed'], help: 'tiny (default: small encoders, minutes on a CPU) or seed (ResNet50 + BERT-base, 512x512: a GPU)' },
   size: { kind: 'int', min: 16, help: 'image side in pixels (preset default)' },
