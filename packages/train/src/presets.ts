@@ -60,8 +60,11 @@ export interface Preset {
   minDelta: number;
   /** Report examples. */
   examples: number;
-  /** The model for a fusion head, a kind (default coords) or a parsed spec (vocabSize is filled from the tokenizer). */
-  model(head: FusionKind | HeadSpec, size: number, vocabSize: number): MaskModelConfig;
+  /**
+   * The model for a fusion head, by spec (`cross-pixel.nocoords`; a bare kind has coordinates) or
+   * parsed spec; every head at the preset's one width (vocabSize is filled from the tokenizer).
+   */
+  model(head: string | HeadSpec, size: number, vocabSize: number): MaskModelConfig;
 }
 
 const TINY_WIDTH = 32;
@@ -87,7 +90,7 @@ export const PRESETS: Record<PresetName, Preset> = {
       imageSize: size,
       resnet: { layers: [1, 1], widths: [16, 32], stemStride: 2, stemPool: false, outStage: 2 },
       bert: { layers: 1, hidden: 32, heads: 2, intermediate: 64, vocabSize, maxPositions: 32, hiddenDropout: 0, attentionDropout: 0 },
-      fusion: fusionConfigFor(spec(head), { dim: TINY_WIDTH, heads: 2 }),
+      fusion: fusionConfigFor(specOf(head), { dim: TINY_WIDTH, heads: 2 }),
       decoderWidths: [32, 32, 16, 16, 16, 16, 8, 8],
     }),
   },
@@ -110,11 +113,11 @@ export const PRESETS: Record<PresetName, Preset> = {
     model: (head, size, vocabSize) => ({
       imageSize: size,
       bert: { vocabSize },
-      fusion: fusionConfigFor(spec(head)),
+      fusion: fusionConfigFor(specOf(head)),
     }),
   },
 };
 
-function spec(head: FusionKind | HeadSpec): HeadSpec {
+function specOf(head: string | HeadSpec): HeadSpec {
   return typeof head === 'string' ? parseHeadSpec(head) : head;
 }
