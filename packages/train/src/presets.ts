@@ -32,6 +32,8 @@ export const STUDY_HEADS: readonly string[] = [
 ];
 /** Seeds of `--study`. */
 export const STUDY_SEEDS = 3;
+/** Eval samples of `--study` (more than the default, so the unseen split has ~150). */
+export const STUDY_EVAL = 600;
 
 export interface Preset {
   name: PresetName;
@@ -74,7 +76,7 @@ export const PRESETS: Record<PresetName, Preset> = {
     name: 'tiny',
     size: 32,
     batch: 32,
-    epochs: 5,
+    epochs: 4,
     lr: 0.002,
     train: 4000,
     eval: 300,

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { init, destroyDevice } from '@fusion/tensor';
 import { loadTokenizer, DEFAULT_TOKENIZER_PATH } from '@fusion/models';
 import { parseFlags, usage, UsageError, type FlagTable } from './args.js';
-import { PRESETS, FUSION_KINDS, STUDY_HEADS, STUDY_SEEDS, type PresetName } from '../presets.js';
+import { PRESETS, FUSION_KINDS, STUDY_HEADS, STUDY_SEEDS, STUDY_EVAL, type PresetName } from '../presets.js';
 import { DEFAULT_HOLDOUT } from '../data/index.js';
 import { resolveHeads } from './heads.js';
 import { syntheticSource, magicBrushSource, type DataSource } from '../loop/data-source.js';
@@ -20,8 +20,8 @@ export const TRAIN_FLAGS: FlagTable = {
   seeds: { kind: 'int', min: 1, help: 'train every head N times (seeds seed..seed+N-1: other initial weights and data order); the report gives mean ± sd (default 1)' },
   holdout: { kind: 'boolean', help: 'synthetic only: hold some colour-shape pairs and phrasings out of training; eval reports seen and unseen' },
   select: { kind: 'string', choices: ['bce', 'miou'], help: 'what picks the kept epoch (and early stopping with --patience): validation bce (default) or miou' },
-  'freeze-encoders': { kind: 'string', choices: ['on', 'off'], help: 'no updates (and no backward) for ResNet and BERT (tiny: off, random encoders; seed: on, pretrained)' },
-  study: { kind: 'boolean', help: `the committed study: heads ${STUDY_HEADS.join(', ')}, ${STUDY_SEEDS} seeds, --holdout (flags given beside it win)` },
+  'freeze-encoders': { kind: 'boolean', help: 'no updates (and no backward) for ResNet and BERT; =false to train them (tiny default: trained, its encoders are random; seed default: frozen, pretrained)' },
+  study: { kind: 'boolean', help: `the committed study: heads ${STUDY_HEADS.join(', ')}, ${STUDY_SEEDS} seeds, --holdout, ${STUDY_EVAL} eval samples (flags given beside it win)` },
   data: { kind: 'string', help: 'synthetic (default) or the path of a MagicBrush folder (HF parquet or original layout)' },
   preset: { kind: 'string', choices: ['tiny', 'seed'], help: 'tiny (default: small encoders, minutes on a CPU) or seed (ResNet50 + BERT-base, 512x512: a GPU)' },
   size: { kind: 'int', min: 16, help: 'image side in pixels (preset default)' },
@@ -72,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
   const counts = {
     train: (flags.train as number | undefined) ?? preset.train,
     validation: (flags.validation as number | undefined) ?? preset.validation,
-    eval: (flags.eval as number | undefined) ?? preset.eval,
+    eval: (flags.eval as number | undefined) ?? (study ? STUDY_EVAL : preset.eval),
   };
 
   const started = performance.now();
@@ -90,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
   const { report, incomplete } = await runStudy({
     preset, heads, data, tokenizer, tokenizerPath, out, size, seeds, coords,
     select: (flags.select as 'bce' | 'miou' | undefined) ?? 'bce',
-    freezeEncoders: flags['freeze-encoders'] === undefined ? preset.freezeEncoders : flags['freeze-encoders'] === 'on',
+    freezeEncoders: (flags['freeze-encoders'] as boolean | undefined) ?? preset.freezeEncoders,
     batch: (flags.batch as number | undefined) ?? preset.batch,
     epochs: (flags.epochs as number | undefined) ?? preset.epochs,
     lr: (flags.lr as number | undefined) ?? preset.lr,
