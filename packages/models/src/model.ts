@@ -14,12 +14,16 @@
  * should update.
  * Names: `image_encoder.*` (torchvision's names below it), `text_encoder.*` (HF's), `fusion.*`,
  * `decoder.*`.
+ * A head that reads no text (the `image-only` control, `headUsesText`): the text encoder is built
+ * (checkpoints and weight loading stay uniform) but never run; its parameters do not require grad
+ * and are not trainable, so an optimizer never sees them and the text cannot reach the decoder.
+ * Heads are named by spec strings through `fusionConfigFor(parseHeadSpec(spec), width)`.
  */
 import { Module, tidy, noGrad, cast, ones, type Tensor } from '@fusion/tensor';
 import { ResNet, type ResNetConfig } from './resnet.js';
 import { Bert, type BertConfig } from './bert.js';
 import { MaskDecoder, STUDY_DECODER_WIDTHS } from './decoder.js';
-import { createFusionHead, type FusionConfig, type FusionHead } from './fusion/index.js';
+import { createFusionHead, headUsesText, type FusionConfig, type FusionHead } from './fusion/index.js';
 
 export interface MaskModelConfig {
   /** Input image size (H, W), or one side for square images; fixes the feature map size the heads are built for. */
@@ -73,6 +77,8 @@ export class MaskModel extends Module {
   readonly decoder: MaskDecoder;
   readonly imageSize: readonly [number, number];
   readonly encodersFrozen: boolean;
+  /** False for a head that reads no text: the text encoder is not run (see the module comment). */
+  readonly usesText: boolean;
 
   constructor(config: MaskModelConfig) {
     super();
@@ -83,6 +89,8 @@ export class MaskModel extends Module {
     this.fusion = this.module('fusion', createFusionHead(config.fusion, { imageChannels: this.imageEncoder.outChannels, textDim: this.textEncoder.config.hidden, featureSize }));
     this.decoder = this.module('decoder', new MaskDecoder({ inChannels: this.fusion.outChannels, widths: config.decoderWidths ?? STUDY_DECODER_WIDTHS }));
     this.encodersFrozen = config.freezeEncoders ?? false;
+    this.usesText = headUsesText(this.fusion.kind);
+    if (!this.usesText) for (const p of this.textEncoder.parameters()) p.requiresGrad = false;
     if (this.encodersFrozen) {
       for (const p of [...this.imageEncoder.parameters(), ...this.textEncoder.parameters()]) p.requiresGrad = false;
       this.train(this.training);
@@ -107,14 +115,14 @@ export class MaskModel extends Module {
     return tidy(() => {
       const encode = () => ({
         image: this.imageEncoder.forward(images),
-        text: this.textEncoder.forward({ inputIds, attentionMask: input.attentionMask, tokenTypeIds: input.tokenTypeIds }),
+        text: this.usesText ? this.textEncoder.forward({ inputIds, attentionMask: input.attentionMask, tokenTypeIds: input.tokenTypeIds }) : null,
       });
       const { image, text } = this.encodersFrozen ? noGrad(encode) : encode();
-      const textMask = input.attentionMask ? cast(input.attentionMask, 'f32') : ones(inputIds.shape);
-      const fused = this.fusion.forward({
-        featureMap: image.featureMap, pooledImage: image.pooled, tokens: text.lastHiddenState, pooledText: text.pooled, textMask,
-        returnAttention: input.returnAttention,
-      });
+      const textInput = text && {
+        tokens: text.lastHiddenState, pooledText: text.pooled,
+        textMask: input.attentionMask ? cast(input.attentionMask, 'f32') : ones(inputIds.shape),
+      };
+      const fused = this.fusion.forward({ featureMap: image.featureMap, pooledImage: image.pooled, ...textInput, returnAttention: input.returnAttention });
       const out: MaskModelOutput = { logits: this.decoder.forward(fused.map, [images.shape[2], images.shape[3]]) };
       if (fused.attention) out.attention = fused.attention;
       return out;
@@ -145,7 +153,7 @@ export class MaskModel extends Module {
     const f = (n: number) => n.toLocaleString('en-US');
     return [
       `image encoder (ResNet)   ${f(c.imageEncoder)}${this.encodersFrozen ? ' (frozen)' : ''}`,
-      `text encoder (BERT)      ${f(c.textEncoder)}${this.encodersFrozen ? ' (frozen)' : ''}`,
+      `text encoder (BERT)      ${f(c.textEncoder)}${!this.usesText ? ' (not used by this head)' : this.encodersFrozen ? ' (frozen)' : ''}`,
       `fusion (${this.fusion.kind})`.padEnd(25) + f(c.fusion),
       `decoder                  ${f(c.decoder)}`,
       `total                    ${f(c.total)} (${f(c.trainable)} trainable)`,

@@ -1,7 +1,11 @@
 /**
  * Presets of `pnpm train`. `seed` reproduces the study's setup (ResNet50 + BERT-base + the 8-layer
- * decoder, 512x512, Adam lr 0.002, 1000 train / 200 eval, 50 epochs, early stopping, BCE, mask
- * threshold 0.7 reported beside 0.5); it is meant for a GPU. `tiny` (the default) is sized so
+ * decoder, 512x512, Adam lr 0.002, 1000 train / 200 eval, 50 epochs, BCE, mask threshold 0.7
+ * reported beside 0.5); it is meant for a GPU. It freezes the encoders: the study used pretrained
+ * ones, and Adam at 0.002 on BERT-base / ResNet50 would wash their pretraining out in a few
+ * hundred steps (fine-tuning uses ~2e-5); frozen, every head is compared on the same features.
+ * Both presets train every head for all epochs (no early stopping: equal budgets) and keep the
+ * weights of the epoch with the lowest validation BCE. `tiny` (the default) is sized so
  * that every fusion head trains and is evaluated in minutes on a 2-core CPU with lavapipe.
  *
  * The tiny image encoder keeps torchvision's Bottleneck ResNet with narrow widths, two stages
@@ -9,13 +13,27 @@
  * if the fusion map keeps space (>= 8x8). The tiny preset also weights the positive (mask)
  * pixels 3x in the BCE (the masks cover ~8% of a scene; plain BCE first learns "all background"
  * for thousands of samples) and decays the learning rate on a cosine. Both apply to every head
- * alike. Sizes were chosen with a PyTorch mirror of these models (make_fixtures.py's modules):
+ * alike. Its encoders are random and small, so they are trained, not frozen. All heads are built
+ * at one width (`fusionConfigFor`, dim 32), so their decoder inputs match (outer's 1 channel
+ * excepted). Sizes were chosen with a PyTorch mirror of these models (make_fixtures.py's modules):
  * see the closing note of the training issue.
  */
-import type { MaskModelConfig, FusionKind } from '@fusion/models';
+import { fusionConfigFor, parseHeadSpec, type MaskModelConfig, type FusionKind, type HeadSpec } from '@fusion/models';
 
 export type PresetName = 'tiny' | 'seed';
-export const FUSION_KINDS: readonly FusionKind[] = ['concat', 'outer', 'cross-text', 'cross-pixel'];
+/** The heads `pnpm train` runs by default: the study's four and the concat-tiled control. */
+export const FUSION_KINDS: readonly FusionKind[] = ['concat', 'outer', 'cross-text', 'cross-pixel', 'concat-tiled'];
+/**
+ * The heads `--study` runs: the four, the controls (concat-tiled, film, image-only, outer-patches)
+ * and the coordinate ablations of the two attention heads.
+ */
+export const STUDY_HEADS: readonly string[] = [
+  'concat', 'outer', 'cross-text', 'cross-pixel', 'concat-tiled', 'film', 'image-only', 'outer-patches', 'cross-pixel.nocoords', 'cross-text.nocoords',
+];
+/** Seeds of `--study`. */
+export const STUDY_SEEDS = 3;
+/** Eval samples of `--study` (more than the default, so the unseen split has ~150). */
+export const STUDY_EVAL = 600;
 
 export interface Preset {
   name: PresetName;
@@ -30,8 +48,10 @@ export interface Preset {
   eval: number;
   /** Validation samples for early stopping (held out from training, separate from eval). */
   validation: number;
-  /** Epochs without a better validation mean IoU before stopping. */
+  /** Epochs without a better validation score before stopping; 0: no early stopping (equal budgets). */
   patience: number;
+  /** Keep encoders fixed (no optimizer updates, no backward through them). */
+  freezeEncoders: boolean;
   /** Token sequence length (padded/truncated). */
   maxTokens: number;
   /** Weight of positive pixels in the BCE (PyTorch's pos_weight; 1 = plain BCE). */
@@ -42,8 +62,11 @@ export interface Preset {
   minDelta: number;
   /** Report examples. */
   examples: number;
-  /** The model for a fusion head (vocabSize is filled from the tokenizer). */
-  model(fusion: FusionKind, size: number, vocabSize: number): MaskModelConfig;
+  /**
+   * The model for a fusion head, by spec (`cross-pixel.nocoords`; a bare kind has coordinates) or
+   * parsed spec; every head at the preset's one width (vocabSize is filled from the tokenizer).
+   */
+  model(head: string | HeadSpec, size: number, vocabSize: number): MaskModelConfig;
 }
 
 const TINY_WIDTH = 32;
@@ -53,22 +76,23 @@ export const PRESETS: Record<PresetName, Preset> = {
     name: 'tiny',
     size: 32,
     batch: 32,
-    epochs: 5,
+    epochs: 4,
     lr: 0.002,
     train: 4000,
     eval: 300,
     validation: 200,
-    patience: 2,
+    patience: 0,
+    freezeEncoders: false,
     maxTokens: 16,
     posWeight: 3,
     schedule: 'cosine',
     minDelta: 0.01,
     examples: 8,
-    model: (fusion, size, vocabSize) => ({
+    model: (head, size, vocabSize) => ({
       imageSize: size,
       resnet: { layers: [1, 1], widths: [16, 32], stemStride: 2, stemPool: false, outStage: 2 },
       bert: { layers: 1, hidden: 32, heads: 2, intermediate: 64, vocabSize, maxPositions: 32, hiddenDropout: 0, attentionDropout: 0 },
-      fusion: tinyFusion(fusion),
+      fusion: fusionConfigFor(specOf(head), { dim: TINY_WIDTH, heads: 2 }),
       decoderWidths: [32, 32, 16, 16, 16, 16, 8, 8],
     }),
   },
@@ -81,29 +105,21 @@ export const PRESETS: Record<PresetName, Preset> = {
     train: 1000,
     eval: 200,
     validation: 100,
-    patience: 5,
+    patience: 0,
+    freezeEncoders: true,
     maxTokens: 32,
     posWeight: 1,
     schedule: 'constant',
     minDelta: 0,
     examples: 8,
-    model: (fusion, size, vocabSize) => ({
+    model: (head, size, vocabSize) => ({
       imageSize: size,
       bert: { vocabSize },
-      fusion: { kind: fusion } as MaskModelConfig['fusion'],
+      fusion: fusionConfigFor(specOf(head)),
     }),
   },
 };
 
-function tinyFusion(kind: FusionKind): MaskModelConfig['fusion'] {
-  switch (kind) {
-    case 'concat':
-      return { kind, dim: 32, channels: 16 };
-    case 'outer':
-      return { kind };
-    case 'cross-text':
-      return { kind, dim: TINY_WIDTH, heads: 2 };
-    case 'cross-pixel':
-      return { kind, dim: TINY_WIDTH, heads: 2 };
-  }
+function specOf(head: string | HeadSpec): HeadSpec {
+  return typeof head === 'string' ? parseHeadSpec(head) : head;
 }

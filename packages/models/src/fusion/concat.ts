@@ -23,6 +23,8 @@ export class ConcatHead extends FusionHead {
   readonly kind = 'concat' as const;
   readonly outChannels: number;
   readonly outSize: readonly [number, number];
+  /** Pools the map away: no coordinate channels. */
+  readonly coords = false;
   readonly dim: number;
   readonly image_proj: nn.Linear;
   readonly text_proj: nn.Linear;

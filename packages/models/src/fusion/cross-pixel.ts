@@ -1,7 +1,7 @@
 /**
  * Cross-attention with pixel queries (beyond the seed, as LAVT / CRIS): queries from the image
- * feature map's pixels (optionally with two coordinate channels x, y in [-1, 1] appended, option
- * `coords`, default on: x = -1 + 2 j / (w - 1) along the width, y likewise, 0 for a size of 1),
+ * feature map's pixels (optionally with the x, y coordinate channels of heads-util.ts appended,
+ * option `coords`, default on),
  * keys and values from the text tokens with the padding mask, multi-head attention through the
  * fused `attention` kernel, an output projection, and a gated residual into the image features:
  *   F' = image_proj(F) + tanh(gate) * out_proj(attention(Q(F), K(T), V(T)))
@@ -16,9 +16,9 @@
  *        attention (B, L, h, w) on request (each pixel's distribution over tokens, averaged over
  *        heads; padded tokens 0).
  */
-import { nn, tidy, noGrad, attention, attentionWeights, add, mul, tanh, mean, matmul, permute, reshape, slice, transpose, tensor, full, type Tensor, type Generator } from '@fusion/tensor';
+import { nn, tidy, noGrad, attention, attentionWeights, add, mul, tanh, mean, permute, reshape, full, type Tensor, type Generator } from '@fusion/tensor';
 import { FusionHead, checkFusionInput, type FusionDims, type FusionInput, type FusionOutput } from './types.js';
-import { pixelsOf, mapOf, splitHeads, mergeHeads, checkHeads } from './heads-util.js';
+import { pixelsOf, mapOf, splitHeads, mergeHeads, checkHeads, pixelLinear, coordChannels } from './heads-util.js';
 
 export interface CrossPixelHeadOptions {
   /** Attention width d (split over heads) = the output map's channels (default 256). */
@@ -30,19 +30,6 @@ export interface CrossPixelHeadOptions {
   /** Initial value of the gate (default 0.1; see the module comment). */
   gateInit?: number;
   generator?: Generator;
-}
-
-/** (h*w, 2) host coordinates: x then y, each in [-1, 1] (0 for a size of 1). */
-export function coordinateGrid(h: number, w: number): Float32Array {
-  const axis = (i: number, n: number) => (n === 1 ? 0 : -1 + (2 * i) / (n - 1));
-  const out = new Float32Array(h * w * 2);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      out[2 * (y * w + x)] = axis(x, w);
-      out[2 * (y * w + x) + 1] = axis(y, h);
-    }
-  }
-  return out;
 }
 
 export class CrossPixelHead extends FusionHead {
@@ -66,26 +53,12 @@ export class CrossPixelHead extends FusionHead {
     checkHeads('CrossPixelHead', dim, this.heads);
     this.coords = options.coords ?? true;
     this.outSize = dims.featureSize;
-    this.query = this.module('query', new nn.Linear(dims.imageChannels + (this.coords ? 2 : 0), dim, { generator: g }));
+    this.query = this.module('query', new nn.Linear(dims.imageChannels + coordChannels(this.coords), dim, { generator: g }));
     this.key = this.module('key', new nn.Linear(dims.textDim, dim, { generator: g }));
     this.value = this.module('value', new nn.Linear(dims.textDim, dim, { generator: g }));
     this.out_proj = this.module('out_proj', new nn.Linear(dim, dim, { generator: g }));
     this.image_proj = this.module('image_proj', new nn.Linear(dims.imageChannels, dim, { generator: g }));
     this.gate = this.param('gate', full([], options.gateInit ?? 0.1));
-  }
-
-  /**
-   * query([pixels, coords]) without concatenating: the pixel and coordinate columns of the query
-   * weight multiply their inputs separately (the pixels stay a view of the feature map, so the
-   * feature map's gradient keeps its layout). Shape: (B, P, Ci) -> (B, P, dim)
-   */
-  private queries(pixels: Tensor, h: number, w: number): Tensor {
-    if (!this.coords) return this.query.forward(pixels);
-    const ci = this.dims.imageChannels;
-    const weight = this.query.weight; // (dim, ci + 2)
-    const fromPixels = matmul(pixels, transpose(slice(weight, 1, 0, ci)));
-    const fromCoords = matmul(tensor(coordinateGrid(h, w), [h * w, 2]), transpose(slice(weight, 1, ci, ci + 2)));
-    return add(add(fromPixels, fromCoords), this.query.bias!);
   }
 
   forward(input: FusionInput): FusionOutput {
@@ -94,7 +67,7 @@ export class CrossPixelHead extends FusionHead {
       const [B, , h, w] = input.featureMap.shape;
       const L = input.tokens.shape[1];
       const pixels = pixelsOf(input.featureMap); // (B, P, Ci), a view of the feature map
-      const q = splitHeads(this.queries(pixels, h, w), this.heads);
+      const q = splitHeads(pixelLinear(this.query, pixels, h, w, this.coords), this.heads);
       const k = splitHeads(this.key.forward(input.tokens), this.heads);
       const v = splitHeads(this.value.forward(input.tokens), this.heads);
       const scale = 1 / Math.sqrt(q.shape[3]);

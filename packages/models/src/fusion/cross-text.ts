@@ -12,19 +12,24 @@
  * So a pixel's feature is what the sentence, read through the pixels each word looks at, says
  * about that pixel; pixels no word attends to get only the output projection's bias.
  *
- * Names: `query` (Dt -> d), `key`, `value` (Ci -> d), `out_proj` (d -> d).
+ * Option `coords` (default on, as every map-seeing head): the keys and values read each pixel's
+ * features with its x, y coordinate channels appended (heads-util.ts).
+ *
+ * Names: `query` (Dt -> d), `key`, `value` (Ci [+2] -> d), `out_proj` (d -> d).
  * Shape: featureMap (B, Ci, h, w), tokens (B, L, Dt), textMask (B, L) -> map (B, d, h, w);
  *        attention (B, L, h, w) on request (A averaged over heads, padded tokens 0).
  */
 import { nn, tidy, noGrad, attention, matmul, softmax, mul, mean, reshape, transpose, type Generator } from '@fusion/tensor';
 import { FusionHead, checkFusionInput, type FusionDims, type FusionInput, type FusionOutput } from './types.js';
-import { pixelsOf, mapOf, splitHeads, mergeHeads, checkHeads } from './heads-util.js';
+import { pixelsOf, mapOf, splitHeads, mergeHeads, checkHeads, pixelLinear, coordChannels } from './heads-util.js';
 
 export interface CrossTextHeadOptions {
   /** Attention width d (split over heads) = the output map's channels (default 256). */
   dim?: number;
   /** Attention heads (default 8). */
   heads?: number;
+  /** Append x, y coordinate channels to the keys' and values' input (default true). */
+  coords?: boolean;
   generator?: Generator;
 }
 
@@ -33,6 +38,7 @@ export class CrossTextHead extends FusionHead {
   readonly outChannels: number;
   readonly outSize: readonly [number, number];
   readonly heads: number;
+  readonly coords: boolean;
   readonly query: nn.Linear;
   readonly key: nn.Linear;
   readonly value: nn.Linear;
@@ -44,10 +50,12 @@ export class CrossTextHead extends FusionHead {
     const dim = (this.outChannels = options.dim ?? 256);
     this.heads = options.heads ?? 8;
     checkHeads('CrossTextHead', dim, this.heads);
+    this.coords = options.coords ?? true;
     this.outSize = dims.featureSize;
+    const pixelWidth = dims.imageChannels + coordChannels(this.coords);
     this.query = this.module('query', new nn.Linear(dims.textDim, dim, { generator: g }));
-    this.key = this.module('key', new nn.Linear(dims.imageChannels, dim, { generator: g }));
-    this.value = this.module('value', new nn.Linear(dims.imageChannels, dim, { generator: g }));
+    this.key = this.module('key', new nn.Linear(pixelWidth, dim, { generator: g }));
+    this.value = this.module('value', new nn.Linear(pixelWidth, dim, { generator: g }));
     this.out_proj = this.module('out_proj', new nn.Linear(dim, dim, { generator: g }));
   }
 
@@ -58,8 +66,8 @@ export class CrossTextHead extends FusionHead {
       const L = input.tokens.shape[1];
       const pixels = pixelsOf(input.featureMap);
       const q = splitHeads(this.query.forward(input.tokens), this.heads);
-      const k = splitHeads(this.key.forward(pixels), this.heads);
-      const v = splitHeads(this.value.forward(pixels), this.heads);
+      const k = splitHeads(pixelLinear(this.key, pixels, h, w, this.coords), this.heads);
+      const v = splitHeads(pixelLinear(this.value, pixels, h, w, this.coords), this.heads);
       const scale = 1 / Math.sqrt(q.shape[3]);
       const attended = attention(q, k, v, { scale }); // (B, H, L, dh)
       const probs = softmax(mul(matmul(q, transpose(k)), scale), -1); // (B, H, L, P), over pixels

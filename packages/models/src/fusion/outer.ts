@@ -19,6 +19,8 @@ export class OuterHead extends FusionHead {
   readonly kind = 'outer' as const;
   readonly outChannels = 1;
   readonly outSize: readonly [number, number];
+  /** Pools the map away: no coordinate channels. */
+  readonly coords = false;
   readonly dim: number;
   readonly image_proj: nn.Linear;
   readonly text_proj: nn.Linear;

@@ -5,15 +5,23 @@
  */
 import { join, resolve } from 'node:path';
 import { init, destroyDevice } from '@fusion/tensor';
-import { loadTokenizer, DEFAULT_TOKENIZER_PATH, type FusionKind } from '@fusion/models';
+import { loadTokenizer, DEFAULT_TOKENIZER_PATH } from '@fusion/models';
 import { parseFlags, usage, UsageError, type FlagTable } from './args.js';
-import { PRESETS, FUSION_KINDS, type PresetName } from '../presets.js';
+import { PRESETS, FUSION_KINDS, STUDY_HEADS, STUDY_SEEDS, STUDY_EVAL, type PresetName } from '../presets.js';
+import { DEFAULT_HOLDOUT } from '../data/index.js';
+import { resolveHeads } from './heads.js';
 import { syntheticSource, magicBrushSource, type DataSource } from '../loop/data-source.js';
 import { runStudy } from '../loop/run.js';
 import { resultsSummary } from './summary.js';
 
 export const TRAIN_FLAGS: FlagTable = {
-  fusion: { kind: 'list', choices: [...FUSION_KINDS, 'all'], help: 'fusion heads to train, comma separated, or all (default all)' },
+  fusion: { kind: 'list', help: `heads to train, comma separated: KIND, KIND.coords or KIND.nocoords (e.g. cross-pixel.nocoords), or all (default all: ${FUSION_KINDS.join(', ')})` },
+  coords: { kind: 'string', choices: ['on', 'off'], help: 'x, y coordinate channels for every head that sees the feature map (default on; a spec suffix overrides)' },
+  seeds: { kind: 'int', min: 1, help: 'train every head N times (seeds seed..seed+N-1: other initial weights and data order); the report gives mean ± sd (default 1)' },
+  holdout: { kind: 'boolean', help: 'synthetic only: hold some colour-shape pairs and phrasings out of training; eval reports seen and unseen' },
+  select: { kind: 'string', choices: ['bce', 'miou'], help: 'what picks the kept epoch (and early stopping with --patience): validation bce (default) or miou' },
+  'freeze-encoders': { kind: 'boolean', help: 'no updates (and no backward) for ResNet and BERT; =false to train them (tiny default: trained, its encoders are random; seed default: frozen, pretrained)' },
+  study: { kind: 'boolean', help: `the committed study: heads ${STUDY_HEADS.join(', ')}, ${STUDY_SEEDS} seeds, --holdout, ${STUDY_EVAL} eval samples (flags given beside it win)` },
   data: { kind: 'string', help: 'synthetic (default) or the path of a MagicBrush folder (HF parquet or original layout)' },
   preset: { kind: 'string', choices: ['tiny', 'seed'], help: 'tiny (default: small encoders, minutes on a CPU) or seed (ResNet50 + BERT-base, 512x512: a GPU)' },
   size: { kind: 'int', min: 16, help: 'image side in pixels (preset default)' },
@@ -26,7 +34,7 @@ export const TRAIN_FLAGS: FlagTable = {
   eval: { kind: 'int', min: 1, help: 'evaluation samples the reported metrics use' },
   validation: { kind: 'int', min: 1, help: 'held-out samples for early stopping' },
   seed: { kind: 'int', min: 0, help: 'seed of data, initial weights and dropout (default 0)' },
-  patience: { kind: 'int', min: 1, help: 'epochs without a better validation mIoU before stopping early' },
+  patience: { kind: 'int', min: 0, help: 'epochs without a better validation score before stopping early (default 0: never, every head gets the same budget)' },
   out: { kind: 'string', help: 'output folder (default runs/<timestamp>)' },
   resume: { kind: 'boolean', help: 'continue the run in --out from its checkpoints' },
   'image-weights': { kind: 'string', help: 'torchvision ResNet weights (.safetensors) for the image encoder' },
@@ -49,8 +57,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const preset = PRESETS[(flags.preset as PresetName | undefined) ?? 'tiny'];
-  const list = (flags.fusion as string[] | undefined) ?? ['all'];
-  const fusions = (list.includes('all') ? FUSION_KINDS : list) as FusionKind[];
+  const study = Boolean(flags.study);
+  const coords = (flags.coords ?? 'on') === 'on';
+  const heads = resolveHeads((flags.fusion as string[] | undefined) ?? (study ? STUDY_HEADS : ['all']), FUSION_KINDS, coords);
+  const holdout = Boolean(flags.holdout ?? study);
   if (flags['text-weights'] && !flags.tokenizer) throw new UsageError('--text-weights needs --tokenizer: the tokenizer.json the BERT weights were trained with');
   const size = (flags.size as number | undefined) ?? preset.size;
   const seed = (flags.seed as number | undefined) ?? 0;
@@ -58,25 +68,29 @@ async function main(argv: string[]): Promise<number> {
   if (flags.resume && !flags.out) throw new UsageError('--resume needs --out, the folder of the run to continue');
   const tokenizerPath = resolve((flags.tokenizer as string | undefined) ?? DEFAULT_TOKENIZER_PATH);
   const dataArg = (flags.data as string | undefined) ?? 'synthetic';
+  if (holdout && dataArg !== 'synthetic') throw new UsageError('--holdout needs --data synthetic (the split is defined on the synthetic scenes)');
   const counts = {
     train: (flags.train as number | undefined) ?? preset.train,
     validation: (flags.validation as number | undefined) ?? preset.validation,
-    eval: (flags.eval as number | undefined) ?? preset.eval,
+    eval: (flags.eval as number | undefined) ?? (study ? STUDY_EVAL : preset.eval),
   };
 
   const started = performance.now();
   const rt = await init();
   const tokenizer = await loadTokenizer(tokenizerPath);
-  console.log(`fusion train: preset ${preset.name}, heads ${fusions.join(', ')}, ${size}x${size}, adapter ${rt.gpu.info.description}`);
+  const seeds = (flags.seeds as number | undefined) ?? (study ? STUDY_SEEDS : 1);
+  console.log(`fusion train: preset ${preset.name}, heads ${heads.map((h) => h.name).join(', ')}, ${seeds} seed${seeds > 1 ? 's' : ''}, ${size}x${size}, adapter ${rt.gpu.info.description}`);
   console.log(`output: ${out}`);
   const data: DataSource =
     dataArg === 'synthetic'
-      ? syntheticSource({ seed, size, ...counts })
+      ? syntheticSource({ seed, size, ...counts, ...(holdout ? { holdout: DEFAULT_HOLDOUT } : {}) })
       : await magicBrushSource({ path: resolve(dataArg), seed, size, ...counts, skipBad: Boolean(flags['skip-bad']) });
   console.log(`data: ${data.name}: ${data.trainPerEpoch} training samples per epoch, ${data.validation.length} validation, ${data.evaluation.length} evaluation`);
 
   const { report, incomplete } = await runStudy({
-    preset, fusions, data, tokenizer, tokenizerPath, out, size,
+    preset, heads, data, tokenizer, tokenizerPath, out, size, seeds, coords,
+    select: (flags.select as 'bce' | 'miou' | undefined) ?? 'bce',
+    freezeEncoders: (flags['freeze-encoders'] as boolean | undefined) ?? preset.freezeEncoders,
     batch: (flags.batch as number | undefined) ?? preset.batch,
     epochs: (flags.epochs as number | undefined) ?? preset.epochs,
     lr: (flags.lr as number | undefined) ?? preset.lr,

@@ -5,6 +5,7 @@
  */
 import { COLORS, SHAPES, type ColorName, type ShapeName, type SizeName } from './shapes.js';
 import { INSTRUCTION_KINDS, type InstructionKind } from './types.js';
+import type { Holdout } from './synthetic-holdout.js';
 
 /** What a caller may set; everything but `seed` and `size` has a default. */
 export interface SyntheticOptions {
@@ -29,6 +30,12 @@ export interface SyntheticOptions {
   kinds?: Readonly<Partial<Record<InstructionKind, number>>>;
   /** Also render the edited image into `Sample.target` (default true). */
   withTarget?: boolean;
+  /**
+   * The held-out split: 'exclude' never draws a scene whose instruction uses a held-out
+   * combination (training and validation), 'label' draws as usual and marks each sample `seen` or
+   * `unseen` (evaluation). Default: no split.
+   */
+  holdout?: { split: Holdout; role: 'exclude' | 'label' };
 }
 
 /** Options with every default filled in and every field checked. */
@@ -43,6 +50,7 @@ export interface ResolvedSyntheticOptions {
   /** Weights in INSTRUCTION_KINDS order. */
   kindWeights: readonly number[];
   withTarget: boolean;
+  holdout?: { split: Holdout; role: 'exclude' | 'label' };
 }
 
 /** Defaults of the optional fields. */
@@ -101,5 +109,5 @@ export function resolveSyntheticOptions(options: SyntheticOptions): ResolvedSynt
   if (kindWeights[INSTRUCTION_KINDS.indexOf('relational')] > 0 && maxObjects < 3) {
     fail('maxObjects', `must be at least 3 when relational instructions are drawn (got ${maxObjects})`);
   }
-  return { seed: options.seed >>> 0, size, minObjects, maxObjects, shapes, colors, radii, kindWeights, withTarget: options.withTarget ?? true };
+  return { seed: options.seed >>> 0, size, minObjects, maxObjects, shapes, colors, radii, kindWeights, withTarget: options.withTarget ?? true, ...(options.holdout ? { holdout: options.holdout } : {}) };
 }

@@ -15,9 +15,11 @@ import { layoutScene } from './synthetic-layout.js';
 import { resolveSyntheticOptions, type ResolvedSyntheticOptions, type SyntheticOptions } from './synthetic-options.js';
 import { editedDrawables, objectDrawable, paint, renderBackground } from './synthetic-render.js';
 import type { SyntheticScene } from './synthetic-scene.js';
+import { heldOutCombination } from './synthetic-holdout.js';
 import { INSTRUCTION_KINDS, type InstructionKind, type Sample } from './types.js';
 
 export type { SyntheticOptions } from './synthetic-options.js';
+export { DEFAULT_HOLDOUT, heldOutCombination, type Holdout } from './synthetic-holdout.js';
 
 /** A synthetic sample, with the scene it was rendered from (for checks and visualisation). */
 export interface SyntheticSample extends Sample {
@@ -40,6 +42,8 @@ function generateResolved(o: ResolvedSyntheticOptions, index: number): Synthetic
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const scene = layoutScene(rng, o, kind, count);
     if (!scene) continue;
+    const heldOut = o.holdout ? heldOutCombination(scene, o.holdout.split) : undefined;
+    if (heldOut && o.holdout!.role === 'exclude') continue;
     const background = renderBackground(scene.background, size);
     const image = background.slice();
     const ids = new Uint8Array(plane);
@@ -58,6 +62,7 @@ function generateResolved(o: ResolvedSyntheticOptions, index: number): Synthetic
     }
     const sample: SyntheticSample = { id: `synthetic:${o.seed}:${index}`, width: size, height: size, image, mask, instruction, kind, scene };
     if (target) sample.target = target;
+    if (o.holdout?.role === 'label') sample.holdout = heldOut ? 'unseen' : 'seen';
     return sample;
   }
   throw new Error(

@@ -25,6 +25,8 @@ export interface Sample {
   instruction: string;
   /** Synthetic data only. */
   kind?: InstructionKind;
+  /** Synthetic eval with `--holdout` only: whether the instruction's target combination occurs in training. */
+  holdout?: 'seen' | 'unseen';
   /** The edited image, CHW in [0, 1], when known. */
   target?: Float32Array;
 }

@@ -1,6 +1,8 @@
 /**
  * Where a run's samples come from. Three disjoint streams: training batches, a validation set
- * (early stopping) and the evaluation set the reported metrics are computed on.
+ * (model selection) and the evaluation set the reported metrics are computed on. `withTrainSeed`
+ * gives the same validation and evaluation sets with another training stream (`--seeds`: each
+ * seed sees other training samples, or the same pairs in another order).
  *   synthetic: training sample i of step s is index s*B + i of the training seed (fresh samples
  *              every step, a pure function of the step, so a resumed run sees the same data);
  *              validation and evaluation use their own seeds.
@@ -9,7 +11,7 @@
  *              the evaluation pairs. Training pairs are reshuffled every epoch by a seeded
  *              permutation. Images are kept as bytes (3 * H * W per pair) to bound memory.
  */
-import { generateBatch, openMagicBrush, type Sample, type SyntheticOptions } from '../data/index.js';
+import { generateBatch, openMagicBrush, type Holdout, type Sample, type SyntheticOptions } from '../data/index.js';
 
 export interface DataSource {
   name: string;
@@ -23,6 +25,10 @@ export interface DataSource {
   priorSamples(n: number): Sample[];
   /** Counts of skipped rows by reason (MagicBrush with skipBad). */
   skipped: Record<string, number>;
+  /** The same validation and evaluation sets with the training stream of `seed`. */
+  withTrainSeed(seed: number): DataSource;
+  /** The held-out split, when the evaluation samples are labelled seen / unseen. */
+  holdout?: Holdout;
 }
 
 export interface SyntheticSourceOptions {
@@ -32,6 +38,8 @@ export interface SyntheticSourceOptions {
   validation: number;
   eval: number;
   synthetic?: Partial<SyntheticOptions>;
+  /** Held-out combinations: never in training or validation targets; eval samples labelled seen / unseen. */
+  holdout?: Holdout;
 }
 
 /** Seeds of the three synthetic streams, derived from the run seed. */
@@ -41,16 +49,23 @@ export function syntheticSeeds(seed: number): { train: number; validation: numbe
 
 export function syntheticSource(o: SyntheticSourceOptions): DataSource {
   const seeds = syntheticSeeds(o.seed);
-  const opts = (seed: number): SyntheticOptions => ({ ...o.synthetic, seed, size: o.size });
-  return {
-    name: 'synthetic',
+  const opts = (seed: number, role: 'exclude' | 'label'): SyntheticOptions => ({
+    ...o.synthetic, seed, size: o.size, ...(o.holdout ? { holdout: { split: o.holdout, role } } : {}),
+  });
+  const validation = generateBatch(opts(seeds.validation, 'exclude'), 0, o.validation);
+  const evaluation = generateBatch(opts(seeds.evaluation, 'label'), 0, o.eval);
+  const source = (trainSeed: number): DataSource => ({
+    name: o.holdout ? 'synthetic (holdout split)' : 'synthetic',
     trainPerEpoch: o.train,
-    validation: generateBatch(opts(seeds.validation), 0, o.validation),
-    evaluation: generateBatch(opts(seeds.evaluation), 0, o.eval),
-    trainBatch: (step, batch) => generateBatch(opts(seeds.train), step * batch, batch),
-    priorSamples: (n) => generateBatch(opts(seeds.train), 0, n),
+    validation,
+    evaluation,
+    trainBatch: (step, batch) => generateBatch(opts(trainSeed, 'exclude'), step * batch, batch),
+    priorSamples: (n) => generateBatch(opts(trainSeed, 'exclude'), 0, n),
     skipped: {},
-  };
+    withTrainSeed: (seed) => source(syntheticSeeds(seed).train),
+    ...(o.holdout ? { holdout: o.holdout } : {}),
+  });
+  return source(seeds.train);
 }
 
 /** A sample whose image is stored as bytes, expanded to floats when read. */
@@ -135,29 +150,35 @@ export async function magicBrushSource(o: MagicBrushSourceOptions): Promise<Data
   const validation = trainPool.slice(trainPool.length - validationCount);
   if (train.length === 0) throw new Error(`${o.path}: no usable training pairs`);
   if (evalPool.length === 0) throw new Error(`${o.path}: no evaluation pairs (no dev split and fewer than ${o.train + o.validation + 1} pairs)`);
-  const order = new Map<number, number[]>();
-  const orderOf = (epoch: number) => {
-    let p = order.get(epoch);
-    if (!p) {
-      order.clear();
-      p = permutation(train.length, o.seed * 1000 + epoch);
-      order.set(epoch, p);
-    }
-    return p;
+  const validationSamples = validation.map(expand);
+  const evaluation = evalPool.map(expand);
+  const source = (orderSeed: number): DataSource => {
+    const order = new Map<number, number[]>();
+    const orderOf = (epoch: number) => {
+      let p = order.get(epoch);
+      if (!p) {
+        order.clear();
+        p = permutation(train.length, orderSeed * 1000 + epoch);
+        order.set(epoch, p);
+      }
+      return p;
+    };
+    return {
+      name: `MagicBrush (${o.path})`,
+      trainPerEpoch: train.length,
+      validation: validationSamples,
+      evaluation,
+      trainBatch: (step, batch) => {
+        const perEpoch = Math.max(1, Math.floor(train.length / batch));
+        const epoch = Math.floor(step / perEpoch);
+        const p = orderOf(epoch);
+        const start = (step % perEpoch) * batch;
+        return p.slice(start, start + batch).map((i) => expand(train[i]));
+      },
+      priorSamples: (n) => train.slice(0, n).map(expand),
+      skipped,
+      withTrainSeed: source,
+    };
   };
-  return {
-    name: `MagicBrush (${o.path})`,
-    trainPerEpoch: train.length,
-    validation: validation.map(expand),
-    evaluation: evalPool.map(expand),
-    trainBatch: (step, batch) => {
-      const perEpoch = Math.max(1, Math.floor(train.length / batch));
-      const epoch = Math.floor(step / perEpoch);
-      const p = orderOf(epoch);
-      const start = (step % perEpoch) * batch;
-      return p.slice(start, start + batch).map((i) => expand(train[i]));
-    },
-    priorSamples: (n) => train.slice(0, n).map(expand),
-    skipped,
-  };
+  return source(o.seed);
 }

@@ -1,6 +1,7 @@
 /**
  * Evaluation of a MaskModel on a fixed set: metrics of the model and the baselines (one pass,
- * eval mode, no autograd), and the predictions of a few examples for the report (probabilities
+ * eval mode, no autograd; split by instruction kind, and by seen / unseen when the samples carry a
+ * holdout label), and the predictions of a few examples for the report (probabilities
  * and, for attention heads, the mean attention between each pixel of the fusion map and the
  * instruction's word tokens: [CLS], [SEP] and padding excluded).
  */
@@ -23,6 +24,7 @@ export async function evaluate(model: MaskModel, samples: readonly Sample[], ctx
   const wasTraining = model.training;
   model.eval();
   const metrics = new SegmentationMetrics({ pixelsPerSample: samples[0].width * samples[0].height, prior });
+  const split = samples.some((s) => s.holdout) ? new SegmentationMetrics({ pixelsPerSample: samples[0].width * samples[0].height }) : undefined;
   try {
     for (let i = 0; i < samples.length; i += ctx.batch) {
       const chunk = samples.slice(i, i + ctx.batch);
@@ -31,12 +33,18 @@ export async function evaluate(model: MaskModel, samples: readonly Sample[], ctx
       const values = (await logits.toArray()) as Float32Array;
       logits.dispose();
       metrics.add({ logits: values, masks: b.hostMasks, labels: b.kinds });
+      split?.add({ logits: values, masks: b.hostMasks, labels: chunk.map((s) => s.holdout) });
       disposeBatch(b);
     }
   } finally {
     model.train(wasTraining);
   }
-  return metrics.result();
+  const result = metrics.result();
+  if (split) {
+    const held = split.result().model;
+    result.holdout = { '0.5': held['0.5'].byLabel ?? {}, '0.7': held['0.7'].byLabel ?? {} };
+  }
+  return result;
 }
 
 export interface ExamplePrediction {

@@ -1,18 +1,22 @@
 /**
  * A whole study run: one data source, a mean-mask prior from the training masks, then each
- * requested fusion head trained and evaluated on the same evaluation set, and the report
- * (metrics.json, report.md, report.html, figures) written into the output folder. With
- * `resume`, finished heads are read back from their result.json and unfinished ones continue
- * from their last checkpoint.
+ * requested fusion head trained `seeds` times (seed s = seed + k: other initial weights and
+ * training stream, the same validation and evaluation sets) and evaluated, and the report
+ * (metrics.json, report.md, report.html, figures) written into the output folder. Folders: one
+ * seed writes `<out>/<head>/`, several `<out>/seed-<s>/<head>/`; seeds run in turn (every head
+ * of the first seed, then the next), so a cut-short run has whole seeds. With `resume`, finished
+ * heads are read back from their result.json and unfinished ones continue from their last
+ * checkpoint.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { manualSeed, runtime } from '@fusion/tensor';
-import { MaskModel, type BertTokenizer, type FusionKind } from '@fusion/models';
+import { MaskModel, headTraits, type BertTokenizer, type HeadSpec } from '@fusion/models';
 import type { Sample } from '../data/index.js';
 import { MeanMaskPrior, type EvalMetrics } from '../metrics/index.js';
-import { describeMachine, writeRunReport, type ExampleRow, type FusionResult, type RunReport } from '../report/index.js';
+import { describeMachine, writeRunReport, type ExampleRow, type FusionResult, type HeadTraitsRow, type RunReport } from '../report/index.js';
+import { aggregateSeeds } from '../report/seeds.js';
 import { trainFusion, BEST_WEIGHTS, RESULT_FILE, type SavedModelConfig, MODEL_FILE } from './train-fusion.js';
 import { predictExamples, type ExamplePrediction } from './evaluate.js';
 import { Progress } from './progress.js';
@@ -20,9 +24,15 @@ import type { DataSource } from './data-source.js';
 import type { Preset } from '../presets.js';
 import { writeJsonAtomic, loadWeights } from './checkpoint.js';
 
+/** A head of the run: its name (the canonical spec, e.g. `cross-pixel.nocoords`) and the parsed spec. */
+export interface HeadChoice {
+  name: string;
+  spec: HeadSpec;
+}
+
 export interface StudyOptions {
   preset: Preset;
-  fusions: readonly FusionKind[];
+  heads: readonly HeadChoice[];
   data: DataSource;
   tokenizer: BertTokenizer;
   tokenizerPath: string;
@@ -33,8 +43,16 @@ export interface StudyOptions {
   lr: number;
   schedule: 'constant' | 'cosine';
   posWeight: number;
+  /** 0: every head trains every epoch (equal budgets). */
   patience: number;
+  /** What picks the kept weights (and drives early stopping when patience > 0). */
+  select: 'bce' | 'miou';
+  freezeEncoders: boolean;
+  /** The run's default for x, y coordinate channels (recorded; the specs carry each head's). */
+  coords: boolean;
   seed: number;
+  /** Trainings per head (default 1). */
+  seeds?: number;
   resume: boolean;
   imageWeights?: string;
   textWeights?: string;
@@ -73,6 +91,16 @@ interface HeadOutcome {
   result: FusionResult;
   evaluation: EvalMetrics;
   examples: ExamplePrediction[];
+  traits?: HeadTraitsRow;
+}
+
+/** The folder of one head at one seed. */
+export function headDir(out: string, head: string, seed: number, seeds: number): string {
+  return seeds > 1 ? join(out, `seed-${seed}`, head) : join(out, head);
+}
+
+function traitsOf(model: MaskModel): HeadTraitsRow {
+  return { ...headTraits(model.fusion) };
 }
 
 async function finishedHead(dir: string, o: StudyOptions, examples: readonly Sample[]): Promise<HeadOutcome | null> {
@@ -84,20 +112,23 @@ async function finishedHead(dir: string, o: StudyOptions, examples: readonly Sam
   const model = new MaskModel(config.model);
   try {
     await loadWeights(model, join(dir, BEST_WEIGHTS));
-    const predictions = await predictExamples(model, examples, { tokenizer: o.tokenizer, maxTokens: o.preset.maxTokens, batch: o.batch });
-    return { ...saved, examples: predictions };
+    const predictions = examples.length ? await predictExamples(model, examples, { tokenizer: o.tokenizer, maxTokens: o.preset.maxTokens, batch: o.batch }) : [];
+    return { ...saved, examples: predictions, traits: traitsOf(model) };
   } finally {
     model.dispose();
   }
 }
 
-export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; incomplete: FusionKind[] }> {
+export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; incomplete: string[] }> {
   const log = o.log ?? ((line: string) => console.log(line));
   const started = performance.now();
+  const seeds = o.seeds ?? 1;
   await mkdir(o.out, { recursive: true });
   const config = {
-    preset: o.preset.name, fusions: o.fusions, data: o.data.name, size: o.size, batch: o.batch, epochs: o.epochs, lr: o.lr,
-    schedule: o.schedule, posWeight: o.posWeight, patience: o.patience, minDelta: o.preset.minDelta, seed: o.seed, train: o.data.trainPerEpoch, validation: o.data.validation.length, eval: o.data.evaluation.length,
+    preset: o.preset.name, fusions: o.heads.map((h) => h.name), data: o.data.name, size: o.size, batch: o.batch, epochs: o.epochs, lr: o.lr,
+    schedule: o.schedule, posWeight: o.posWeight, patience: o.patience, select: o.select, minDelta: o.preset.minDelta, seed: o.seed, seeds,
+    coords: o.coords, freezeEncoders: o.freezeEncoders, holdout: o.data.holdout ?? null,
+    train: o.data.trainPerEpoch, validation: o.data.validation.length, eval: o.data.evaluation.length,
     maxTokens: o.preset.maxTokens, tokenizer: o.tokenizerPath, imageWeights: o.imageWeights ?? null, textWeights: o.textWeights ?? null,
   };
   const runFile = join(o.out, 'run.json');
@@ -111,36 +142,52 @@ export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; in
   const prior = meanMaskPrior(o.data, Math.min(2000, Math.max(o.data.trainPerEpoch, 64)));
   const examples = pickExamples(o.data.evaluation, o.preset.examples);
   const progress = new Progress(process.stderr, o.quiet);
-  const outcomes = new Map<FusionKind, HeadOutcome>();
-  const incomplete: FusionKind[] = [];
-  for (const fusion of o.fusions) {
-    const dir = join(o.out, fusion);
-    const done = await finishedHead(dir, o, examples);
-    if (done) {
-      log(`${fusion}: finished earlier, read from ${join(dir, RESULT_FILE)}`);
-      outcomes.set(fusion, done);
-      continue;
+  /** Per head, its outcome at each finished seed, in seed order. */
+  const outcomes = new Map<string, HeadOutcome[]>();
+  const incomplete: string[] = [];
+  for (let k = 0; k < seeds; k++) {
+    const seed = o.seed + k;
+    const data = k === 0 ? o.data : o.data.withTrainSeed(seed);
+    // Examples are drawn by the first seed's weights only.
+    const shown = k === 0 ? examples : [];
+    for (const head of o.heads) {
+      const label = seeds > 1 ? `${head.name} (seed ${seed})` : head.name;
+      const dir = headDir(o.out, head.name, seed, seeds);
+      let outcome: HeadOutcome | 'interrupted' | null = await finishedHead(dir, o, shown);
+      if (outcome) {
+        log(`${label}: finished earlier, read from ${join(dir, RESULT_FILE)}`);
+      } else {
+        const model = { ...o.preset.model(head.spec, o.size, o.tokenizer.vocabSize), freezeEncoders: o.freezeEncoders };
+        const trained = await trainFusion({
+          fusion: head.name, dir, model, data, tokenizer: o.tokenizer, tokenizerPath: o.tokenizerPath, batch: o.batch, epochs: o.epochs,
+          lr: o.lr, schedule: o.schedule, posWeight: o.posWeight, patience: o.patience, select: o.select, minDelta: o.preset.minDelta, seed, maxTokens: o.preset.maxTokens,
+          prior, examples: shown, resume: o.resume, imageWeights: o.imageWeights, textWeights: o.textWeights, logEvery: o.logEvery, stopAfterSteps: o.stopAfterSteps, progress, log,
+        });
+        outcome = trained;
+      }
+      if (outcome === 'interrupted') {
+        incomplete.push(label);
+        continue;
+      }
+      if (!outcomes.has(head.name)) outcomes.set(head.name, []);
+      outcomes.get(head.name)!.push(outcome);
+      const m = outcome.evaluation.model;
+      log(`${label}: eval mIoU ${m['0.5'].meanIoU.toFixed(3)} @0.5, ${m['0.7'].meanIoU.toFixed(3)} @0.7 (${outcome.result.trainSeconds.toFixed(0)} s training, ${outcome.result.imagesPerSecond.toFixed(1)} img/s)`);
     }
-    const model = o.preset.model(fusion, o.size, o.tokenizer.vocabSize);
-    const outcome = await trainFusion({
-      fusion, dir, model, data: o.data, tokenizer: o.tokenizer, tokenizerPath: o.tokenizerPath, batch: o.batch, epochs: o.epochs,
-      lr: o.lr, schedule: o.schedule, posWeight: o.posWeight, patience: o.patience, minDelta: o.preset.minDelta, seed: o.seed, maxTokens: o.preset.maxTokens, prior, examples, resume: o.resume,
-      imageWeights: o.imageWeights, textWeights: o.textWeights, logEvery: o.logEvery, stopAfterSteps: o.stopAfterSteps, progress, log,
-    });
-    if (outcome === 'interrupted') {
-      incomplete.push(fusion);
-      continue;
-    }
-    outcomes.set(fusion, outcome);
-    const m = outcome.evaluation.model;
-    log(`${fusion}: eval mIoU ${m['0.5'].meanIoU.toFixed(3)} @0.5, ${m['0.7'].meanIoU.toFixed(3)} @0.7 (${outcome.result.trainSeconds.toFixed(0)} s training, ${outcome.result.imagesPerSecond.toFixed(1)} img/s)`);
   }
 
-  const heads = o.fusions.filter((f) => outcomes.has(f));
+  // A head is reported when every seed finished.
+  const heads = o.heads.map((h) => h.name).filter((h) => outcomes.get(h)?.length === seeds);
+  const resultOf = (h: string): FusionResult => {
+    const list = outcomes.get(h)!;
+    const result = seeds > 1 ? aggregateSeeds(list.map((x) => x.result)) : list[0].result;
+    const traits = list[0].result.traits ?? list[0].traits;
+    return traits ? { ...result, traits } : result;
+  };
   const exampleRows: ExampleRow[] = examples.map((s, i) => {
     const row: ExampleRow = { width: s.width, height: s.height, image: s.image, instruction: s.instruction, kind: s.kind, trueMask: s.mask, predicted: {} };
     for (const f of heads) {
-      const p = outcomes.get(f)!.examples[i];
+      const p = outcomes.get(f)![0].examples[i];
       row.predicted[f] = p.probabilities;
       if (p.attention) (row.attention ??= {})[f] = p.attention;
     }
@@ -148,20 +195,38 @@ export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; in
   });
   const kinds: Record<string, number> = {};
   for (const s of o.data.evaluation) if (s.kind) kinds[s.kind] = (kinds[s.kind] ?? 0) + 1;
-  const first = heads.length ? outcomes.get(heads[0])!.evaluation : null;
+  const first = heads.length ? outcomes.get(heads[0])![0].evaluation : null;
+  const unseen = o.data.evaluation.filter((s) => s.holdout === 'unseen').length;
+  const selection = o.select === 'bce'
+    ? 'the weights kept are those of the epoch with the lowest validation BCE (plain BCE, threshold-free, so a head stuck at mIoU 0 is still selected by how close it is)'
+    : 'the weights kept are those of the epoch with the best validation mean IoU at threshold 0.5 (ties broken by BCE)';
+  const budget = o.patience > 0
+    ? `Early stopping after ${o.patience} epochs without a better validation ${o.select === 'bce' ? 'BCE' : 'mean IoU'}: heads may see different numbers of training samples (see the cost table).`
+    : `Equal budgets: every head trains all ${o.epochs} epochs (${o.epochs * Math.floor(o.data.trainPerEpoch / o.batch) * o.batch} training samples per head and seed), no early stopping.`;
   const report: RunReport = {
     title: `Fusion study: ${heads.join(', ') || 'no head finished'} on ${o.data.name}`,
     createdAt: new Date().toISOString(),
     command: o.command,
     machine: describeMachine(runtime().gpu.info.description || runtime().gpu.info.device),
     config,
-    dataset: { name: o.data.name, train: o.data.trainPerEpoch, eval: o.data.evaluation.length, kinds: Object.keys(kinds).length ? kinds : undefined },
-    fusions: heads.map((f) => outcomes.get(f)!.result),
+    dataset: {
+      name: o.data.name, train: o.data.trainPerEpoch, eval: o.data.evaluation.length, kinds: Object.keys(kinds).length ? kinds : undefined,
+      ...(o.data.holdout ? { holdout: { seen: o.data.evaluation.length - unseen, unseen } } : {}),
+    },
+    fusions: heads.map(resultOf),
     baselines: first ? first.baselines : [],
     examples: exampleRows,
     wallSeconds: (performance.now() - started) / 1000,
     notes: [
-      `Early stopping on the validation mean IoU at threshold 0.5 (${o.data.validation.length} held-out samples, separate from the ${o.data.evaluation.length} evaluation samples); the reported metrics are those of the best validation epoch, on the evaluation set.`,
+      `${budget} Validation after every epoch on ${o.data.validation.length} held-out samples (separate from the ${o.data.evaluation.length} evaluation samples); ${selection}. The reported metrics are those weights' on the evaluation set.`,
+      seeds > 1
+        ? `Seeds: each head trained ${seeds} times (seeds ${o.seed}..${o.seed + seeds - 1}: other initial weights and training samples; the same validation and evaluation sets); tables give the mean ± the standard deviation over seeds; examples and attention maps are from seed ${o.seed}.`
+        : `Single seed (${o.seed}): each head trained once, so the spread over training seeds is not measured (--seeds N).`,
+      o.freezeEncoders
+        ? 'Encoders frozen (--freeze-encoders): no optimizer updates and no backward pass through ResNet and BERT; only the fusion head and the decoder train.'
+        : 'Encoders trained with the head (not frozen).',
+      `Coordinate channels: ${o.coords ? 'on' : 'off'} by default for every head that sees the feature map (--coords); a .coords / .nocoords suffix overrides it per head.`,
+      ...(o.data.holdout ? [`Holdout split: target (colour, shape) pairs ${o.data.holdout.pairs.map((p) => p.join(' ')).join(', ')}, relation "${o.data.holdout.relations.join('", "')}" and position "${o.data.holdout.positions.join('", "')}" never occur in a training or validation instruction's target; ${unseen} of the ${o.data.evaluation.length} eval samples use one (unseen).`] : []),
       ...(Object.keys(o.data.skipped).length ? [`Skipped rows: ${Object.entries(o.data.skipped).map(([k, v]) => `${k} ${v}`).join(', ')}.`] : []),
       ...(incomplete.length ? [`Interrupted before finishing: ${incomplete.join(', ')} (continue with --resume).`] : []),
     ],

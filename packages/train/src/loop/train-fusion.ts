@@ -1,7 +1,9 @@
 /**
  * Trains and evaluates one fusion head: Adam on BCE-with-logits (optionally with a positive-pixel
  * weight, and a cosine learning-rate decay over the planned steps), validation after every epoch,
- * early stopping on the validation mean IoU (threshold 0.5), the best weights kept, a checkpoint
+ * the weights of the best validation epoch kept (`select`: lowest validation BCE, or highest mean
+ * IoU at threshold 0.5 with ties broken by BCE), optional early stopping on the same criterion
+ * (`patience` > 0; 0 trains every epoch, so every head sees the same samples), a checkpoint
  * after every epoch (and when interrupted), and the final metrics of the best weights on the
  * evaluation set. Deterministic: the same seed gives the same losses, and a resumed run continues
  * exactly where the checkpoint left it (data is a function of the step; weights, optimizer
@@ -17,7 +19,7 @@ import {
   Adam, bceWithLogits, concat, getDefaultGenerator, manualSeed, reshape, runtime, tidy, writeSafetensorsFile,
   type GeneratorState, type Tensor,
 } from '@fusion/tensor';
-import { MaskModel, loadBertWeights, loadResNetWeights, type BertTokenizer, type FusionKind, type MaskModelConfig } from '@fusion/models';
+import { MaskModel, headTraits, loadBertWeights, loadResNetWeights, type BertTokenizer, type MaskModelConfig } from '@fusion/models';
 import type { Sample } from '../data/index.js';
 import type { EvalMetrics } from '../metrics/index.js';
 import type { FusionResult } from '../report/index.js';
@@ -28,7 +30,8 @@ import { Progress } from './progress.js';
 import type { DataSource } from './data-source.js';
 
 export interface TrainFusionOptions {
-  fusion: FusionKind;
+  /** The head's name in the run: its kind, or a spec such as `cross-pixel.nocoords`. */
+  fusion: string;
   dir: string;
   model: MaskModelConfig;
   data: DataSource;
@@ -41,9 +44,12 @@ export interface TrainFusionOptions {
   schedule?: 'constant' | 'cosine';
   /** BCE weight of positive pixels (default 1: plain BCE). */
   posWeight?: number;
+  /** Epochs without a better validation score before stopping early; 0: never stop early. */
   patience: number;
-  /** Smallest validation mIoU gain that counts as better (default 0). */
+  /** Smallest validation gain (mIoU, or BCE decrease) that counts as better for early stopping (default 0). */
   minDelta?: number;
+  /** What picks the kept weights and drives early stopping (default 'miou'). */
+  select?: 'bce' | 'miou';
   seed: number;
   maxTokens: number;
   prior: Float32Array;
@@ -74,7 +80,7 @@ interface LoopState {
   bestIoU: number;
   bestBce: number;
   bestEpoch: number;
-  /** Validation mIoU of the last improvement by more than minDelta (early stopping). */
+  /** Validation score (mIoU, or -BCE) of the last improvement by more than minDelta (early stopping). */
   patienceIoU: number;
   badEpochs: number;
   stoppedEarly: boolean;
@@ -88,7 +94,7 @@ export const RESULT_FILE = 'result.json';
 
 /** The config `pnpm predict` needs to rebuild a trained model. */
 export interface SavedModelConfig {
-  fusion: FusionKind;
+  fusion: string;
   model: MaskModelConfig;
   tokenizer: string;
   maxTokens: number;
@@ -107,9 +113,16 @@ async function loadEncoderWeights(model: MaskModel, o: TrainFusionOptions, log: 
   }
 }
 
-/** Seed of a fusion head's initial weights: the run seed and the head (so heads differ, runs repeat). */
-function initSeed(seed: number, fusion: FusionKind): number {
-  return seed * 16 + ['concat', 'outer', 'cross-text', 'cross-pixel'].indexOf(fusion) + 1;
+/**
+ * Seed of a fusion head's initial weights: the run seed and the head's name (so heads differ, runs
+ * repeat). The study's four kinds keep their earlier seeds; other names hash.
+ */
+export function initSeed(seed: number, fusion: string): number {
+  const index = ['concat', 'outer', 'cross-text', 'cross-pixel'].indexOf(fusion);
+  if (index >= 0) return seed * 16 + index + 1;
+  let h = 2166136261;
+  for (let i = 0; i < fusion.length; i++) h = Math.imul(h ^ fusion.charCodeAt(i), 16777619) >>> 0;
+  return (h + seed * 7919) >>> 0;
 }
 
 export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOutcome | 'interrupted'> {
@@ -216,10 +229,12 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
       st.evalCurve.push({ epoch: epoch + 1, loss: val.model['0.5'].bce, meanIoU: miou });
       log(`${o.fusion} epoch ${epoch + 1}: train loss ${lastLoss.toFixed(4)}, validation BCE ${val.model['0.5'].bce.toFixed(4)}, mIoU@0.5 ${miou.toFixed(3)}`);
       const bce = val.model['0.5'].bce;
-      // The kept weights: the best validation mIoU, ties (a head stuck at 0) broken by BCE.
-      const better = st.bestEpoch < 0 || miou > st.bestIoU || (miou === st.bestIoU && bce < st.bestBce);
-      // Patience counts epochs without a gain of more than minDelta.
-      const improved = st.bestEpoch < 0 || miou > st.patienceIoU + (o.minDelta ?? 0);
+      const byBce = o.select === 'bce';
+      // The kept weights: the lowest validation BCE, or the best validation mIoU with ties (a head stuck at 0) broken by BCE.
+      const better = st.bestEpoch < 0 || (byBce ? bce < st.bestBce : miou > st.bestIoU || (miou === st.bestIoU && bce < st.bestBce));
+      // Patience counts epochs without a gain of more than minDelta on the same criterion.
+      const score = byBce ? -bce : miou;
+      const improved = st.bestEpoch < 0 || score > st.patienceIoU + (o.minDelta ?? 0);
       if (better) {
         await writeSafetensorsFile(join(o.dir, BEST_WEIGHTS), await hostTensors(model.stateDict()), { fusion: o.fusion, epoch: String(epoch + 1) });
         st.bestEpoch = epoch + 1;
@@ -227,11 +242,11 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
         st.bestBce = bce;
       }
       if (improved) {
-        st.patienceIoU = miou;
+        st.patienceIoU = score;
         st.badEpochs = 0;
-      } else if (++st.badEpochs >= o.patience) {
+      } else if (++st.badEpochs >= o.patience && o.patience > 0) {
         st.stoppedEarly = true;
-        log(`${o.fusion}: validation mIoU no better (by ${o.minDelta ?? 0}) for ${o.patience} epochs, stopping early (best epoch ${st.bestEpoch})`);
+        log(`${o.fusion}: validation ${byBce ? 'BCE' : 'mIoU'} no better (by ${o.minDelta ?? 0}) for ${o.patience} epochs, stopping early (best epoch ${st.bestEpoch})`);
       }
       await checkpoint(epoch + 1);
       if (o.stopAfterSteps !== undefined && stepsThisCall >= o.stopAfterSteps && epoch + 1 < o.epochs && !st.stoppedEarly) return 'interrupted';
@@ -251,6 +266,10 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
       metrics: evaluation.model,
       lossCurve: st.lossCurve,
       evalCurve: st.evalCurve,
+      trainSamples: st.trainImages,
+      traits: headTraits(model.fusion),
+      seed: o.seed,
+      ...(evaluation.holdout ? { holdout: evaluation.holdout } : {}),
     };
     await writeJsonAtomic(join(o.dir, RESULT_FILE), { result, evaluation });
     return { result, evaluation, examples };

@@ -1,12 +1,14 @@
 /** The run report of @fusion/train: metrics.json, report.md/html, loss curves, example and attention grids. */
 export * from './types.js';
 export { writeRunReport, REPORT_FILES, type WriteReportOptions, type WrittenReport } from './write.js';
-export { writeAnswer, noiseMargin, MIN_MEANINGFUL_GAP } from './answer.js';
+export { writeAnswer, noiseMargin, MIN_MEANINGFUL_GAP, hasDiverged, predictsBackground } from './answer.js';
 export { buildReportDocument, type ReportFigures } from './build-document.js';
 export type { ReportBlock, ReportDocument, ReportSection, ReportTable, ReportTableCell } from './document.js';
 export { renderMarkdown } from './markdown.js';
 export { renderHtml } from './html.js';
-export { resultsTable, kindTable, costTable } from './tables.js';
+export { resultsTable, kindTable, costTable, holdoutTable, headsTable, decoderWidthNote } from './tables.js';
+export { aggregateSeeds, meanAndSd, scoreUncertainty, seedCount } from './seeds.js';
+export { renderSeedsSvg } from './seeds-figure.js';
 export { renderLossCurvesSvg, type LossCurveOptions } from './svg-curves.js';
 export { renderExamplesFigure, exampleIoU } from './examples-figure.js';
 export { renderAttentionFigure } from './attention-figure.js';

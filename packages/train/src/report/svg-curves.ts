@@ -20,7 +20,7 @@ export interface LossCurveOptions {
 }
 
 interface Point { x: number; y: number }
-interface Series { name: string; color: string; points: Point[]; best?: Point }
+interface Series { name: string; color: string; points: Point[]; best?: Point; seedPoints?: Point[] }
 
 interface Panel {
   title: string;
@@ -56,7 +56,7 @@ function panelSvg(panel: Panel, offsetX: number): string {
   const plotBottom = HEIGHT - MARGIN.bottom;
   const out: string[] = [`<g class="panel" data-panel="${panel.kind}">`];
   out.push(`<text x="${fmt((plotLeft + plotRight) / 2)}" y="${plotTop - 12}" text-anchor="middle" font-size="14" font-weight="600">${escapeXml(panel.title)}</text>`);
-  const points = panel.series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!panel.yLog || p.y > 0));
+  const points = panel.series.flatMap((s) => [...s.points, ...(s.seedPoints ?? [])]).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!panel.yLog || p.y > 0));
   if (points.length === 0) {
     out.push(`<rect x="${plotLeft}" y="${plotTop}" width="${plotRight - plotLeft}" height="${plotBottom - plotTop}" fill="none" stroke="#ccc"/>`);
     out.push(`<text x="${fmt((plotLeft + plotRight) / 2)}" y="${fmt((plotTop + plotBottom) / 2)}" text-anchor="middle" fill="#888">no data</text>`);
@@ -99,6 +99,9 @@ function panelSvg(panel: Panel, offsetX: number): string {
     if (panel.markers) {
       for (const p of visible) out.push(`<circle cx="${fmt(sx(p.x))}" cy="${fmt(sy(p.y))}" r="3" fill="${s.color}"/>`);
     }
+    for (const p of s.seedPoints ?? []) {
+      if (Number.isFinite(p.y)) out.push(`<circle class="seed" data-fusion="${escapeXml(s.name)}" cx="${fmt(sx(p.x))}" cy="${fmt(sy(p.y))}" r="2.5" fill="#fff" stroke="${s.color}" stroke-width="1.2"/>`);
+    }
     if (s.best && Number.isFinite(s.best.y)) {
       out.push(`<circle class="best" cx="${fmt(sx(s.best.x))}" cy="${fmt(sy(s.best.y))}" r="7" fill="none" stroke="${s.color}" stroke-width="2"/>`);
     }
@@ -132,20 +135,23 @@ export function renderLossCurvesSvg(fusions: readonly FusionResult[], options: L
   const positive = trainValues.length > 0 && trainValues.every((v) => v > 0);
   const autoLog = positive && Math.max(...trainValues) / Math.min(...trainValues) >= 10;
   const yLog = options.logScale === 'auto' || options.logScale === undefined ? autoLog : options.logScale && positive;
+  // With several seeds the curve is their mean and each seed is drawn as a hollow point.
+  const seedPoints = (f: FusionResult, value: (p: FusionResult['evalCurve'][number]) => number) =>
+    (f.seeds && f.seeds.length > 1 ? f.seeds.flatMap((r) => r.evalCurve.map((p) => ({ x: p.epoch, y: value(p) }))) : undefined);
   const evalLoss: Series[] = fusions.map((f, i) => ({
-    name: f.fusion, color: seriesColor(i), points: f.evalCurve.map((p) => ({ x: p.epoch, y: p.loss })),
+    name: f.fusion, color: seriesColor(i), points: f.evalCurve.map((p) => ({ x: p.epoch, y: p.loss })), seedPoints: seedPoints(f, (p) => p.loss),
   }));
   const evalIoU: Series[] = fusions.map((f, i) => {
-    const best = f.evalCurve.find((p) => p.epoch === f.bestEpoch);
+    const best = f.seeds && f.seeds.length > 1 ? undefined : f.evalCurve.find((p) => p.epoch === f.bestEpoch);
     return {
       name: f.fusion, color: seriesColor(i), points: f.evalCurve.map((p) => ({ x: p.epoch, y: p.meanIoU })),
-      best: best ? { x: best.epoch, y: best.meanIoU } : undefined,
+      best: best ? { x: best.epoch, y: best.meanIoU } : undefined, seedPoints: seedPoints(f, (p) => p.meanIoU),
     };
   });
   const panels: Panel[] = [
     { title: `Training loss${smoothing > 0 ? ` (EMA ${smoothing})` : ''}`, xLabel: 'step', series: trainSeries, yLog, markers: false, kind: 'train-loss' },
-    { title: 'Eval loss (BCE)', xLabel: 'epoch', series: evalLoss, yLog: false, markers: true, kind: 'eval-loss' },
-    { title: 'Eval mean IoU', xLabel: 'epoch', series: evalIoU, yLog: false, yRange: [0, 1], markers: true, kind: 'eval-miou' },
+    { title: 'Validation loss (BCE)', xLabel: 'epoch', series: evalLoss, yLog: false, markers: true, kind: 'eval-loss' },
+    { title: 'Validation mean IoU', xLabel: 'epoch', series: evalIoU, yLog: false, yRange: [0, 1], markers: true, kind: 'eval-miou' },
   ];
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,

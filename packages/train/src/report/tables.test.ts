@@ -3,7 +3,8 @@ import type { Metrics, MetricsByThreshold } from '../metrics/types.js';
 import { buildReportDocument } from './build-document.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
-import { costTable, kindTable, resultsTable } from './tables.js';
+import { costTable, decoderWidthNote, headsTable, holdoutTable, kindTable, resultsTable } from './tables.js';
+import { aggregateSeeds } from './seeds.js';
 import type { FusionResult, RunReport } from './types.js';
 
 function metrics(meanIoU: number, bce: number, extra: Partial<Metrics> = {}): Metrics {
@@ -77,7 +78,8 @@ describe('Table 1', () => {
     expect(md).toContain('```sh\npnpm train --fusion all\n```');
     expect(md).toContain('"seed": 3');
     expect(md).toContain('Machine: lavapipe; 2 CPUs; Linux');
-    expect(md).toContain('## Answer\n\nOn synthetic (300 eval samples, mask threshold 0.7), cross-pixel has the highest mean IoU');
+    expect(md).toContain('## Answer\n\nThis is a single-seed run');
+    expect(md).toContain('On synthetic (300 eval samples, mask threshold 0.7), cross-pixel has the highest mean IoU');
   });
 
   it('renders to self-contained HTML with escaped text', () => {
@@ -107,8 +109,50 @@ describe('per-kind and cost tables', () => {
     expect(kindTable({ ...report, dataset: { ...report.dataset, kinds: undefined }, fusions: [fusion('a', pair(0.3, 0.2))] })).toBeUndefined();
   });
 
-  it('lists parameters, epochs and throughput per head', () => {
+  it('lists parameters, seeds, epochs, samples seen and throughput per head', () => {
     const table = costTable(report);
-    expect(table.rows[0].map((c) => c.text)).toEqual(['concat', '25,557,032', '10', '7', 'yes', '123.5 s', '88.0']);
+    expect(table.rows[0].map((c) => c.text)).toEqual(['concat', '25,557,032', '1', '10', '—', '7', 'yes', 'no', '123.5 s', '88.0']);
+    const seeded = aggregateSeeds([
+      fusion('film', pair(0.4, 0.2), { trainSamples: 16000, bestEpoch: 3, stoppedEarly: false, seed: 0 }),
+      fusion('film', pair(0.5, 0.2), { trainSamples: 16000, bestEpoch: 4, stoppedEarly: false, seed: 1 }),
+    ]);
+    const row = costTable({ ...report, fusions: [seeded] }).rows[0].map((c) => c.text);
+    expect(row).toEqual(['film', '25,557,032', '2', '10', '16,000', '3, 4', 'no', 'no', '123.5 s', '88.0']);
+  });
+});
+
+describe('seeds, holdout and head tables', () => {
+  const seedRun = (iou: number, seed: number, unseen: number) =>
+    fusion('film', pair(iou, 0.2), { seed, holdout: { '0.7': { seen: { meanIoU: iou, count: 200, meanIoUStdError: 0.02 }, unseen: { meanIoU: unseen, count: 100, meanIoUStdError: 0.03 } } } });
+  const film = aggregateSeeds([seedRun(0.4, 0, 0.2), seedRun(0.5, 1, 0.3)]);
+  const seeded: RunReport = { ...report, fusions: [film, report.fusions[1]], dataset: { ...report.dataset, holdout: { seen: 200, unseen: 100 } } };
+
+  it('gives Table 1 an sd-over-seeds column only when a head has several seeds', () => {
+    expect(resultsTable(report).headers).not.toContain('sd (seeds)');
+    const table = resultsTable(seeded);
+    const sd = table.headers.indexOf('sd (seeds)');
+    const row = table.rows.find((r) => r[0].text === 'film' && r[2].text === '0.7')!;
+    expect(row[table.headers.indexOf('mIoU')].text).toBe('0.450');
+    expect(row[sd].text).toBe('0.071');
+    expect(table.rows.find((r) => r[0].text === 'cross-pixel')![sd].text).toBe('—');
+  });
+
+  it('shows seen and unseen mean IoU with the sd over seeds', () => {
+    const table = holdoutTable(seeded)!;
+    expect(table.headers).toEqual(['Fusion', 'Threshold', 'seen mIoU (n=200)', 'unseen mIoU (n=100)', 'unseen − seen']);
+    expect(table.rows[0].map((c) => c.text)).toEqual(['film', '0.7', '0.450 ± 0.071', '0.250 ± 0.071', '-0.200']);
+    expect(holdoutTable(report)).toBeUndefined();
+  });
+
+  it('lists how the heads differ and says when decoder inputs are not equal', () => {
+    const traits = (decoderInputChannels: number, attention: 'none' | 'pixel-queries') => ({ coords: attention !== 'none', residualImagePath: true, attention, decoderInputChannels, parameters: 1234 });
+    const withTraits: RunReport = { ...report, fusions: [fusion('outer', pair(0.1, 0.3), { traits: traits(1, 'none') }), fusion('cross-pixel', pair(0.6, 0.1), { traits: traits(32, 'pixel-queries') }), fusion('film', pair(0.5, 0.2), { traits: traits(32, 'none') })] };
+    const table = headsTable(withTraits)!;
+    expect(table.rows[1].map((c) => c.text)).toEqual(['cross-pixel', '1,234', '25,557,032', '32', 'yes', 'yes', 'pixels query words']);
+    expect(decoderWidthNote(withTraits)).toContain('most heads give 32, but outer 1');
+    expect(decoderWidthNote(withTraits)).toContain('outer\'s map is the 1-channel outer product');
+    const equal = { ...withTraits, fusions: withTraits.fusions.slice(1) };
+    expect(decoderWidthNote(equal)).toBe('Every head gives the decoder 32 input channels.');
+    expect(headsTable(report)).toBeUndefined();
   });
 });

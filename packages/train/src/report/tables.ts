@@ -1,11 +1,14 @@
 /**
  * The report's tables, built from a RunReport as format-neutral `ReportTable`s: Table 1 (every metric for
  * each fusion head and each baseline, one block per threshold, best value per column and block
- * marked), the per-kind mean IoU split, and training cost per head.
+ * marked; with several seeds the means over seeds and the sd over seeds of the mean IoU), the
+ * per-kind mean IoU split (mean ± sd over seeds), the seen / unseen split of a holdout run, how the
+ * heads differ (from the heads' traits), and training cost per head (samples seen: equal budgets).
  */
 import { THRESHOLD_KEYS, STUDY_THRESHOLD, type LabelSplit, type Metrics, type ThresholdKey } from '../metrics/types.js';
 import type { ReportTable, ReportTableCell } from './document.js';
 import { formatBce, formatCount, formatPercent, formatRatio, formatRate, formatSeconds, formatStdError } from './format.js';
+import { seedCount } from './seeds.js';
 import type { FusionResult, RunReport } from './types.js';
 
 /** One Table 1 column: header, how to read and print it, and which direction is better. */
@@ -35,13 +38,24 @@ interface MethodRow {
   name: string;
   type: 'fusion' | 'baseline';
   metrics: Partial<Record<ThresholdKey, Metrics>>;
+  fusion?: FusionResult;
 }
 
 function methodRows(report: RunReport): MethodRow[] {
   return [
-    ...report.fusions.map((f): MethodRow => ({ name: f.fusion, type: 'fusion', metrics: f.metrics })),
+    ...report.fusions.map((f): MethodRow => ({ name: f.diverged ? `${f.fusion} (diverged)` : f.fusion, type: 'fusion', metrics: f.metrics, fusion: f })),
     ...report.baselines.map((b): MethodRow => ({ name: b.name, type: 'baseline', metrics: b.metrics })),
   ];
+}
+
+/** Whether any head of the report aggregates several seeds. */
+export function hasSeeds(report: RunReport): boolean {
+  return report.fusions.some((f) => seedCount(f) > 1);
+}
+
+/** A mean IoU with its sd over seeds when the head has several: "0.612 ± 0.020". */
+function withSeedSd(value: number, sd: number | undefined, seeds: number): string {
+  return seeds > 1 && sd !== undefined ? `${formatRatio(value)} ± ${formatRatio(sd)}` : formatRatio(value);
 }
 
 /** Indices of the best finite values (all ties), or none when no direction applies. */
@@ -71,14 +85,20 @@ export function resultsTable(report: RunReport): ReportTable {
       const best = bestIndices(values, column.better);
       return values.map((v, i): ReportTableCell => ({ text: column.format(v), best: best.has(i) }));
     });
+    const seeds = hasSeeds(report);
     present.forEach((m, i) => {
-      rows.push([{ text: m.name }, { text: m.type }, { text: key }, ...columnCells.map((cells) => cells[i])]);
+      const sd = m.fusion && seedCount(m.fusion) > 1 ? m.fusion.seedSpread?.[key]?.meanIoU : undefined;
+      const cells = columnCells.map((c) => c[i]);
+      if (seeds) cells.splice(2, 0, { text: sd === undefined ? '—' : formatStdError(sd) });
+      rows.push([{ text: m.name }, { text: m.type }, { text: key }, ...cells]);
     });
     groupEnds.push(rows.length);
   }
+  const headers = METRIC_COLUMNS.map((c) => c.header);
+  if (hasSeeds(report)) headers.splice(2, 0, 'sd (seeds)');
   return {
-    headers: ['Method', 'Type', 'Threshold', ...METRIC_COLUMNS.map((c) => c.header)],
-    align: ['left', 'left', 'right', ...METRIC_COLUMNS.map(() => 'right' as const)],
+    headers: ['Method', 'Type', 'Threshold', ...headers],
+    align: ['left', 'left', 'right', ...headers.map(() => 'right' as const)],
     rows,
     groupEnds,
   };
@@ -127,7 +147,11 @@ export function kindTable(report: RunReport): ReportTable | undefined {
     const columns = kinds.map((kind) => {
       const values = present.map((m) => splitOf(m, key)?.[kind]?.meanIoU ?? Number.NaN);
       const best = bestIndices(values, 'higher');
-      return values.map((v, i): ReportTableCell => ({ text: Number.isNaN(v) ? '—' : formatRatio(v), best: best.has(i) }));
+      return values.map((v, i): ReportTableCell => {
+        const f = present[i].fusion;
+        const text = Number.isNaN(v) ? '—' : f ? withSeedSd(v, f.seedSpread?.[key]?.byLabel?.[kind], seedCount(f)) : formatRatio(v);
+        return { text, best: best.has(i) };
+      });
     });
     present.forEach((m, i) => rows.push([{ text: m.name }, { text: m.type }, { text: key }, ...columns.map((c) => c[i])]));
     groupEnds.push(rows.length);
@@ -140,17 +164,91 @@ export function kindTable(report: RunReport): ReportTable | undefined {
   };
 }
 
-/** Training cost per fusion head: parameters, epochs, time, throughput. */
-export function costTable(report: RunReport): ReportTable {
+/** Mean IoU on seen and unseen target combinations (`--holdout`), per head and threshold; undefined without a split. */
+export function holdoutTable(report: RunReport): ReportTable | undefined {
+  const heads = report.fusions.filter((f) => f.holdout);
+  if (heads.length === 0) return undefined;
+  const rows: ReportTableCell[][] = [];
+  const groupEnds: number[] = [];
+  for (const key of THRESHOLD_KEYS) {
+    const present = heads.filter((f) => f.holdout?.[key]);
+    if (present.length === 0) continue;
+    const cell = (f: FusionResult, label: string) => {
+      const split = f.holdout![key]![label];
+      return split ? withSeedSd(split.meanIoU, f.seedSpread?.[key]?.holdout?.[label], seedCount(f)) : '—';
+    };
+    const seen = present.map((f) => f.holdout![key]!.seen?.meanIoU ?? Number.NaN);
+    const unseen = present.map((f) => f.holdout![key]!.unseen?.meanIoU ?? Number.NaN);
+    const bestSeen = bestIndices(seen, 'higher');
+    const bestUnseen = bestIndices(unseen, 'higher');
+    present.forEach((f, i) => rows.push([
+      { text: f.fusion }, { text: key },
+      { text: cell(f, 'seen'), best: bestSeen.has(i) },
+      { text: cell(f, 'unseen'), best: bestUnseen.has(i) },
+      { text: formatRatio(unseen[i] - seen[i]) },
+    ]));
+    groupEnds.push(rows.length);
+  }
+  const n = report.dataset.holdout;
   return {
-    headers: ['Fusion', 'Parameters', 'Epochs', 'Best epoch', 'Stopped early', 'Train time', 'Images/s'],
-    align: ['left', 'right', 'right', 'right', 'left', 'right', 'right'],
+    headers: ['Fusion', 'Threshold', `seen mIoU${n ? ` (n=${n.seen})` : ''}`, `unseen mIoU${n ? ` (n=${n.unseen})` : ''}`, 'unseen − seen'],
+    align: ['left', 'right', 'right', 'right', 'right'],
+    rows,
+    groupEnds,
+  };
+}
+
+const ATTENTION_TEXT: Record<string, string> = { none: 'none', 'text-queries': 'text tokens query pixels', 'pixel-queries': 'pixels query words' };
+
+/** How the heads differ, from their traits; undefined when no head carries traits. */
+export function headsTable(report: RunReport): ReportTable | undefined {
+  const heads = report.fusions.filter((f) => f.traits);
+  if (heads.length === 0) return undefined;
+  return {
+    headers: ['Fusion', 'Head parameters', 'Model parameters', 'Decoder input channels', 'Coordinates', 'Residual image path', 'Attention'],
+    align: ['left', 'right', 'right', 'right', 'left', 'left', 'left'],
+    rows: heads.map((f) => {
+      const t = f.traits!;
+      return [
+        { text: f.fusion }, { text: formatCount(t.parameters) }, { text: formatCount(f.parameters) }, { text: String(t.decoderInputChannels) },
+        { text: t.coords ? 'yes' : 'no' }, { text: t.residualImagePath ? 'yes' : 'no' }, { text: ATTENTION_TEXT[t.attention] ?? t.attention },
+      ];
+    }),
+  };
+}
+
+/** A sentence on decoder input widths: equal, or which heads differ. */
+export function decoderWidthNote(report: RunReport): string | undefined {
+  const heads = report.fusions.filter((f) => f.traits);
+  if (heads.length === 0) return undefined;
+  const counts = new Map<number, string[]>();
+  for (const f of heads) counts.set(f.traits!.decoderInputChannels, [...(counts.get(f.traits!.decoderInputChannels) ?? []), f.fusion]);
+  if (counts.size === 1) return `Every head gives the decoder ${heads[0].traits!.decoderInputChannels} input channels.`;
+  const [common] = [...counts.entries()].sort((a, b) => b[1].length - a[1].length);
+  const others = [...counts.entries()].filter(([c]) => c !== common[0]).map(([c, names]) => `${names.join(', ')} ${c}`);
+  return `Decoder input channels are not equal: most heads give ${common[0]}, but ${others.join('; ')}${heads.some((f) => f.fusion === 'outer' && f.traits!.decoderInputChannels === 1) ? ' (outer\'s map is the 1-channel outer product of eq. 3: its equation allows no other width)' : ''}.`;
+}
+
+/**
+ * Training cost per fusion head: parameters, seeds, epochs, training samples seen (per seed: equal
+ * across heads when the budgets are), the kept epoch (per seed), time and throughput (mean per seed).
+ */
+export function costTable(report: RunReport): ReportTable {
+  const runs = (f: FusionResult) => (f.seeds && f.seeds.length > 0 ? f.seeds : [f]);
+  const list = (f: FusionResult, value: (r: FusionResult) => string) => [...new Set(runs(f).map(value))].join(', ');
+  const samples = (r: FusionResult) => (r.trainSamples === undefined ? '—' : formatCount(r.trainSamples));
+  return {
+    headers: ['Fusion', 'Parameters', 'Seeds', 'Epochs', 'Samples seen (per seed)', 'Kept epoch (per seed)', 'Stopped early', 'Diverged', 'Train time (per seed)', 'Images/s'],
+    align: ['left', 'right', 'right', 'right', 'right', 'left', 'left', 'left', 'right', 'right'],
     rows: report.fusions.map((f) => [
       { text: f.fusion },
       { text: formatCount(f.parameters) },
-      { text: String(f.epochs) },
-      { text: String(f.bestEpoch) },
-      { text: f.stoppedEarly ? 'yes' : 'no' },
+      { text: String(seedCount(f)) },
+      { text: list(f, (r) => String(r.epochs)) },
+      { text: list(f, samples) },
+      { text: runs(f).map((r) => String(r.bestEpoch)).join(', ') },
+      { text: runs(f).some((r) => r.stoppedEarly) ? 'yes' : 'no' },
+      { text: f.diverged ? `yes (${f.diverged.reason})` : 'no' },
       { text: formatSeconds(f.trainSeconds) },
       { text: formatRate(f.imagesPerSecond) },
     ]),

@@ -6,7 +6,7 @@
  *
  * Layouts: example images are planar CHW RGB float32 in [0, 1]; masks and probabilities are (H, W).
  */
-import type { LabelSplit, MetricsByThreshold } from '../metrics/types.js';
+import type { LabelSplit, MetricsByThreshold, ThresholdKey } from '../metrics/types.js';
 
 /** Where the run ran. */
 export interface MachineInfo {
@@ -23,6 +23,8 @@ export interface DatasetInfo {
   eval: number;
   /** Eval samples per instruction kind, when the dataset has kinds (the report lists kinds in this order). */
   kinds?: Record<string, number>;
+  /** Eval samples whose target combination was / was not in training (`--holdout`). */
+  holdout?: { seen: number; unseen: number };
 }
 
 /** One fusion head's training and evaluation. */
@@ -45,6 +47,43 @@ export interface FusionResult {
   lossCurve: { step: number; loss: number }[];
   /** Eval loss and mean IoU (study threshold) after each epoch. */
   evalCurve: { epoch: number; loss: number; meanIoU: number }[];
+  /** Training samples the head saw (per seed; equal across heads when the budgets are equal). */
+  trainSamples?: number;
+  /** Set when training stopped on a non-finite loss or weights: where and why. Such a head is never ranked. */
+  diverged?: { step: number; epoch: number; reason: string };
+  /**
+   * Eval mean IoU on the samples whose target combination was (`seen`) or was not (`unseen`) in the
+   * training set (`--holdout`), per threshold.
+   */
+  holdout?: Partial<Record<ThresholdKey, Record<string, LabelSplit>>>;
+  /** The seed of this training (one entry of `seeds`) or of the first seed. */
+  seed?: number;
+  /**
+   * With several seeds: each seed's own result (the top-level metrics are then their mean, see
+   * report/seeds.ts) and the standard deviation over seeds of the mean IoUs.
+   */
+  seeds?: FusionResult[];
+  seedSpread?: Partial<Record<ThresholdKey, SeedSpread>>;
+  /** What distinguishes this head (the "how the heads differ" table). */
+  traits?: HeadTraitsRow;
+}
+
+/** Standard deviation over seeds (sample sd, n - 1; 0 for one seed) of mean IoUs at one threshold. */
+export interface SeedSpread {
+  seeds: number;
+  meanIoU: number;
+  byLabel?: Record<string, number>;
+  holdout?: Record<string, number>;
+}
+
+/** A head's design, for the "how the heads differ" table (from @fusion/models' headTraits). */
+export interface HeadTraitsRow {
+  coords: boolean;
+  residualImagePath: boolean;
+  attention: 'none' | 'text-queries' | 'pixel-queries';
+  decoderInputChannels: number;
+  /** Parameters of the fusion head alone. */
+  parameters: number;
 }
 
 /** A trivial baseline measured on the same eval set. */

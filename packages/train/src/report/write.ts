@@ -1,6 +1,6 @@
 /**
  * Writes a run's report folder: metrics.json, report.md, report.html (self-contained, figures by
- * relative path), loss-curves.svg, examples.png (when there are examples) and attention.png (when a
+ * relative path), loss-curves.svg, seeds.svg (each seed's mean IoU per head, with several seeds or a holdout split), examples.png (when there are examples) and attention.png (when a
  * head returned attention). Creates the folder; overwrites files of the same names.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -14,6 +14,8 @@ import { renderMarkdown } from './markdown.js';
 import { encodeRgbPng } from './png.js';
 import { renderLossCurvesSvg, type LossCurveOptions } from './svg-curves.js';
 import type { RunReport } from './types.js';
+import { renderSeedsSvg } from './seeds-figure.js';
+import { STUDY_THRESHOLD } from '../metrics/types.js';
 
 /** The report's file names inside its folder. */
 export const REPORT_FILES = {
@@ -21,6 +23,7 @@ export const REPORT_FILES = {
   markdown: 'report.md',
   html: 'report.html',
   curves: 'loss-curves.svg',
+  seeds: 'seeds.svg',
   examples: 'examples.png',
   attention: 'attention.png',
 } as const;
@@ -50,6 +53,10 @@ export async function writeRunReport(report: RunReport, dir: string, options: Wr
   await write(REPORT_FILES.json, renderReportJson(report));
   await write(REPORT_FILES.curves, renderLossCurvesSvg(report.fusions, options.curves));
   figures.curves = REPORT_FILES.curves;
+  if (report.fusions.some((f) => (f.seeds?.length ?? 1) > 1 || f.holdout)) {
+    await write(REPORT_FILES.seeds, renderSeedsSvg(report.fusions, STUDY_THRESHOLD));
+    figures.seeds = REPORT_FILES.seeds;
+  }
   if (report.examples.length > 0) {
     const predictedNames = [...fusionNames, ...new Set(report.examples.flatMap((e) => Object.keys(e.predicted)).filter((n) => !fusionNames.includes(n)))];
     await write(REPORT_FILES.examples, encodeRgbPng(renderExamplesFigure(report.examples, predictedNames)));
