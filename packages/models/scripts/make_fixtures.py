@@ -355,18 +355,43 @@ class OuterHead(nn.Module):
         return {"map": (self.image_proj(pi)[:, :, None] * self.text_proj(pt)[:, None, :])[:, None]}
 
 
+def coordinate_channels(B, h, w, dtype):
+    def axis(n):
+        return torch.zeros(1, dtype=dtype) if n == 1 else torch.tensor([-1 + 2 * i / (n - 1) for i in range(n)], dtype=dtype)
+    ys, xs = torch.meshgrid(axis(h), axis(w), indexing="ij")
+    return torch.stack([xs.reshape(-1), ys.reshape(-1)], dim=-1).expand(B, h * w, 2)
+
+
+def coord_channels(c):
+    """Coordinate channels a map-seeing head reads besides the features (option coords)."""
+    return 2 if c["coords"] else 0
+
+
+def map_input(fm, coords):
+    """(B, h*w, C [+2]): each pixel's features, with x, y appended when coords."""
+    B, C, h, w = fm.shape
+    px = pixels(fm)
+    return torch.cat([px, coordinate_channels(B, h, w, px.dtype)], dim=-1) if coords else px
+
+
+def to_map(x, h, w):
+    """(B, h*w, C) -> (B, C, h, w)."""
+    return x.transpose(1, 2).reshape(x.shape[0], -1, h, w)
+
+
 class CrossTextHead(nn.Module):
     def __init__(self, c):
         super().__init__()
         self.heads = c["heads"]
+        self.coords = c["coords"]
         self.query = nn.Linear(c["textDim"], c["dim"])
-        self.key = nn.Linear(c["imageChannels"], c["dim"])
-        self.value = nn.Linear(c["imageChannels"], c["dim"])
+        self.key = nn.Linear(c["imageChannels"] + coord_channels(c), c["dim"])
+        self.value = nn.Linear(c["imageChannels"] + coord_channels(c), c["dim"])
         self.out_proj = nn.Linear(c["dim"], c["dim"])
 
     def forward(self, fm, pi, tok, pt, mask):
         B, C, h, w = fm.shape
-        px = pixels(fm)
+        px = map_input(fm, self.coords)
         q = split_heads(self.query(tok), self.heads)
         k = split_heads(self.key(px), self.heads)
         v = split_heads(self.value(px), self.heads)
@@ -377,13 +402,6 @@ class CrossTextHead(nn.Module):
         out = self.out_proj(scattered)
         L = tok.shape[1]
         return {"map": out.transpose(1, 2).reshape(B, -1, h, w), "attention": probs.mean(1).reshape(B, L, h, w)}
-
-
-def coordinate_channels(B, h, w, dtype):
-    def axis(n):
-        return torch.zeros(1, dtype=dtype) if n == 1 else torch.tensor([-1 + 2 * i / (n - 1) for i in range(n)], dtype=dtype)
-    ys, xs = torch.meshgrid(axis(h), axis(w), indexing="ij")
-    return torch.stack([xs.reshape(-1), ys.reshape(-1)], dim=-1).expand(B, h * w, 2)
 
 
 class CrossPixelHead(nn.Module):
@@ -411,6 +429,71 @@ class CrossPixelHead(nn.Module):
         fused = self.image_proj(px) + torch.tanh(self.gate) * attn
         L = tok.shape[1]
         return {"map": fused.transpose(1, 2).reshape(B, -1, h, w), "attention": probs.mean(1).transpose(1, 2).reshape(B, L, h, w)}
+
+
+class ConcatTiledHead(nn.Module):
+    """Hu et al. 2016: [features, x, y, tiled projected text] at every pixel, then a 1x1 conv."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.coords = c["coords"]
+        self.text_proj = nn.Linear(c["textDim"], c["dim"])
+        self.fuse = nn.Conv2d(c["imageChannels"] + coord_channels(c) + c["dim"], c["dim"], 1)
+
+    def forward(self, fm, pi, tok, pt, mask):
+        B, C, h, w = fm.shape
+        tiled = self.text_proj(pt)[:, None, :].expand(B, h * w, -1)
+        x = to_map(torch.cat([map_input(fm, self.coords), tiled], dim=-1), h, w)
+        return {"map": self.fuse(x)}
+
+    # Fusion's `fuse` is a Linear (out, in): the same numbers as this 1x1 conv's (out, in, 1, 1).
+    linear_weights = ("fuse.weight",)
+
+
+class FilmHead(nn.Module):
+    """FiLM: (1 + gamma(t)) * image_proj([features, x, y]) + beta(t), per channel."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.coords = c["coords"]
+        self.image_proj = nn.Linear(c["imageChannels"] + coord_channels(c), c["dim"])
+        self.scale = nn.Linear(c["textDim"], c["dim"])
+        self.shift = nn.Linear(c["textDim"], c["dim"])
+
+    def forward(self, fm, pi, tok, pt, mask):
+        B, C, h, w = fm.shape
+        g = self.image_proj(map_input(fm, self.coords))
+        return {"map": to_map(g * (1 + self.scale(pt)[:, None, :]) + self.shift(pt)[:, None, :], h, w)}
+
+
+class ImageOnlyHead(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.coords = c["coords"]
+        self.image_proj = nn.Linear(c["imageChannels"] + coord_channels(c), c["dim"])
+
+    def forward(self, fm, pi, tok, pt, mask):
+        B, C, h, w = fm.shape
+        return {"map": to_map(self.image_proj(map_input(fm, self.coords)), h, w)}
+
+
+class OuterPatchesHead(nn.Module):
+    """Eq. 3 per pixel: (image_proj([features, x, y]) + position) (x) text_proj(t), as a * b channels."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.coords = c["coords"]
+        a = c["imageDim"]
+        self.image_proj = nn.Linear(c["imageChannels"] + coord_channels(c), a)
+        self.position = nn.Parameter(0.5 * torch.randn(c["height"] * c["width"], a))
+        self.text_proj = nn.Linear(c["textDim"], c["dim"] // a)
+
+    def forward(self, fm, pi, tok, pt, mask):
+        B, C, h, w = fm.shape
+        e = self.image_proj(map_input(fm, self.coords)) + self.position  # (B, P, a)
+        t = self.text_proj(pt)  # (B, b)
+        products = e[:, :, :, None] * t[:, None, None, :]  # (B, P, a, b)
+        return {"map": to_map(products.reshape(B, h * w, -1), h, w)}
 
 
 class MaskModel(nn.Module):
@@ -497,6 +580,9 @@ def make_fixture(name, model, config, inputs, float_inputs, forward, modes, loss
         entries["R." + k] = v
     for mode in modes:
         entries.update(run_mode(model, mode, inputs, float_inputs, forward, R))
+    for pname in getattr(model, "linear_weights", ()):  # stored as Fusion's Linear shape (out, in)
+        for key in ["param." + pname] + [f"{mode}.grad.{pname}" for mode in modes]:
+            entries[key] = entries[key].reshape(entries[key].shape[0], -1)
     size = write_safetensors(os.path.join(OUT_DIR, name + ".safetensors"), entries,
                              {"config": json.dumps(config), "modes": ",".join(modes), "made_by": "packages/models/scripts/make_fixtures.py"})
     print(f"{name}.safetensors: {len(entries)} tensors, {size} bytes")
@@ -602,8 +688,16 @@ def main():
     heads = [
         ("fusion_concat", ConcatHead, dict(base, kind="concat", dim=8, channels=6, height=h, width=w), ["map"]),
         ("fusion_outer", OuterHead, dict(base, kind="outer", dim=6), ["map"]),
-        ("fusion_cross_text", CrossTextHead, dict(base, kind="cross-text", dim=8, heads=2), ["map"]),
+        ("fusion_cross_text", CrossTextHead, dict(base, kind="cross-text", dim=8, heads=2, coords=False), ["map"]),
         ("fusion_cross_pixel", CrossPixelHead, dict(base, kind="cross-pixel", dim=8, heads=2, coords=True, gateInit=0.37), ["map"]),
+        # coords both ways on the attention heads, and the controls of issue 9 (all dim 8)
+        ("fusion_cross_text_coords", CrossTextHead, dict(base, kind="cross-text", dim=8, heads=2, coords=True), ["map"]),
+        ("fusion_cross_pixel_nocoords", CrossPixelHead, dict(base, kind="cross-pixel", dim=8, heads=2, coords=False, gateInit=0.37), ["map"]),
+        ("fusion_concat_tiled", ConcatTiledHead, dict(base, kind="concat-tiled", dim=8, coords=True), ["map"]),
+        ("fusion_film", FilmHead, dict(base, kind="film", dim=8, coords=True), ["map"]),
+        ("fusion_image_only", ImageOnlyHead, dict(base, kind="image-only", dim=8, coords=True), ["map"]),
+        ("fusion_outer_patches", OuterPatchesHead, dict(base, kind="outer-patches", dim=8, imageDim=2, coords=True, height=h, width=w), ["map"]),
+        ("fusion_outer_patches_nocoords", OuterPatchesHead, dict(base, kind="outer-patches", dim=6, imageDim=3, coords=False, height=h, width=w), ["map"]),
     ]
     for i, (name, cls, cfg, outs) in enumerate(heads):
         torch.manual_seed(40 + i)

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { init, tensor, tidy, mean, memory, manualSeed, bceWithLogits, Adam, noGrad, type Tensor } from '@fusion/tensor';
 import { randomArray } from '@fusion/tensor/testing';
 import { MaskModel, type MaskModelConfig } from './model.js';
-import type { FusionConfig } from './fusion/index.js';
+import { fusionConfigFor, parseHeadSpec, HEAD_KINDS, type FusionConfig } from './fusion/index.js';
 import { checkParity, formatParity, loadFixture } from './testing/parity.js';
 
 beforeAll(async () => {
@@ -26,6 +26,11 @@ const FUSIONS: FusionConfig[] = [
   { kind: 'outer' },
   { kind: 'cross-text', dim: 8, heads: 2 },
   { kind: 'cross-pixel', dim: 8, heads: 2 },
+  { kind: 'cross-text', dim: 8, heads: 2, coords: false },
+  { kind: 'concat-tiled', dim: 8 },
+  { kind: 'film', dim: 8 },
+  { kind: 'image-only', dim: 8 },
+  { kind: 'outer-patches', dim: 8 },
 ];
 
 function batch() {
@@ -57,7 +62,7 @@ describe('MaskModel', () => {
   });
 
   for (const fusion of FUSIONS) {
-    it(`${fusion.kind}: logits (B, 1, H, W), every parameter it uses gets a gradient, counts add up`, async () => {
+    it(`${fusion.kind}${'coords' in fusion && fusion.coords === false ? '.nocoords' : ''}: logits (B, 1, H, W), every parameter it uses gets a gradient, counts add up`, async () => {
       manualSeed(1);
       const m = new MaskModel(tinyConfig(fusion));
       const b = batch();
@@ -69,11 +74,13 @@ describe('MaskModel', () => {
       const loss = mean(out.logits);
       loss.backward();
       const without = m.namedParameters().filter(([, p]) => !p.grad).map(([n]) => n);
-      // the attention heads read the token states, not BERT's pooled vector
-      expect(without).toEqual(fusion.kind.startsWith('cross') ? ['text_encoder.pooler.dense.weight', 'text_encoder.pooler.dense.bias'] : []);
+      // the attention heads read the token states, not BERT's pooled vector; image-only reads no text
+      const textEncoder = m.textEncoder.namedParameters('text_encoder.').map(([n]) => n);
+      if (fusion.kind === 'image-only') expect(without).toEqual(textEncoder);
+      else expect(without).toEqual(fusion.kind.startsWith('cross') ? ['text_encoder.pooler.dense.weight', 'text_encoder.pooler.dense.bias'] : []);
       const c = m.parameterCounts();
       expect(c.total).toBe(m.parameterCount());
-      expect(c.trainable).toBe(c.total);
+      expect(c.trainable).toBe(fusion.kind === 'image-only' ? c.total - c.textEncoder : c.total);
       expect(c.imageEncoder + c.textEncoder + c.fusion + c.decoder).toBe(c.total);
       expect(m.describeParameters()).toContain(`fusion (${fusion.kind})`);
       for (const t of [loss, out.logits, out.attention]) t?.dispose();
@@ -81,6 +88,42 @@ describe('MaskModel', () => {
       m.dispose();
     });
   }
+
+  it('image-only: the instruction does not change the logits, the text encoder is not run and not trainable', async () => {
+    manualSeed(4);
+    const m = new MaskModel(tinyConfig({ kind: 'image-only', dim: 8 })).eval();
+    expect(m.usesText).toBe(false);
+    expect(m.textEncoder.parameters().every((p) => !p.requiresGrad)).toBe(true);
+    expect(m.trainableParameters().length).toBe(m.parameters().length - m.textEncoder.parameters().length);
+    expect(m.describeParameters()).toContain('(not used by this head)');
+    const b = batch();
+    const otherIds = tensor(new Int32Array([2, 30, 31, 32, 33, 3, 2, 40, 41, 42, 43, 3]), [2, 6], 'i32');
+    const otherMask = tensor(new Int32Array(12).fill(1), [2, 6], 'i32');
+    const a = noGrad(() => m.forward(b).logits);
+    const c = noGrad(() => m.forward({ ...b, inputIds: otherIds, attentionMask: otherMask }).logits);
+    expect(Array.from(await c.toArray())).toEqual(Array.from(await a.toArray()));
+    // the same check fails for a head that reads the text
+    const film = new MaskModel(tinyConfig({ kind: 'film', dim: 8 })).eval();
+    const fa = noGrad(() => film.forward(b).logits);
+    const fc = noGrad(() => film.forward({ ...b, inputIds: otherIds, attentionMask: otherMask }).logits);
+    expect(Array.from(await fc.toArray())).not.toEqual(Array.from(await fa.toArray()));
+    for (const t of [a, c, fa, fc, otherIds, otherMask]) t.dispose();
+    disposeAll(b);
+    m.dispose();
+    film.dispose();
+  });
+
+  it('builds every head kind from a spec at one width: equal decoder input channels but outer', () => {
+    for (const kind of HEAD_KINDS) {
+      for (const spec of kind === 'concat' || kind === 'outer' ? [kind] : [kind, `${kind}.nocoords`]) {
+        const m = new MaskModel(tinyConfig(fusionConfigFor(parseHeadSpec(spec), { dim: 8, heads: 2 })));
+        expect(m.fusion.kind).toBe(kind);
+        expect(m.fusion.coords).toBe(!spec.endsWith('.nocoords') && kind !== 'concat' && kind !== 'outer');
+        expect(m.decoder.inChannels).toBe(kind === 'outer' ? 1 : 8);
+        m.dispose();
+      }
+    }
+  });
 
   it('freezeEncoders: encoders get no gradient, keep their BatchNorm statistics and stay in eval mode', async () => {
     manualSeed(2);

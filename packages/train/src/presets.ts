@@ -13,9 +13,10 @@
  * if the fusion map keeps space (>= 8x8). The tiny preset also weights the positive (mask)
  * pixels 3x in the BCE (the masks cover ~8% of a scene; plain BCE first learns "all background"
  * for thousands of samples) and decays the learning rate on a cosine. Both apply to every head
- * alike. Its encoders are random and small, so they are trained, not frozen. All heads are built
- * at one width (`fusionConfigFor`, dim 32), so their decoder inputs match (outer's 1 channel
- * excepted). Sizes were chosen with a PyTorch mirror of these models (make_fixtures.py's modules):
+ * alike. Its encoders are random and small, so they are trained, not frozen. Every head is built
+ * at the preset's one width (`fusionConfigFor`: tiny 32, seed 256), so all decoders start from the
+ * same number of channels except outer's 1-channel map (eq. 3).
+ * Sizes were chosen with a PyTorch mirror of these models (make_fixtures.py's modules):
  * see the closing note of the training issue.
  */
 import { fusionConfigFor, parseHeadSpec, type MaskModelConfig, type FusionKind, type HeadSpec } from '@fusion/models';

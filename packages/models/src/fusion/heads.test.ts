@@ -18,7 +18,11 @@ function build(config: Record<string, unknown>): FusionHead {
 }
 
 describe('fusion heads', () => {
-  for (const name of ['concat', 'outer', 'cross_text', 'cross_pixel']) {
+  const FIXTURES = [
+    'concat', 'outer', 'cross_text', 'cross_pixel', 'cross_text_coords', 'cross_pixel_nocoords',
+    'concat_tiled', 'film', 'image_only', 'outer_patches', 'outer_patches_nocoords',
+  ];
+  for (const name of FIXTURES) {
     it(`${name} matches PyTorch (map, attention maps, gradients of parameters and inputs)`, async () => {
       const fx = loadFixture(`fusion_${name}`);
       const head = build(fx.config);
@@ -40,6 +44,10 @@ describe('fusion heads', () => {
       [{ kind: 'outer', dim: 16 }, 1, [16, 16]],
       [{ kind: 'cross-text', dim: 8, heads: 2 }, 8, [7, 7]],
       [{ kind: 'cross-pixel', dim: 8, heads: 4 }, 8, [7, 7]],
+      [{ kind: 'concat-tiled', dim: 8 }, 8, [7, 7]],
+      [{ kind: 'film', dim: 8, coords: false }, 8, [7, 7]],
+      [{ kind: 'image-only', dim: 8 }, 8, [7, 7]],
+      [{ kind: 'outer-patches', dim: 8 }, 8, [7, 7]],
     ];
     for (const [config, channels, size] of kinds) {
       const h = createFusionHead(config, dims);
@@ -101,7 +109,16 @@ describe('fusion heads', () => {
     const bad = noGrad(() => ({ featureMap: zeros([2, 7, 2, 3]), pooledImage: zeros([2, 6]), tokens: zeros([2, 4, 5]), pooledText: zeros([2, 5]), textMask: ones([2, 4]) }));
     expect(() => h.forward(bad)).toThrow(/CrossTextHead: expected featureMap \(B, 6, 2, 3\).*got featureMap \[2, 7, 2, 3\], pooledImage \[2, 6\], tokens \[2, 4, 5\], pooledText \[2, 5\], textMask \[2, 4\]/);
     expect(() => createFusionHead({ kind: 'cross-pixel', dim: 6, heads: 4 }, { imageChannels: 6, textDim: 5, featureSize: [2, 3] })).toThrow('CrossPixelHead: dim 6 must be a positive multiple of heads 4');
-    expect(() => createFusionHead({ kind: 'film' } as unknown as FusionConfig, { imageChannels: 6, textDim: 5, featureSize: [2, 3] })).toThrow('createFusionHead: unknown kind "film"');
+    expect(() => createFusionHead({ kind: 'gated' } as unknown as FusionConfig, { imageChannels: 6, textDim: 5, featureSize: [2, 3] })).toThrow('createFusionHead: unknown kind "gated" (expected one of concat, outer, cross-text, cross-pixel, concat-tiled, film, image-only, outer-patches)');
+    expect(() => createFusionHead({ kind: 'outer-patches', dim: 8, imageDim: 3 }, { imageChannels: 6, textDim: 5, featureSize: [2, 3] })).toThrow('OuterPatchesHead: imageDim 3 must be a positive divisor of dim 8');
+    const film = createFusionHead({ kind: 'film', dim: 4 }, { imageChannels: 6, textDim: 5, featureSize: [2, 3] });
+    const imageOnly = noGrad(() => ({ featureMap: zeros([2, 6, 2, 3]), pooledImage: zeros([2, 6]) }));
+    expect(() => film.forward(imageOnly)).toThrow('FilmHead: needs the text inputs (tokens, pooledText, textMask); got none');
+    const onlyImage = createFusionHead({ kind: 'image-only', dim: 4 }, { imageChannels: 6, textDim: 5, featureSize: [2, 3] });
+    expect(() => onlyImage.forward({ ...imageOnly, featureMap: bad.featureMap })).toThrow('ImageOnlyHead: expected featureMap (B, 6, 2, 3), pooledImage (B, 6); got featureMap [2, 7, 2, 3], pooledImage [2, 6]');
+    for (const t of Object.values(imageOnly)) t.dispose();
+    film.dispose();
+    onlyImage.dispose();
     for (const t of Object.values(bad)) t.dispose();
     h.dispose();
   });
