@@ -8,8 +8,7 @@ import {
   attentionReference, attentionBackwardReference, GEMM_STRATEGIES, splitGrid, type Conv2dGeometry, type AttentionDims,
 } from '@fusion/kernels';
 import {
-  init, runtime, tensor, conv2d, matmul, attention, backward, setGemmStrategy, setConv2dSplitK, hasSubgroupGemm,
-  setAttentionKernel, setAttentionBackward,
+  init, runtime, tensor, conv2d, matmul, attention, backward, setConv2dSplitK, hasSubgroupGemm, forceVariant,
 } from '../index.js';
 import { assertClose, randomArray } from '../testing.js';
 
@@ -19,10 +18,10 @@ const tol = { rtol: 1e-4, atol: 1e-4 };
 
 afterEach(() => runtime().setGridSplitLimitForTests(null));
 afterAll(() => {
-  setGemmStrategy(null);
+  forceVariant('gemm', null);
   setConv2dSplitK(null);
-  setAttentionKernel(null);
-  setAttentionBackward(null);
+  forceVariant('attention', null);
+  forceVariant('attention-backward', null);
 });
 
 describe('splitGrid', () => {
@@ -52,7 +51,7 @@ function convGeometry(images: number, cIn: number, h: number, w: number, cOut: n
 
 describe.each(strategies)('GEMM family split into one dispatch per workgroup (%s)', (strategy) => {
   it('conv2d forward, backward input (stride phases) and backward weight (split-K) against float64', async () => {
-    setGemmStrategy(strategy);
+    forceVariant('gemm', strategy);
     setConv2dSplitK(3);
     const g = convGeometry(2, 3, 15, 13, 70, 3, 2, 1);
     const xData = randomArray(g.images * g.cIn * g.inH * g.inW, 1);
@@ -76,7 +75,7 @@ describe.each(strategies)('GEMM family split into one dispatch per workgroup (%s
   });
 
   it('batched matmul against float64', async () => {
-    setGemmStrategy(strategy);
+    forceVariant('gemm', strategy);
     const [batch, M, K, N] = [3, 41, 13, 70];
     const aData = randomArray(batch * M * K, 5);
     const bData = randomArray(batch * K * N, 6);
@@ -91,8 +90,8 @@ describe.each(strategies)('GEMM family split into one dispatch per workgroup (%s
 
 describe.each(['lines', 'tiled'] as const)('attention row kernels split (%s)', (kind) => {
   it('forward and fused backward against float64', async () => {
-    setAttentionKernel(kind);
-    setAttentionBackward('fused');
+    forceVariant('attention', kind);
+    forceVariant('attention-backward', 'fused');
     const g: AttentionDims = { batch: 2, heads: 3, lenQ: 21, lenK: 10, dim: 5, dimV: 4 };
     const q = randomArray(g.batch * g.heads * g.lenQ * g.dim, 7, -2, 2);
     const k = randomArray(g.batch * g.heads * g.lenK * g.dim, 8, -2, 2);
@@ -117,7 +116,7 @@ describe.each(['lines', 'tiled'] as const)('attention row kernels split (%s)', (
 });
 
 it('a convolution whose grid crosses the device limit (65,535) itself matches float64', async () => {
-  setGemmStrategy(null);
+  forceVariant('gemm', null);
   setConv2dSplitK(null);
   // 4.2M output pixels: more than 65,535 column tiles for every entry point (tiles of <= 64 columns)
   const g = convGeometry(1, 1, 2049, 2049, 1, 3, 1, 1);
