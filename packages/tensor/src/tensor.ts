@@ -12,6 +12,7 @@ import { trackTensor, untrackTensor, registerTensorCheck, type Tracked } from '.
 import type { GradNode } from './autograd/graph.js';
 import { releaseNode } from './autograd/graph.js';
 import { contiguousCopy } from './ops/copy.js';
+import { f16ArrayToF32 } from './io/float16.js';
 
 let nextId = 1;
 let liveTensors = 0;
@@ -58,10 +59,13 @@ export class Tensor implements Tracked {
     if (!init.untracked) trackTensor(this);
   }
 
-  /** Allocates an uninitialised contiguous tensor. */
+  /**
+   * Allocates an uninitialised contiguous tensor. Storage is rounded up to whole 32-bit words (an
+   * odd-length f16 tensor owns its spare half), so every binding size is a multiple of 4 bytes.
+   */
   static empty(shape: Shape, dtype: DType = 'f32', label?: string): Tensor {
     checkShape(shape, 'empty');
-    return new Tensor({ storage: Storage.allocate(numel(shape) * bytesPerElement(dtype), label), shape, dtype });
+    return new Tensor({ storage: Storage.allocate(Math.ceil((numel(shape) * bytesPerElement(dtype)) / 4) * 4, label), shape, dtype });
   }
 
   get storage(): Storage {
@@ -106,6 +110,7 @@ export class Tensor implements Tracked {
    */
   rehome(storage: Storage, offset: number): void {
     if (!this.isContiguous) throw new Error(`rehome(): tensor ${fmt(this.shape)} must be contiguous`);
+    if (bytesPerElement(this.dtype) !== 4) throw new Error(`rehome(): tensor ${fmt(this.shape)} is ${this.dtype}; only 4-byte dtypes are packed`);
     runtime().copy(this.buffer, this.offset * 4, storage.buffer, offset * 4, this.size * 4);
     storage.retain();
     this.storage.release();
@@ -131,11 +136,17 @@ export class Tensor implements Tracked {
     }
   }
 
-  /** Reads the elements (row-major, contiguous) back to the host. */
+  /**
+   * Reads the elements (row-major, contiguous) back to the host. f16 elements come back widened
+   * to f32 (exactly); an f16 view at an odd offset is copied first (readbacks start on a word).
+   */
   async toArray(): Promise<Float32Array | Int32Array> {
-    const src = this.isContiguous ? this : contiguousCopy(this);
+    const f16 = this.dtype === 'f16';
+    const src = this.isContiguous && !(f16 && this.offset % 2 === 1) ? this : contiguousCopy(this);
     try {
-      const bytes = await runtime().read(src.buffer, src.offset * 4, src.size * 4);
+      const width = bytesPerElement(this.dtype);
+      const bytes = await runtime().read(src.buffer, src.offset * width, src.size * width);
+      if (f16) return f16ArrayToF32(new Uint16Array(bytes));
       return this.dtype === 'i32' ? new Int32Array(bytes) : new Float32Array(bytes);
     } finally {
       if (src !== this) src.dispose();

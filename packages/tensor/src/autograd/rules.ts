@@ -10,6 +10,7 @@ import { binaryGrads } from '../ops/binary.js';
 import { reduceGrads } from '../ops/reduce.js';
 import { shapeGrads } from '../ops/shape.js';
 import { contiguousGrad } from '../ops/copy.js';
+import { castGrad } from '../ops/cast.js';
 import { whereGrad } from '../ops/where.js';
 import { matmulGrad } from '../ops/matmul.js';
 import { conv2dGrad } from '../ops/conv2d.js';
@@ -54,6 +55,7 @@ export const gradRules: { [K in OpName]: GradRule<K> } = {
   ...reduceGrads,
   ...shapeGrads,
   contiguous: contiguousGrad,
+  cast: castGrad,
   where: whereGrad,
   matmul: matmulGrad,
   conv2d: conv2dGrad,

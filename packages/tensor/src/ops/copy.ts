@@ -1,7 +1,8 @@
 /**
  * contiguous(x): a row-major copy of a strided view (bit-exact, any dtype); identity gradient.
+ * f16 views are copied by their own kernel (two packed elements per word).
  */
-import { copyKernel } from '@fusion/kernels';
+import { copyKernel, copyF16Kernel } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { launchElementwise } from './launch.js';
 import { needsGrad, record } from '../autograd/graph.js';
@@ -14,11 +15,16 @@ declare module '../autograd/rules.js' {
 
 /** A contiguous copy of `t` without autograd (readback and kernels that need row-major input). */
 export function contiguousCopy(t: Tensor): Tensor {
+  // the f16 copy writes a new tensor given as `into`, so the launcher keeps it row-major
+  if (t.dtype === 'f16') return launchElementwise(copyF16Kernel, 'default', t.shape, 'f16', { a: t }, {}, Tensor.empty(t.shape, 'f16', 'contiguous'));
   return launchElementwise(copyKernel, 'default', t.shape, t.dtype, { a: t });
 }
 
 /** Copies `src` (broadcast to dst's shape) into `dst` (any non-overlapping view), in place. */
 export function copyInto(dst: Tensor, src: Tensor): void {
+  if (dst.dtype === 'f16' || src.dtype === 'f16') {
+    throw new Error(`copyInto: f16 views cannot be written in place (two elements share a word); cast to f32, or build the f16 tensor with cast()`);
+  }
   launchElementwise(copyKernel, 'default', dst.shape, dst.dtype, { a: src }, {}, dst);
   dst.storage.version++;
 }

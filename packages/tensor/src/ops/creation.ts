@@ -8,6 +8,8 @@ import { runtime } from '../gpu/runtime.js';
 import { numel, checkShape, fmt, type Shape } from '../shape.js';
 import type { DType } from '../dtype.js';
 import { launchElementwise } from './launch.js';
+import { castRaw } from './cast.js';
+import { f32ArrayToF16 } from '../io/float16.js';
 
 export type NestedArray = number | NestedArray[];
 export type TensorData = Float32Array | Int32Array | readonly number[] | NestedArray;
@@ -25,7 +27,8 @@ function flatten(data: NestedArray, shape: number[], out: number[], depth = 0): 
 
 /**
  * A tensor from host data. `shape` defaults to the nesting of the array (1-D for typed arrays);
- * `dtype` defaults to i32 for an Int32Array, else f32.
+ * `dtype` defaults to i32 for an Int32Array, else f32. For f16 the values are rounded to nearest
+ * (ties to even) on the host.
  */
 export function tensor(data: TensorData, shape?: Shape, dtype?: DType): Tensor {
   let values: ArrayLike<number>;
@@ -48,6 +51,11 @@ export function tensor(data: TensorData, shape?: Shape, dtype?: DType): Tensor {
     throw new Error(`tensor(): ${values.length} values do not fill shape ${fmt(finalShape)} (${numel(finalShape)} elements)`);
   }
   const dt: DType = dtype ?? (data instanceof Int32Array ? 'i32' : 'f32');
+  if (dt === 'f16') {
+    const t = Tensor.empty(finalShape, 'f16', 'tensor');
+    runtime().upload(t.buffer, 0, f32ArrayToF16(data instanceof Float32Array ? data : Float32Array.from(values)));
+    return t;
+  }
   const host = dt === 'i32' ? (data instanceof Int32Array ? data : Int32Array.from(values)) : data instanceof Float32Array ? data : Float32Array.from(values);
   const t = Tensor.empty(finalShape, dt, 'tensor');
   runtime().upload(t.buffer, 0, host);
@@ -56,6 +64,7 @@ export function tensor(data: TensorData, shape?: Shape, dtype?: DType): Tensor {
 
 /** Writes host data into an existing contiguous tensor of the same size (in place). */
 export function writeTensor(t: Tensor, data: Float32Array | Int32Array): void {
+  if (t.dtype === 'f16') throw new Error(`writeTensor(): f16 target ${fmt(t.shape)} cannot be written in place; make it with tensor(data, shape, 'f16')`);
   if (!t.isContiguous) throw new Error(`writeTensor(): target ${fmt(t.shape)} must be contiguous`);
   if (data.length !== t.size) throw new Error(`writeTensor(): ${data.length} values for a tensor of ${t.size} (${fmt(t.shape)})`);
   runtime().upload(t.buffer, t.offset * 4, data);
@@ -71,12 +80,19 @@ function bitsOf(value: number, dtype: DType): number {
 
 /** Fills a tensor (any non-overlapping view) with a value, in place. */
 export function fillInPlace(t: Tensor, value: number): void {
+  if (t.dtype === 'f16') throw new Error(`fillInPlace(): f16 tensor ${fmt(t.shape)} cannot be filled in place; use full(shape, value, 'f16')`);
   launchElementwise(fillKernel, 'default', t.shape, t.dtype, {}, { bits: bitsOf(value, t.dtype) }, t);
   t.storage.version++;
 }
 
 export function full(shape: Shape, value: number, dtype: DType = 'f32'): Tensor {
   checkShape(shape, 'full()');
+  if (dtype === 'f16') {
+    const wide = full(shape, value, 'f32');
+    const out = castRaw(wide, 'f16');
+    wide.dispose();
+    return out;
+  }
   const t = Tensor.empty(shape, dtype, 'full');
   fillInPlace(t, value);
   return t;
@@ -112,6 +128,7 @@ export function arange(startOrEnd: number, end?: number, step = 1, dtype: DType 
   const start = end === undefined ? 0 : startOrEnd;
   const stop = end === undefined ? startOrEnd : end;
   if (step === 0) throw new Error('arange(): step must not be 0');
+  if (dtype === 'f16') throw new Error(`arange(): dtype f16 is not supported; cast(arange(...), 'f16')`);
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const spec = dtype === 'i32' ? arangeI32Kernel : arangeKernel;
   return launchElementwise(spec, 'default', [n], dtype, {}, { alpha: start, beta: step });
