@@ -233,6 +233,9 @@ const backwardWeightHooks = {
 }`,
 };
 
+/** The gathers of the three convolution products, for GEMM files other than gemm.wgsl (gemm-f16.ts). */
+export const CONV2D_HOOKS = { forward: forwardHooks, input: backwardInputHooks, weight: backwardWeightHooks } as const;
+
 const forwardVariants = { forward: { hooks: forwardHooks } };
 const backwardVariants = { input: { hooks: backwardInputHooks }, weight: { hooks: backwardWeightHooks } };
 

@@ -23,3 +23,4 @@ export * from './bce.js';
 export * from './attention.js';
 export * from './optim.js';
 export * from './f16.js';
+export * from './gemm-f16.js';

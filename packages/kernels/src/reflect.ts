@@ -68,9 +68,25 @@ function scalarTypeName(t: TypeLike): string {
   return t.name;
 }
 
+/**
+ * The source as wgsl_reflect (1.6) can parse it. It cannot parse the subgroup-matrix extension's
+ * types (three template arguments) or its builtins' template arguments, so those become a plain
+ * vector type and untemplated calls: reflection needs only the bindings, the uniform struct, the
+ * overrides and which resources each entry point uses, none of which this changes. Dawn compiles
+ * the source as written.
+ */
+export function reflectableSource(source: string): string {
+  if (!source.includes('chromium_experimental_subgroup_matrix')) return source;
+  return source
+    .replace(/subgroup_matrix_(?:left|right|result)<[^<>]*>/g, 'vec4<f32>')
+    .replace(/subgroupMatrixLoad<vec4<f32>, (?:row_major|col_major)>\(/g, 'subgroupMatrixLoad(')
+    .replace(/subgroupMatrixStore<(?:row_major|col_major)>\(/g, 'subgroupMatrixStore(')
+    .replace(/^diagnostic\(.*\);$/gm, '');
+}
+
 /** Reflects one entry point of a WGSL source: its bindings (group 0), uniform struct and overrides. */
 export function reflectKernel(source: string, entryPoint: string, context = entryPoint): KernelReflection {
-  const reflect = new WgslReflect(source);
+  const reflect = new WgslReflect(reflectableSource(source));
   const entry = reflect.entry.compute.find((f) => f.name === entryPoint);
   if (!entry) throw new Error(`${context}: no @compute entry point named ${entryPoint}`);
   const bindings: BindingInfo[] = [];

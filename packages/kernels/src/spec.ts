@@ -35,6 +35,8 @@ export interface KernelSpec<V extends string = string> {
   variants: Readonly<Record<V, KernelVariant>>;
   /** Workgroup counts for a call, from its uniform values and the constants in effect. */
   dispatch(uniforms: UniformValues, constants: Constants): Workgroups;
+  /** WebGPU features the shader needs (its `enable`s); absent: none beyond core. */
+  requires?: readonly string[];
 }
 
 export function defineKernel<V extends string>(spec: KernelSpec<V>): KernelSpec<V> {

@@ -8,7 +8,7 @@ export { init, runtime, Runtime, type RegionTime } from './gpu/runtime.js';
 export { gpuWait } from './gpu/wait.js';
 export { gpu, destroyDevice, dawnFlagsFor, deviceOptionsFromEnv, SETUP_HINT, type DeviceOptions, type DeviceInfo } from './gpu/device.js';
 export { Tensor } from './tensor.js';
-export type { DType } from './dtype.js';
+export { bytesPerElement, type DType } from './dtype.js';
 export { type Shape, numel, broadcastShapes } from './shape.js';
 export { tidy, keep } from './scope.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/graph.js';
@@ -22,7 +22,8 @@ export * from './ops/reduce.js';
 export * from './ops/shape.js';
 export { contiguous, copyInto } from './ops/copy.js';
 export { where } from './ops/where.js';
-export { matmul, gemmChoice, hasSubgroupGemm } from './ops/matmul.js';
+export { matmul, gemmChoice, gemmF16Choice, hasSubgroupGemm } from './ops/matmul.js';
+export { autocast, isAutocastEnabled } from './autocast.js';
 export {
   VARIANT_KERNELS, chooseVariant, heuristicVariant, forceVariant, forcedVariant, withVariant, shapeClass, describeShapeClass,
   applyTuning, tunedVariants, tuningMessage, adapterFacts, recordVariantLookups, recordedVariantLookups, setTuningSource,
@@ -38,7 +39,7 @@ export { maxPool2d, avgPool2d, globalAvgPool2d, type MaxPool2dOptions, type AvgP
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { attention, attentionWeights, attentionBackwardPath, setAttentionSplits, type AttentionOptions } from './ops/attention.js';
 export { Generator, manualSeed, getDefaultGenerator, rand, randn, bernoulli, dropout, type GeneratorState } from './ops/random.js';
-export { cast } from './ops/cast.js';
+export { cast, castRaw } from './ops/cast.js';
 export { batchNorm2d, type BatchNormOptions, type BatchNormStrategy } from './ops/batchnorm.js';
 export { layerNorm, type LayerNormStrategy } from './ops/layernorm.js';
 export { embedding, type EmbeddingOptions, type EmbeddingStrategy } from './ops/embedding.js';

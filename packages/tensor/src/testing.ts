@@ -135,3 +135,4 @@ export async function gradcheck(
     for (const t of leaves) t.dispose();
   }
 }
+export { assertWithinF16Bound, type F16Error } from './f16-tolerance.js';

@@ -12,7 +12,7 @@
  * While `recordVariantLookups` is on, every lookup is remembered once per (kernel, shape class)
  * with the sizes seen first: the tuner uses it to learn what a training step actually runs.
  */
-import type { Constants } from '@fusion/kernels';
+import { SUBGROUP_MATRIX_F16_CONFIG, type Constants } from '@fusion/kernels';
 import { gpu, type FusionGPU, type DeviceInfo } from './device.js';
 
 /** Candidate variants of each kernel family whose variant is chosen here. */
@@ -33,6 +33,8 @@ export const VARIANT_KERNELS = {
   embedding: ['lines', 'workgroup'],
   /** Batched outer product forward. Sizes: batch, I, J. */
   outer: ['vec4', 'scalar'],
+  /** The f16 x f16 -> f32 GEMM of matmul and the convolutions on f16 operands (gemm-f16.ts). Sizes: M, N, K, batch. */
+  'gemm-f16': ['tiled', 'direct', 'subgroup-matrix'],
 } as const;
 
 export type VariantKernel = keyof typeof VARIANT_KERNELS;
@@ -64,6 +66,13 @@ export interface AdapterFacts {
   subgroupGemm: boolean;
   /** Subgroups have exactly 8 lanes (one AVX2 register on lavapipe): the subgroup GEMM pays. */
   subgroupsOf8: boolean;
+  /** `shader-f16` is enabled: the f16 GEMMs can run. */
+  shaderF16: boolean;
+  /**
+   * The tensor-core f16 GEMM can run: `chromium-experimental-subgroup-matrix` with an f16 16x16x16
+   * config with f32 results, and subgroups of exactly 32 lanes (SUBGROUP_MATRIX_F16_CONFIG).
+   */
+  subgroupMatrixF16: boolean;
 }
 
 /** Rows per subgroup of the subgroup GEMM (GEMM_SUBGROUP_BLOCK.rowsPerGroup). */
@@ -94,6 +103,7 @@ const HEURISTICS: { [K in VariantKernel]: (f: AdapterFacts, a: number, b: number
   layernorm: (f, rows, dim) => (!f.software && dim >= 128 ? 'workgroup' : 'lines'),
   embedding: (f) => (f.software ? 'lines' : 'workgroup'),
   outer: (f, batch, rows, cols) => (cols % 4 === 0 ? 'vec4' : 'scalar'),
+  'gemm-f16': (f) => (f.subgroupMatrixF16 ? 'subgroup-matrix' : f.software ? 'direct' : 'tiled'),
 };
 
 /** Bits per size in a packed shape class: bucket 0 for 0, else 1 + ceil(log2 size) (1..33). */
@@ -123,7 +133,7 @@ type Forced = { [K in VariantKernel]?: VariantOf<K> };
 const forced: Forced = {};
 let tuned = new Map<VariantKernel, Map<number, VariantChoice>>();
 let factsDevice: FusionGPU | null = null;
-let facts: AdapterFacts = { software: true, subgroupGemm: false, subgroupsOf8: false };
+let facts: AdapterFacts = { software: true, subgroupGemm: false, subgroupsOf8: false, shaderF16: false, subgroupMatrixF16: false };
 
 /** Where the runtime gets the tuning of a device (set by the Node entry; absent in a page). */
 export type TuningSource = (info: DeviceInfo) => { entries: TunedVariant[]; message: string | null };
@@ -136,10 +146,27 @@ export function setTuningSource(source: TuningSource | null): void {
   factsDevice = null;
 }
 
+/** An adapter's subgroup-matrix configuration, as Dawn reports it in `adapterInfo.subgroupMatrixConfigs`. */
+interface SubgroupMatrixConfig {
+  componentType: string;
+  resultComponentType: string;
+  M: number;
+  N: number;
+  K: number;
+}
+
 function factsOf(g: FusionGPU): AdapterFacts {
-  const info = g.device.adapterInfo;
+  const info = g.device.adapterInfo as GPUAdapterInfo & { subgroupMatrixConfigs?: readonly SubgroupMatrixConfig[] };
   const subgroupGemm = g.hasFeature('subgroups') && (info?.subgroupMinSize ?? 0) >= SUBGROUP_GEMM_LANES;
-  return { software: g.info.isSoftware, subgroupGemm, subgroupsOf8: info?.subgroupMaxSize === SUBGROUP_GEMM_LANES };
+  const want = SUBGROUP_MATRIX_F16_CONFIG;
+  const hasConfig = (info?.subgroupMatrixConfigs ?? []).some(
+    (c) => c.componentType === want.componentType && c.resultComponentType === want.resultComponentType && c.M === want.M && c.N === want.N && c.K === want.K,
+  );
+  const subgroupMatrixF16 = g.hasFeature('shader-f16') && g.hasFeature('subgroups') && g.hasFeature('chromium-experimental-subgroup-matrix') && hasConfig &&
+    info?.subgroupMinSize === want.subgroupSize && info?.subgroupMaxSize === want.subgroupSize;
+  return {
+    software: g.info.isSoftware, subgroupGemm, subgroupsOf8: info?.subgroupMaxSize === SUBGROUP_GEMM_LANES, shaderF16: g.hasFeature('shader-f16'), subgroupMatrixF16,
+  };
 }
 
 /** Facts of the current device; on a new device, loads its tuning (if a source is installed). */
@@ -169,16 +196,27 @@ function isCandidate(kernel: VariantKernel, variant: string): boolean {
   return (VARIANT_KERNELS[kernel] as readonly string[]).includes(variant);
 }
 
-function checkAvailable(kernel: VariantKernel, variant: string): void {
-  if (kernel === 'gemm' && variant === 'subgroup' && !currentFacts().subgroupGemm) {
-    throw new Error('GEMM variant subgroup needs the subgroups feature with subgroups of 8 lanes or more, which this device lacks');
+/** Why the current device cannot run a variant, or null when it can. */
+function unavailable(kernel: VariantKernel, variant: string, f: AdapterFacts): string | null {
+  if (kernel === 'gemm' && variant === 'subgroup' && !f.subgroupGemm) {
+    return 'GEMM variant subgroup needs the subgroups feature with subgroups of 8 lanes or more, which this device lacks';
   }
+  if (kernel === 'gemm-f16' && !f.shaderF16) return `f16 GEMM variant ${variant} needs the shader-f16 feature, which this device lacks`;
+  if (kernel === 'gemm-f16' && variant === 'subgroup-matrix' && !f.subgroupMatrixF16) {
+    return 'f16 GEMM variant subgroup-matrix needs chromium-experimental-subgroup-matrix with an f16 16x16x16 config (f32 results) and 32-lane subgroups, which this device lacks';
+  }
+  return null;
+}
+
+function checkAvailable(kernel: VariantKernel, variant: string): void {
+  const why = unavailable(kernel, variant, currentFacts());
+  if (why) throw new Error(why);
 }
 
 function loadEntries(entries: readonly TunedVariant[]): void {
   for (const e of entries) {
     if (!(e.kernel in VARIANT_KERNELS) || !isCandidate(e.kernel, e.variant)) continue;
-    if (e.kernel === 'gemm' && e.variant === 'subgroup' && !facts.subgroupGemm) continue;
+    if (unavailable(e.kernel, e.variant, facts)) continue;
     let byClass = tuned.get(e.kernel);
     if (!byClass) tuned.set(e.kernel, (byClass = new Map()));
     byClass.set(e.shapeClass, { variant: e.variant as VariantOf<VariantKernel>, constants: e.constants, source: 'tuned' });
@@ -247,6 +285,7 @@ export function chooseVariant<K extends VariantKernel>(kernel: K, a: number, b =
     choice = tuned.get(kernel)?.get(shapeClass(a, b, c, d)) as VariantChoice<K> | undefined;
   }
   choice ??= { variant: (HEURISTICS[kernel] as Heuristic)(f, a, b, c, d) as VariantOf<K>, source: 'heuristic' };
+  if (kernel === 'gemm-f16' && choice.source === 'heuristic') checkAvailable(kernel, choice.variant);
   if (recording) {
     const cls = shapeClass(a, b, c, d);
     const key = `${kernel}:${cls}`;

@@ -8,10 +8,14 @@
  *                             product per stride phase, over the taps that reach its pixels)
  *   dW = dy * patches(x)^T   (K = images * OH * OW is long: split-K when few output tiles)
  *   db = sum of dy over images and pixels
+ * Input and weight are both f32, or both f16 (the f16 GEMM family; the bias and every output stay
+ * f32, and the backward casts dy to f16 once for both products). Inside `autocast`, f32 input and
+ * weight are cast to f16 first.
  * Shape: (N, C_in, H, W) -> (N, C_out, OH, OW), OH = floor((H + 2 pad - dil (KH - 1) - 1) / stride) + 1.
  */
 import {
-  CONV2D_KERNELS, conv2dUniforms, conv2dPhaseUniforms, convInputPhases, gemmTile, kernelConstants, type Conv2dGeometry,
+  CONV2D_KERNELS, CONV2D_F16_KERNELS, conv2dUniforms, conv2dPhaseUniforms, convInputPhases, gemmTile, gemmF16Tile, kernelConstants,
+  type Conv2dGeometry, type Constants, type KernelSpec,
 } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
@@ -19,7 +23,9 @@ import { checkDType } from '../dtype.js';
 import { fmt } from '../shape.js';
 import { needsGrad, record, saved } from '../autograd/graph.js';
 import { contiguousCopy } from './copy.js';
-import { matmulRaw, gemmChoice } from './matmul.js';
+import { matmulRaw, gemmChoice, gemmF16Choice, gemmDType } from './matmul.js';
+import { cast, castRaw } from './cast.js';
+import { autocastsToF16 } from '../autocast.js';
 import { reshape, transpose } from './shape.js';
 import { sum } from './reduce.js';
 import { binaryRaw } from './binary.js';
@@ -59,8 +65,7 @@ export function setConv2dSplitK(splits: number | null): void {
 
 /** Checks the operands and options and returns the geometry (errors name the shapes). */
 function geometryOf(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions): Conv2dGeometry {
-  checkDType(x.dtype, 'f32', 'conv2d (input)');
-  checkDType(weight.dtype, 'f32', 'conv2d (weight)');
+  gemmDType(x, weight, 'conv2d', ['input', 'weight']);
   if (x.rank !== 4) throw new Error(`conv2d: input must be (N, C_in, H, W), got ${fmt(x.shape)}`);
   if (weight.rank !== 4) throw new Error(`conv2d: weight must be (C_out, C_in, KH, KW), got ${fmt(weight.shape)}`);
   const [images, cIn, inH, inW] = x.shape;
@@ -89,6 +94,18 @@ function geometryOf(x: Tensor, weight: Tensor, bias: Tensor | null, options: Con
 /** A 1x1 kernel with stride 1 and no padding: a product over channels at every pixel. */
 function isPointwise(g: Conv2dGeometry): boolean {
   return g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1 && g.padH === 0 && g.padW === 0;
+}
+
+/** The convolution specs, constants and output tile of the GEMM family of `dtype` for an M x N x K product. */
+function convKernels(dtype: 'f32' | 'f16', M: number, N: number, K: number): {
+  forward: KernelSpec<'forward'>; backward: KernelSpec<'input' | 'weight'>; constants: Constants; tile: (spec: KernelSpec, variant: string) => { rows: number; cols: number };
+} {
+  if (dtype === 'f16') {
+    const { strategy, constants } = gemmF16Choice(M, N, K);
+    return { ...CONV2D_F16_KERNELS[strategy], constants, tile: (spec, variant) => gemmF16Tile(strategy, kernelConstants(spec, variant, constants)) };
+  }
+  const { strategy, constants } = gemmChoice(M, N, K);
+  return { ...CONV2D_KERNELS[strategy], constants, tile: (spec, variant) => gemmTile(strategy, kernelConstants(spec, variant, constants)) };
 }
 
 function dense(t: Tensor): Tensor {
@@ -121,8 +138,8 @@ function conv2dRaw(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeom
   const xs = dense(x);
   const ws = dense(weight);
   const bs = bias ? dense(bias) : null;
-  const { strategy, constants } = gemmChoice(g.cOut, g.images * g.outH * g.outW, g.cIn * g.kH * g.kW);
-  runtime().run(CONV2D_KERNELS[strategy].forward, 'forward', {
+  const { forward, constants } = convKernels(weight.dtype === 'f16' ? 'f16' : 'f32', g.cOut, g.images * g.outH * g.outW, g.cIn * g.kH * g.kW);
+  runtime().run(forward, 'forward', {
     buffers: { a: ws.buffer, b: xs.buffer, bias: bs ? bs.buffer : null, c: out.buffer },
     uniforms: {
       ...conv2dUniforms(g), M: g.cOut, N: g.images * g.outH * g.outW, K: g.cIn * g.kH * g.kW, batch: 1,
@@ -141,6 +158,15 @@ function conv2dRaw(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeom
  * Shape: x (N, C_in, H, W), weight (C_out, C_in, KH, KW), bias (C_out) -> (N, C_out, OH, OW).
  */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions = {}): Tensor {
+  if (autocastsToF16(x, weight)) {
+    geometryOf(x, weight, bias, options);
+    const x16 = cast(x, 'f16');
+    const w16 = cast(weight, 'f16');
+    const out = conv2d(x16, w16, bias, options);
+    x16.dispose();
+    w16.dispose();
+    return out;
+  }
   const g = geometryOf(x, weight, bias, options);
   const out = conv2dRaw(x, weight, bias, g);
   if (needsGrad(x, weight, bias)) {
@@ -166,12 +192,12 @@ export function conv2dBackwardInput(dy: Tensor, weight: Tensor, g: Conv2dGeometr
   if (dx.size === 0) return dx;
   const dys = dense(dy);
   const ws = dense(weight);
-  const { strategy, constants } = gemmChoice(g.cIn, g.images * g.inH * g.inW, g.cOut * g.kH * g.kW);
+  const { backward, constants } = convKernels(weight.dtype === 'f16' ? 'f16' : 'f32', g.cIn, g.images * g.inH * g.inW, g.cOut * g.kH * g.kW);
   // one stride-1 product per stride phase (pixels (i + pad) % stride = q take the same taps); each
   // writes its own dx pixels, a phase no tap reaches writes zeros (K = 0)
   for (const ph of convInputPhases(g.inH, g.kH, g.strideH, g.padH, g.dilH)) {
     for (const pw of convInputPhases(g.inW, g.kW, g.strideW, g.padW, g.dilW)) {
-      runtime().run(CONV2D_KERNELS[strategy].backward, 'input', {
+      runtime().run(backward, 'input', {
         buffers: { a: ws.buffer, b: dys.buffer, c: dx.buffer },
         uniforms: {
           ...conv2dUniforms(g), ...conv2dPhaseUniforms(ph, pw), M: g.cIn, N: g.images * ph.pixels * pw.pixels, K: g.cOut * ph.taps * pw.taps,
@@ -210,9 +236,8 @@ export function conv2dBackwardWeight(dy: Tensor, x: Tensor, g: Conv2dGeometry): 
   const M = g.cOut;
   const N = g.cIn * g.kH * g.kW;
   const K = g.images * g.outH * g.outW;
-  const { strategy, constants } = gemmChoice(M, N, K);
-  const spec = CONV2D_KERNELS[strategy].backward;
-  const splits = kSplits(M, N, K, gemmTile(strategy, kernelConstants(spec, 'weight', constants)));
+  const { backward: spec, constants, tile } = convKernels(x.dtype === 'f16' ? 'f16' : 'f32', M, N, K);
+  const splits = kSplits(M, N, K, tile(spec, 'weight'));
   const chunk = Math.ceil(K / splits);
   const partial = Tensor.empty(splits === 1 ? wShape : [splits, ...wShape], 'f32', 'conv2d_backward_weight');
   const dys = dense(dy);
@@ -235,8 +260,10 @@ export function conv2dBackwardWeight(dy: Tensor, x: Tensor, g: Conv2dGeometry): 
 
 /** The gradient rule: one gradient per input (x, weight, bias), null where not needed. */
 export function conv2dGrad(g: Tensor, c: Conv2dContext, needs: readonly boolean[]): (Tensor | null)[] {
-  const dx = needs[0] ? conv2dBackwardInput(g, c.weight, c.geometry) : null;
-  const dw = needs[1] ? conv2dBackwardWeight(g, c.x, c.geometry) : null;
+  const dy = c.x.dtype === 'f16' && (needs[0] || needs[1]) ? castRaw(g, 'f16') : g;
+  const dx = needs[0] ? conv2dBackwardInput(dy, c.weight, c.geometry) : null;
+  const dw = needs[1] ? conv2dBackwardWeight(dy, c.x, c.geometry) : null;
   const db = needs[2] ? sum(g, [0, 2, 3]) : null;
+  if (dy !== g) dy.dispose();
   return [dx, dw, db];
 }

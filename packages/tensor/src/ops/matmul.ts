@@ -3,8 +3,10 @@
  * promoted and squeezed. Transposed views (e.g. `w.transpose()`) are read in place by the A_T/B_T
  * layouts of the GEMM kernel, so the backward products need no copies:
  *   d(A B) = dC B^T (for A) and A^T dC (for B), summed over broadcast batch dims.
+ * Operands are both f32, or both f16 (the f16 GEMM accumulates and returns f32; the backward casts
+ * dC to f16 for its products). Inside `autocast`, f32 operands are cast to f16 first.
  */
-import { MATMUL_KERNELS, gemmShapeConstants, type GemmStrategy, type Constants } from '@fusion/kernels';
+import { MATMUL_KERNELS, MATMUL_F16_KERNELS, gemmShapeConstants, type GemmStrategy, type GemmF16Strategy, type Constants } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
 import { adapterFacts, chooseVariant } from '../gpu/variants.js';
@@ -15,6 +17,8 @@ import { contiguousCopy } from './copy.js';
 import { expand, reshape, transpose, unsqueeze } from './shape.js';
 import { sumToShape } from './reduce.js';
 import { zeros } from './creation.js';
+import { cast, castRaw } from './cast.js';
+import { autocastsToF16 } from '../autocast.js';
 
 declare module '../autograd/rules.js' {
   interface OpContexts {
@@ -35,6 +39,23 @@ export function gemmChoice(M: number, N: number, K: number, batch = 1): { strate
   const choice = chooseVariant('gemm', M, N, K, batch);
   const shaped = gemmShapeConstants(choice.variant, M);
   return { strategy: choice.variant, constants: choice.constants ? { ...shaped, ...choice.constants } : shaped };
+}
+
+/** The f16 GEMM entry point and constants for an M x N x K product, from the variant table ('gemm-f16'). */
+export function gemmF16Choice(M: number, N: number, K: number, batch = 1): { strategy: GemmF16Strategy; constants: Constants } {
+  const choice = chooseVariant('gemm-f16', M, N, K, batch);
+  return { strategy: choice.variant, constants: choice.constants ?? {} };
+}
+
+/** Checks that both operands of a GEMM are f32, or both f16; returns that dtype. */
+export function gemmDType(a: Tensor, b: Tensor, context: string, names: [string, string] = ['a', 'b']): 'f32' | 'f16' {
+  if (a.dtype === 'f16' && b.dtype === 'f16') return 'f16';
+  if (a.dtype === 'f16' || b.dtype === 'f16') {
+    throw new Error(`${context}: ${names[0]} is ${a.dtype} but ${names[1]} is ${b.dtype}; the operands must be both f32 or both f16`);
+  }
+  checkDType(a.dtype, 'f32', `${context} (${names[0]})`);
+  checkDType(b.dtype, 'f32', `${context} (${names[1]})`);
+  return 'f32';
 }
 
 interface Operand {
@@ -93,8 +114,7 @@ function batchStridesOf(t: Tensor, batchShape: readonly number[]): number | null
 
 /** Batched product of tensors of rank >= 2 with broadcast batch dims, without autograd. */
 export function matmulRaw(a: Tensor, b: Tensor, alpha = 1): Tensor {
-  checkDType(a.dtype, 'f32', 'matmul (a)');
-  checkDType(b.dtype, 'f32', 'matmul (b)');
+  const f16 = gemmDType(a, b, 'matmul') === 'f16';
   const M = a.shape[a.rank - 2];
   const K = a.shape[a.rank - 1];
   const N = b.shape[b.rank - 1];
@@ -109,8 +129,8 @@ export function matmulRaw(a: Tensor, b: Tensor, alpha = 1): Tensor {
   }
   const A = operand(a, batchShape, M, K);
   const B = operand(b, batchShape, K, N);
-  const { strategy, constants } = gemmChoice(M, N, K, batch);
-  runtime().run(MATMUL_KERNELS[strategy], `${A.layout}${B.layout}`, {
+  const { spec, constants } = f16 ? f16Spec(M, N, K, batch) : f32Spec(M, N, K, batch);
+  runtime().run(spec, `${A.layout}${B.layout}`, {
     buffers: { a: A.t.buffer, b: B.t.buffer, bias: null, c: out.buffer },
     uniforms: {
       M, N, K, batch, a_offset: A.t.offset, b_offset: B.t.offset, c_offset: 0,
@@ -124,8 +144,26 @@ export function matmulRaw(a: Tensor, b: Tensor, alpha = 1): Tensor {
   return out;
 }
 
+function f32Spec(M: number, N: number, K: number, batch: number) {
+  const { strategy, constants } = gemmChoice(M, N, K, batch);
+  return { spec: MATMUL_KERNELS[strategy], constants };
+}
+
+function f16Spec(M: number, N: number, K: number, batch: number) {
+  const { strategy, constants } = gemmF16Choice(M, N, K, batch);
+  return { spec: MATMUL_F16_KERNELS[strategy], constants };
+}
+
 /** Matrix product with torch.matmul semantics (1-D operands promoted, batch dims broadcast). */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (autocastsToF16(a, b)) {
+    const a16 = cast(a, 'f16');
+    const b16 = cast(b, 'f16');
+    const out = matmul(a16, b16);
+    a16.dispose();
+    b16.dispose();
+    return out;
+  }
   if (a.rank === 0 || b.rank === 0) throw new Error(`matmul: scalar operands are not allowed (${fmt(a.shape)} @ ${fmt(b.shape)})`);
   if (a.rank === 1 || b.rank === 1) {
     const a2 = a.rank === 1 ? unsqueeze(a, 0) : a;
@@ -159,7 +197,8 @@ function swapLast(shape: readonly number[]): number[] {
  * gradient computed transposed, (dB)^T = dC^T A, so the gradient has the operand's own layout
  * and reaches the contiguous weight without a copy.
  */
-export function matmulGrad(g: Tensor, c: { a: Tensor; b: Tensor }, needs: readonly boolean[]): (Tensor | null)[] {
+export function matmulGrad(g32: Tensor, c: { a: Tensor; b: Tensor }, needs: readonly boolean[]): (Tensor | null)[] {
+  const g = c.a.dtype === 'f16' ? castRaw(g32, 'f16') : g32;
   let da: Tensor | null = null;
   let db: Tensor | null = null;
   if (needs[0]) {
@@ -172,6 +211,7 @@ export function matmulGrad(g: Tensor, c: { a: Tensor; b: Tensor }, needs: readon
       ? transpose(sumToShape(matmulRaw(transpose(g), c.a), swapLast(c.b.shape)))
       : sumToShape(matmulRaw(transpose(c.a), g), c.b.shape);
   }
+  if (g !== g32) g.dispose();
   return [da, db];
 }
 
