@@ -24,3 +24,4 @@ export * from './attention.js';
 export * from './optim.js';
 export * from './f16.js';
 export * from './gemm-f16.js';
+export * from './loss-scale.js';

@@ -24,6 +24,7 @@ export { contiguous, copyInto } from './ops/copy.js';
 export { where } from './ops/where.js';
 export { matmul, gemmChoice, gemmF16Choice, hasSubgroupGemm } from './ops/matmul.js';
 export { autocast, isAutocastEnabled } from './autocast.js';
+export { LossScaler, type LossScalerOptions, type LossScalerState, type PendingCheck } from './loss-scaler.js';
 export {
   VARIANT_KERNELS, chooseVariant, heuristicVariant, forceVariant, forcedVariant, withVariant, shapeClass, describeShapeClass,
   applyTuning, tunedVariants, tuningMessage, adapterFacts, recordVariantLookups, recordedVariantLookups, setTuningSource,

@@ -10,5 +10,6 @@ export { syntheticSource, magicBrushSource, syntheticSeeds, permutation, type Da
 export { trainFusion, type TrainFusionOptions, type TrainFusionOutcome, type SavedModelConfig } from './loop/train-fusion.js';
 export { runStudy, pickExamples, meanMaskPrior, type StudyOptions } from './loop/run.js';
 export { evaluate, predictExamples } from './loop/evaluate.js';
+export { makePrecisionStep, PRECISIONS, type Precision, type PrecisionStep, type RecordedStep } from './loop/precision.js';
 export { batchTensors, disposeBatch, type BatchTensors } from './loop/batch-tensors.js';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, loadWeights } from './loop/checkpoint.js';

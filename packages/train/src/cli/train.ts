@@ -12,6 +12,7 @@ import { DEFAULT_HOLDOUT } from '../data/index.js';
 import { resolveHeads } from './heads.js';
 import { syntheticSource, magicBrushSource, type DataSource } from '../loop/data-source.js';
 import { runStudy } from '../loop/run.js';
+import { PRECISIONS, type Precision } from '../loop/precision.js';
 import { resultsSummary } from './summary.js';
 
 export const TRAIN_FLAGS: FlagTable = {
@@ -42,6 +43,7 @@ export const TRAIN_FLAGS: FlagTable = {
   tokenizer: { kind: 'string', help: 'tokenizer.json (default: the shipped WordPiece vocabulary)' },
   'skip-bad': { kind: 'boolean', help: 'skip and count bad MagicBrush rows instead of stopping' },
   'log-every': { kind: 'int', min: 1, help: 'steps between loss readbacks (default 10)' },
+  precision: { kind: 'string', choices: PRECISIONS, help: 'f32 (default, the reference) or mixed: f16 GEMM inputs with f32 master weights and dynamic loss scaling (needs shader-f16)' },
   quiet: { kind: 'boolean', help: 'no progress bars' },
   help: { kind: 'boolean', help: 'show this help' },
 };
@@ -77,6 +79,7 @@ async function main(argv: string[]): Promise<number> {
 
   const started = performance.now();
   const rt = await init();
+  if (flags.precision === 'mixed' && !rt.gpu.hasFeature('shader-f16')) throw new UsageError(`--precision mixed needs the shader-f16 feature, which this adapter (${rt.gpu.info.description}) lacks`);
   const tokenizer = await loadTokenizer(tokenizerPath);
   const seeds = (flags.seeds as number | undefined) ?? (study ? STUDY_SEEDS : 1);
   console.log(`fusion train: preset ${preset.name}, heads ${heads.map((h) => h.name).join(', ')}, ${seeds} seed${seeds > 1 ? 's' : ''}, ${size}x${size}, adapter ${rt.gpu.info.description}`);
@@ -99,6 +102,7 @@ async function main(argv: string[]): Promise<number> {
     patience: (flags.patience as number | undefined) ?? preset.patience,
     seed, resume: Boolean(flags.resume), imageWeights: flags['image-weights'] as string | undefined, textWeights: flags['text-weights'] as string | undefined,
     command: ['pnpm train', ...argv].join(' '), quiet: Boolean(flags.quiet), logEvery: flags['log-every'] as number | undefined,
+    precision: (flags.precision as Precision | undefined) ?? 'f32',
   });
   console.log('');
   console.log(resultsSummary(report));

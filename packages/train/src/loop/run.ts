@@ -22,6 +22,7 @@ import { predictExamples, type ExamplePrediction } from './evaluate.js';
 import { Progress } from './progress.js';
 import type { DataSource } from './data-source.js';
 import type { Preset } from '../presets.js';
+import type { Precision } from './precision.js';
 import { writeJsonAtomic, loadWeights } from './checkpoint.js';
 
 /** A head of the run: its name (the canonical spec, e.g. `cross-pixel.nocoords`) and the parsed spec. */
@@ -59,6 +60,8 @@ export interface StudyOptions {
   command: string;
   quiet?: boolean;
   logEvery?: number;
+  /** f32 (default) or mixed precision (precision.ts). */
+  precision?: Precision;
   /** Passed to each head (tests simulate an interruption). */
   stopAfterSteps?: number;
   log?: (line: string) => void;
@@ -130,6 +133,7 @@ export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; in
     coords: o.coords, freezeEncoders: o.freezeEncoders, holdout: o.data.holdout ?? null,
     train: o.data.trainPerEpoch, validation: o.data.validation.length, eval: o.data.evaluation.length,
     maxTokens: o.preset.maxTokens, tokenizer: o.tokenizerPath, imageWeights: o.imageWeights ?? null, textWeights: o.textWeights ?? null,
+    ...(o.precision && o.precision !== 'f32' ? { precision: o.precision } : {}),
   };
   const runFile = join(o.out, 'run.json');
   if (o.resume && existsSync(runFile)) {
@@ -162,6 +166,7 @@ export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; in
           fusion: head.name, dir, model, data, tokenizer: o.tokenizer, tokenizerPath: o.tokenizerPath, batch: o.batch, epochs: o.epochs,
           lr: o.lr, schedule: o.schedule, posWeight: o.posWeight, patience: o.patience, select: o.select, minDelta: o.preset.minDelta, seed, maxTokens: o.preset.maxTokens,
           prior, examples: shown, resume: o.resume, imageWeights: o.imageWeights, textWeights: o.textWeights, logEvery: o.logEvery, stopAfterSteps: o.stopAfterSteps, progress, log,
+          precision: o.precision,
         });
         outcome = trained;
       }

@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   Adam, bceWithLogits, concat, getDefaultGenerator, manualSeed, reshape, runtime, tidy, writeSafetensorsFile,
-  type GeneratorState, type Tensor,
+  type GeneratorState, type LossScalerState, type Tensor,
 } from '@fusion/tensor';
 import { MaskModel, headTraits, loadBertWeights, loadResNetWeights, type BertTokenizer, type MaskModelConfig } from '@fusion/models';
 import type { Sample } from '../data/index.js';
@@ -28,6 +28,7 @@ import { saveCheckpoint, latestCheckpoint, loadCheckpoint, writeJsonAtomic, host
 import { evaluate, predictExamples, type ExamplePrediction } from './evaluate.js';
 import { Progress } from './progress.js';
 import type { DataSource } from './data-source.js';
+import { makePrecisionStep, type Precision } from './precision.js';
 
 export interface TrainFusionOptions {
   /** The head's name in the run: its kind, or a spec such as `cross-pixel.nocoords`. */
@@ -59,6 +60,8 @@ export interface TrainFusionOptions {
   textWeights?: string;
   /** Steps between loss readbacks (each readback waits for the GPU). */
   logEvery?: number;
+  /** f32 (default) or mixed (f16 GEMM inputs, dynamic loss scaling; see precision.ts). */
+  precision?: Precision;
   /** Stop after this many steps in this call, checkpointing first (tests simulate an interruption). */
   stopAfterSteps?: number;
   progress?: Progress;
@@ -86,6 +89,8 @@ interface LoopState {
   stoppedEarly: boolean;
   trainSeconds: number;
   trainImages: number;
+  /** The loss scaler's state (mixed precision). */
+  lossScale?: LossScalerState;
 }
 
 export const MODEL_FILE = 'model.json';
@@ -135,6 +140,7 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
   manualSeed(initSeed(o.seed, o.fusion));
   const model = new MaskModel(o.model);
   const optimizer = new Adam(model.trainableParameters(), { lr: o.lr });
+  const precision = makePrecisionStep(o.precision ?? 'f32');
   try {
     await loadEncoderWeights(model, o, log);
     const checkpoints = join(o.dir, 'checkpoints');
@@ -150,6 +156,7 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
       step = c.step;
       st = c.loop as unknown as LoopState;
       getDefaultGenerator().setState(st.generator);
+      precision.setState(st.lossScale);
       log(`${o.fusion}: resumed from ${latest} (step ${step}, epoch ${c.epoch})`);
       // Drop log lines written after the checkpoint, so the log holds each step once.
       if (existsSync(jsonl)) {
@@ -162,7 +169,9 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
     const stepsPerEpoch = Math.max(1, Math.floor(o.data.trainPerEpoch / o.batch));
     const ctx = { tokenizer: o.tokenizer, maxTokens: o.maxTokens, batch: o.batch };
     const checkpoint = (epoch: number) =>
-      saveCheckpoint(checkpoints, model, optimizer, { version: 1, step, epoch, loop: { ...st, generator: getDefaultGenerator().state() } as unknown as Record<string, unknown> });
+      saveCheckpoint(checkpoints, model, optimizer, {
+        version: 1, step, epoch, loop: { ...st, generator: getDefaultGenerator().state(), ...(precision.state() ? { lossScale: precision.state()! } : {}) } as unknown as Record<string, unknown>,
+      });
     let stepsThisCall = 0;
     const totalSteps = o.epochs * stepsPerEpoch;
     const lrAt = (s: number) => (o.schedule === 'cosine' ? o.lr * 0.5 * (1 + Math.cos((Math.PI * s) / totalSteps)) : o.lr);
@@ -193,14 +202,12 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
         const t0 = performance.now();
         const b = batchTensors(o.data.trainBatch(step, o.batch), o.tokenizer, o.maxTokens);
         optimizer.lr = lrAt(step);
-        const loss = tidy(() => {
+        const recorded = precision.record(() => {
           const { logits } = model.forward({ images: b.images, inputIds: b.inputIds, attentionMask: b.attentionMask, tokenTypeIds: b.tokenTypeIds });
-          const l = bceWithLogits(logits, b.masks, { posWeight });
-          l.backward();
-          optimizer.step();
-          optimizer.zeroGrad();
-          return l;
-        });
+          return bceWithLogits(logits, b.masks, { posWeight });
+        }, optimizer);
+        await recorded.finish();
+        const loss = recorded.loss;
         disposeBatch(b);
         pending.push({ step, loss });
         step++;
@@ -227,7 +234,7 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
       const val = await evaluate(model, o.data.validation, ctx);
       const miou = val.model['0.5'].meanIoU;
       st.evalCurve.push({ epoch: epoch + 1, loss: val.model['0.5'].bce, meanIoU: miou });
-      log(`${o.fusion} epoch ${epoch + 1}: train loss ${lastLoss.toFixed(4)}, validation BCE ${val.model['0.5'].bce.toFixed(4)}, mIoU@0.5 ${miou.toFixed(3)}`);
+      log(`${o.fusion} epoch ${epoch + 1}: train loss ${lastLoss.toFixed(4)}, validation BCE ${val.model['0.5'].bce.toFixed(4)}, mIoU@0.5 ${miou.toFixed(3)}${precision.describe() ? ` (mixed: ${precision.describe()})` : ''}`);
       const bce = val.model['0.5'].bce;
       const byBce = o.select === 'bce';
       // The kept weights: the lowest validation BCE, or the best validation mIoU with ties (a head stuck at 0) broken by BCE.
