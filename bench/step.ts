@@ -1,10 +1,12 @@
 /**
- * `pnpm bench:step [--fusion NAME] [--batch N] [--size N] [--steps N] [--preset tiny|seed] [--top N]
+ * `pnpm bench:step [--fusion NAME] [--batch N] [--size N] [--steps N] [--preset tiny|seed] [--top N] [--precision f32|mixed]
  *  [--vs-torch [--python PATH] [--runs N] [--json FILE]]`: one training step of the study's model as
  * `pnpm train` runs it (bench/src/train-step.ts), timed over several steps after warm-up: images per
  * second, milliseconds per step, dispatches per step, host milliseconds spent recording, and the
  * GPU time per kernel of one step (`runtime().profile`, a pass per dispatch: use it to rank
- * kernels, not to time the step).
+ * kernels, not to time the step). `--precision mixed` times the mixed-precision step (`pnpm train
+ * --precision mixed`): its host time includes the one GPU sync per step that reads the overflow
+ * flag, and its profile covers the step up to that flag (not the optimizer update after it).
  * `--vs-torch` also times the same step in PyTorch CPU (bench/torch/step.py, 2 threads),
  * alternating Fusion and PyTorch runs (3 each by default), prints both medians and the ratio
  * (Fusion img/s / PyTorch img/s), and writes the JSON report (default
@@ -16,6 +18,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { init, runtime, destroyDevice } from '@fusion/tensor';
 import { makeTrainStep, type TrainStep } from './src/train-step.js';
+import type { RecordedStep } from '@fusion/train';
 import { DEFAULT_TORCH_PYTHON, runTorchStep, type TorchStepConfig } from './src/torch-peer.js';
 import { defaultResultPath, writeReport, type BenchReport } from './src/report.js';
 
@@ -45,10 +48,11 @@ async function timeFusion(step: TrainStep, from: number, steps: number): Promise
   const t0 = performance.now();
   for (let s = from; s < from + steps; s++) {
     const h = performance.now();
-    const l = step.run(s);
+    const r = step.record(s);
+    await r.finish();
     host += performance.now() - h;
-    if (s === from + steps - 1) await l.item();
-    l.dispose();
+    if (s === from + steps - 1) await r.loss.item();
+    r.loss.dispose();
   }
   return { ms: (performance.now() - t0) / steps, hostMs: host / steps, dispatches: (rt.stats.dispatches - dispatches) / steps };
 }
@@ -65,14 +69,15 @@ async function main(): Promise<void> {
   const size = flag('size', '');
   const step = await makeTrainStep({
     preset: presetName, fusion: flag('fusion', 'cross-pixel'),
-    ...(batch ? { batch: Number(batch) } : {}), ...(size ? { size: Number(size) } : {}), batches: steps + 4,
+    ...(batch ? { batch: Number(batch) } : {}), ...(size ? { size: Number(size) } : {}), batches: steps + 4, precision: flag('precision', 'f32'),
   });
   for (let s = 0; s < 3; s++) {
-    const l = step.run(s);
-    await l.item();
-    l.dispose();
+    const r = step.record(s);
+    await r.finish();
+    await r.loss.item();
+    r.loss.dispose();
   }
-  console.log(`${step.fusion}, ${step.preset} preset, batch ${step.batch}, ${step.size}x${step.size}, ${rt.gpu.info.description}`);
+  console.log(`${step.fusion}, ${step.preset} preset, batch ${step.batch}, ${step.size}x${step.size}, ${step.precision} precision, ${rt.gpu.info.description}`);
   console.log(step.describeParameters());
   const line = (r: FusionRun) =>
     `${r.ms.toFixed(1)} ms/step, ${((step.batch * 1000) / r.ms).toFixed(1)} img/s, ${r.dispatches.toFixed(0)} dispatches/step, ${r.hostMs.toFixed(1)} ms/step host recording (${((100 * r.hostMs) / r.ms).toFixed(0)}%)`;
@@ -131,7 +136,12 @@ async function main(): Promise<void> {
     console.log(`wrote ${path}`);
   }
   if (rt.gpu.hasFeature('timestamp-query')) {
-    const kernels = await rt.profile(() => step.run(3 + runs * steps).dispose());
+    let profiled: RecordedStep | null = null;
+    const kernels = await rt.profile(() => {
+      profiled = step.record(3 + runs * steps);
+    });
+    await profiled!.finish();
+    profiled!.loss.dispose();
     const total = kernels.reduce((a, k) => a + k.ms, 0);
     console.log(`\nGPU time per kernel over one step (one pass per dispatch: ${total.toFixed(1)} ms in all)`);
     for (const k of kernels.slice(0, Number(flag('top', '20')))) console.log(`  ${k.kernel.padEnd(42)} ${k.ms.toFixed(2).padStart(8)} ms ${String(k.count).padStart(5)}x ${((100 * k.ms) / total).toFixed(1).padStart(5)}%`);

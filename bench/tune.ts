@@ -12,7 +12,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   init, runtime, recordVariantLookups, recordedVariantLookups, applyTuning, tuneCachePath, writeTuneCache, useTuneCache,
-  dawnVersion, tunedVariants, type TuneCacheEntry,
+  dawnVersion, tunedVariants, adapterFacts, autocast, type TuneCacheEntry,
 } from '@fusion/tensor';
 import { makeTrainStep, type TrainStep } from './src/train-step.js';
 import { tuneLookups, gainPerKernel } from './src/tune.js';
@@ -94,6 +94,8 @@ export async function tuneMain(argv: readonly string[]): Promise<number> {
   await step.run(0).item();
   recordVariantLookups(true);
   const loss = step.run(1);
+  // the mixed-precision step's f16 GEMMs too ('gemm-f16' classes), where the adapter has shader-f16
+  if (adapterFacts().shaderF16) autocast(() => step.run(2)).dispose();
   const lookups = recordedVariantLookups();
   recordVariantLookups(false);
   await loss.item();

@@ -3,6 +3,7 @@
  */
 import type { KernelBench } from '../src/declare.js';
 import { matmulBench } from './matmul.js';
+import { matmulF16Bench, conv2dF16Bench } from './f16.js';
 import { conv2dBench, conv2dBackwardInputBench, conv2dBackwardWeightBench } from './conv2d.js';
 import { attentionBench, attentionBackwardBench } from './attention.js';
 import { layerNormBench, batchNorm2dBench } from './norm.js';
@@ -19,6 +20,8 @@ export const kernelBenches: readonly KernelBench[] = [
   conv2dBench,
   conv2dBackwardInputBench,
   conv2dBackwardWeightBench,
+  matmulF16Bench,
+  conv2dF16Bench,
   attentionBench,
   attentionBackwardBench,
   layerNormBench,

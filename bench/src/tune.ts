@@ -2,7 +2,7 @@
  * The tuner's core: for each (kernel, shape class) a training step looked up in the variant table
  * (`recordVariantLookups`), times every candidate variant and set of `override` constants on a
  * stand-in problem of the sizes recorded (the op itself at those sizes; for the GEMM, a matmul of
- * the product's M x K x N, also where a convolution asked), on the GPU clock
+ * the product's M x K x N, also where a convolution asked; for the f16 GEMM, an f16 matmul), on the GPU clock
  * (`runtime().timeRegion`, as the kernel benchmarks), and keeps the fastest when it beats the
  * heuristic's choice by more than `minGain`. A candidate whose output differs from the
  * heuristic's is dropped (a tuning knob must never change results).
@@ -63,6 +63,15 @@ export function candidatesFor(kernel: VariantKernel, sizes: readonly number[]): 
       }
       return out;
     }
+    case 'gemm-f16': {
+      if (!f.shaderF16) return [];
+      return [
+        { variant: 'direct' }, { variant: 'direct', constants: { WG_X: 8, WG_Y: 8 } }, { variant: 'direct', constants: { WG_X: 32, WG_Y: 4 } },
+        { variant: 'tiled' }, { variant: 'tiled', constants: { TILE_K: 8 } }, { variant: 'tiled', constants: { TILE_K: 32 } },
+        { variant: 'tiled', constants: { WG_X: 8, WG_Y: 8 } },
+        ...(f.subgroupMatrixF16 ? [{ variant: 'subgroup-matrix' }] : []),
+      ];
+    }
     case 'softmax': {
       const [, len, inner] = sizes;
       return [{ variant: 'lines' }, ...(inner === 1 ? [{ variant: 'workgroup' }] : []), ...(inner === 1 && len % 4 === 0 ? [{ variant: 'vec4' }] : [])];
@@ -100,8 +109,8 @@ interface Problem {
 /** A stand-in problem of the recorded sizes for each kernel (see the module comment). */
 function problemFor(kernel: VariantKernel, sizes: readonly number[]): Problem {
   const owned: Tensor[] = [];
-  const make = (shape: number[], seed: number, grad = false) => {
-    const t = tensor(random(shape.reduce((a, b) => a * b, 1), seed), shape);
+  const make = (shape: number[], seed: number, grad = false, dtype: 'f32' | 'f16' = 'f32') => {
+    const t = tensor(random(shape.reduce((a, b) => a * b, 1), seed), shape, dtype);
     if (grad) t.requiresGrad = true;
     owned.push(t);
     return t;
@@ -114,6 +123,14 @@ function problemFor(kernel: VariantKernel, sizes: readonly number[]): Problem {
       const lead = batch > 1 ? [batch] : [];
       const a = make([...lead, M, K], 1);
       const b = make([...lead, K, N], 2);
+      forward = () => matmul(a, b);
+      break;
+    }
+    case 'gemm-f16': {
+      const [M, N, K, batch] = sizes;
+      const lead = batch > 1 ? [batch] : [];
+      const a = make([...lead, M, K], 1, false, 'f16');
+      const b = make([...lead, K, N], 2, false, 'f16');
       forward = () => matmul(a, b);
       break;
     }

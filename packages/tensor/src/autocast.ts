@@ -12,11 +12,21 @@ import { gpu } from './gpu/device.js';
 
 let active = false;
 
+/**
+ * Why mixed precision cannot run on the current device, or null when it can. (Dawn exposes
+ * shader-f16 on NVIDIA's Vulkan driver only with its experimental toggles: FUSION_EXPERIMENTAL=1.)
+ */
+export function mixedPrecisionUnavailable(): string | null {
+  if (adapterFacts().shaderF16) return null;
+  const g = gpu();
+  const hint = g.info.dawnFlags.some((f) => f.includes('vulkan_enable_f16_on_nvidia')) ? '' : ' (on NVIDIA, Dawn offers it with FUSION_EXPERIMENTAL=1)';
+  return `mixed precision needs the shader-f16 feature, which this adapter (${g.info.description}) lacks${hint}; use f32`;
+}
+
 /** Runs fn with f16 GEMM inputs (see the module comment); throws when the device lacks shader-f16. */
 export function autocast<T>(fn: () => T): T {
-  if (!adapterFacts().shaderF16) {
-    throw new Error(`mixed precision needs the shader-f16 feature, which this adapter (${gpu().info.description}) lacks; use f32`);
-  }
+  const why = mixedPrecisionUnavailable();
+  if (why) throw new Error(why);
   const previous = active;
   active = true;
   try {

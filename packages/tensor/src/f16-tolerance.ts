@@ -8,8 +8,10 @@ import { f16GemmErrorBound } from '@fusion/kernels';
 export interface F16Error {
   /** Largest |actual - expected|. */
   maxAbs: number;
-  /** Largest |actual - expected| / |expected| over elements with |expected| >= 1e-3 * max |expected|. */
+  /** Largest |actual - expected| / |expected| over elements with |expected| >= 1e-3 * max |expected| (cancellation makes it large). */
   maxRel: number;
+  /** Largest |actual - expected| / max |expected| (the error relative to the output's scale). */
+  relToScale: number;
   /** Largest error as a fraction of its element's bound (<= 1 passes). */
   worstOfBound: number;
 }
@@ -24,7 +26,7 @@ export function assertWithinF16Bound(
   if (actual.length !== expected.length) throw new Error(`${what}: ${actual.length} values, expected ${expected.length}`);
   let scale = 0;
   for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
-  const err: F16Error = { maxAbs: 0, maxRel: 0, worstOfBound: 0 };
+  const err: F16Error = { maxAbs: 0, maxRel: 0, relToScale: 0, worstOfBound: 0 };
   for (let i = 0; i < actual.length; i++) {
     const diff = Math.abs(actual[i] - expected[i]);
     const bound = f16GemmErrorBound(K, absProduct[i]);
@@ -35,5 +37,6 @@ export function assertWithinF16Bound(
     if (Math.abs(expected[i]) >= 1e-3 * scale) err.maxRel = Math.max(err.maxRel, diff / Math.abs(expected[i]));
     if (bound > 0) err.worstOfBound = Math.max(err.worstOfBound, diff / bound);
   }
+  err.relToScale = scale > 0 ? err.maxAbs / scale : 0;
   return err;
 }

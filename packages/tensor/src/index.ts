@@ -23,7 +23,7 @@ export * from './ops/shape.js';
 export { contiguous, copyInto } from './ops/copy.js';
 export { where } from './ops/where.js';
 export { matmul, gemmChoice, gemmF16Choice, hasSubgroupGemm } from './ops/matmul.js';
-export { autocast, isAutocastEnabled } from './autocast.js';
+export { autocast, isAutocastEnabled, mixedPrecisionUnavailable } from './autocast.js';
 export { LossScaler, type LossScalerOptions, type LossScalerState, type PendingCheck } from './loss-scaler.js';
 export {
   VARIANT_KERNELS, chooseVariant, heuristicVariant, forceVariant, forcedVariant, withVariant, shapeClass, describeShapeClass,

@@ -4,7 +4,7 @@
  * `--preset seed` is the study's setup for a GPU. See `pnpm train --help`.
  */
 import { join, resolve } from 'node:path';
-import { init, destroyDevice } from '@fusion/tensor';
+import { init, destroyDevice, mixedPrecisionUnavailable } from '@fusion/tensor';
 import { loadTokenizer, DEFAULT_TOKENIZER_PATH } from '@fusion/models';
 import { parseFlags, usage, UsageError, type FlagTable } from './args.js';
 import { PRESETS, FUSION_KINDS, STUDY_HEADS, STUDY_SEEDS, STUDY_EVAL, type PresetName } from '../presets.js';
@@ -79,7 +79,8 @@ async function main(argv: string[]): Promise<number> {
 
   const started = performance.now();
   const rt = await init();
-  if (flags.precision === 'mixed' && !rt.gpu.hasFeature('shader-f16')) throw new UsageError(`--precision mixed needs the shader-f16 feature, which this adapter (${rt.gpu.info.description}) lacks`);
+  const noMixed = flags.precision === 'mixed' ? mixedPrecisionUnavailable() : null;
+  if (noMixed) throw new UsageError(`--precision mixed: ${noMixed}`);
   const tokenizer = await loadTokenizer(tokenizerPath);
   const seeds = (flags.seeds as number | undefined) ?? (study ? STUDY_SEEDS : 1);
   console.log(`fusion train: preset ${preset.name}, heads ${heads.map((h) => h.name).join(', ')}, ${seeds} seed${seeds > 1 ? 's' : ''}, ${size}x${size}, adapter ${rt.gpu.info.description}`);
