@@ -1,7 +1,7 @@
 /**
  * Evaluation of a MaskModel on a fixed set: metrics of the model and the baselines (one pass,
- * eval mode, no autograd; split by instruction kind, and by seen / unseen when the samples carry a
- * holdout label), and the predictions of a few examples for the report (probabilities
+ * eval mode, no autograd; split by instruction kind, and by seen / unseen (also per kind) when the
+ * samples carry a holdout label), and the predictions of a few examples for the report (probabilities
  * and, for attention heads, the mean attention between each pixel of the fusion map and the
  * instruction's word tokens: [CLS], [SEP] and padding excluded).
  */
@@ -10,6 +10,7 @@ import type { MaskModel, BertTokenizer } from '@fusion/models';
 import type { Sample } from '../data/index.js';
 import { SegmentationMetrics, type EvalMetrics } from '../metrics/index.js';
 import type { AttentionMap } from '../report/index.js';
+import { holdoutKindLabel } from '../report/holdout.js';
 import { batchTensors, disposeBatch } from './batch-tensors.js';
 
 export interface EvalContext {
@@ -24,7 +25,9 @@ export async function evaluate(model: MaskModel, samples: readonly Sample[], ctx
   const wasTraining = model.training;
   model.eval();
   const metrics = new SegmentationMetrics({ pixelsPerSample: samples[0].width * samples[0].height, prior });
+  // seen / unseen, and the same per instruction kind (for the kind-matched comparison, report/holdout.ts)
   const split = samples.some((s) => s.holdout) ? new SegmentationMetrics({ pixelsPerSample: samples[0].width * samples[0].height }) : undefined;
+  const splitByKind = split ? new SegmentationMetrics({ pixelsPerSample: samples[0].width * samples[0].height }) : undefined;
   try {
     for (let i = 0; i < samples.length; i += ctx.batch) {
       const chunk = samples.slice(i, i + ctx.batch);
@@ -34,15 +37,20 @@ export async function evaluate(model: MaskModel, samples: readonly Sample[], ctx
       logits.dispose();
       metrics.add({ logits: values, masks: b.hostMasks, labels: b.kinds });
       split?.add({ logits: values, masks: b.hostMasks, labels: chunk.map((s) => s.holdout) });
+      splitByKind?.add({ logits: values, masks: b.hostMasks, labels: chunk.map((s) => (s.holdout && s.kind ? holdoutKindLabel(s.holdout, s.kind) : undefined)) });
       disposeBatch(b);
     }
   } finally {
     model.train(wasTraining);
   }
   const result = metrics.result();
-  if (split) {
+  if (split && splitByKind) {
     const held = split.result().model;
-    result.holdout = { '0.5': held['0.5'].byLabel ?? {}, '0.7': held['0.7'].byLabel ?? {} };
+    const byKind = splitByKind.result().model;
+    result.holdout = {
+      '0.5': { ...held['0.5'].byLabel, ...byKind['0.5'].byLabel },
+      '0.7': { ...held['0.7'].byLabel, ...byKind['0.7'].byLabel },
+    };
   }
   return result;
 }

@@ -17,6 +17,7 @@ import type { Sample } from '../data/index.js';
 import { MeanMaskPrior, type EvalMetrics } from '../metrics/index.js';
 import { describeMachine, writeRunReport, type ExampleRow, type FusionResult, type HeadTraitsRow, type RunReport } from '../report/index.js';
 import { aggregateSeeds } from '../report/seeds.js';
+import { selectionCriterion } from '../report/criterion.js';
 import { trainFusion, BEST_WEIGHTS, RESULT_FILE, type SavedModelConfig, MODEL_FILE } from './train-fusion.js';
 import { predictExamples, type ExamplePrediction } from './evaluate.js';
 import { Progress } from './progress.js';
@@ -119,6 +120,19 @@ async function finishedHead(dir: string, o: StudyOptions, examples: readonly Sam
   }
 }
 
+/** Whether the encoders train, and why that is the preset's choice. */
+function encoderNote(o: StudyOptions): string {
+  const pretrained = o.imageWeights !== undefined || o.textWeights !== undefined;
+  if (o.freezeEncoders) {
+    return `Encoders frozen (--freeze-encoders): no optimizer updates and no backward pass through ResNet and BERT; only the fusion head and the decoder train. ${pretrained
+      ? `With pretrained encoders this is the study's setting: Adam at lr ${o.lr} would wash their pretraining out within a few hundred steps (fine-tuning uses about 2e-5), and frozen, every head is compared on the same features.`
+      : 'These encoders are randomly initialised, so every head sees the same random features.'}`;
+  }
+  return `Encoders trained with the head (--freeze-encoders=false)${pretrained
+    ? `, from pretrained weights at Adam lr ${o.lr}: far above usual fine-tuning rates (about 2e-5), so their pretraining may wash out.`
+    : `: they are small and randomly initialised, so frozen they would hand every head random features.`}`;
+}
+
 export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; incomplete: string[] }> {
   const log = o.log ?? ((line: string) => console.log(line));
   const started = performance.now();
@@ -197,12 +211,10 @@ export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; in
   for (const s of o.data.evaluation) if (s.kind) kinds[s.kind] = (kinds[s.kind] ?? 0) + 1;
   const first = heads.length ? outcomes.get(heads[0])![0].evaluation : null;
   const unseen = o.data.evaluation.filter((s) => s.holdout === 'unseen').length;
-  const selection = o.select === 'bce'
-    ? 'the weights kept are those of the epoch with the lowest validation BCE (plain BCE, threshold-free, so a head stuck at mIoU 0 is still selected by how close it is)'
-    : 'the weights kept are those of the epoch with the best validation mean IoU at threshold 0.5 (ties broken by BCE)';
+  const samplesPerHead = o.epochs * Math.floor(o.data.trainPerEpoch / o.batch) * o.batch;
   const budget = o.patience > 0
-    ? `Early stopping after ${o.patience} epochs without a better validation ${o.select === 'bce' ? 'BCE' : 'mean IoU'}: heads may see different numbers of training samples (see the cost table).`
-    : `Equal budgets: every head trains all ${o.epochs} epochs (${o.epochs * Math.floor(o.data.trainPerEpoch / o.batch) * o.batch} training samples per head and seed), no early stopping.`;
+    ? `Training: up to ${o.epochs} epochs (${samplesPerHead} training samples per head and seed).`
+    : `Equal budgets: every head trains all ${o.epochs} epochs (${samplesPerHead} training samples per head and seed).`;
   const report: RunReport = {
     title: `Fusion study: ${heads.join(', ') || 'no head finished'} on ${o.data.name}`,
     createdAt: new Date().toISOString(),
@@ -211,6 +223,7 @@ export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; in
     config,
     dataset: {
       name: o.data.name, train: o.data.trainPerEpoch, eval: o.data.evaluation.length, kinds: Object.keys(kinds).length ? kinds : undefined,
+      emptyMasks: o.data.evaluation.filter((s) => !s.mask.some((v) => v !== 0)).length,
       ...(o.data.holdout ? { holdout: { seen: o.data.evaluation.length - unseen, unseen } } : {}),
     },
     fusions: heads.map(resultOf),
@@ -218,13 +231,11 @@ export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; in
     examples: exampleRows,
     wallSeconds: (performance.now() - started) / 1000,
     notes: [
-      `${budget} Validation after every epoch on ${o.data.validation.length} held-out samples (separate from the ${o.data.evaluation.length} evaluation samples); ${selection}. The reported metrics are those weights' on the evaluation set.`,
+      `${budget} Validation after every epoch on ${o.data.validation.length} held-out samples (separate from the ${o.data.evaluation.length} evaluation samples). ${selectionCriterion(config)} The reported metrics are those weights' on the evaluation set.`,
       seeds > 1
         ? `Seeds: each head trained ${seeds} times (seeds ${o.seed}..${o.seed + seeds - 1}: other initial weights and training samples; the same validation and evaluation sets); tables give the mean ± the standard deviation over seeds; examples and attention maps are from seed ${o.seed}.`
         : `Single seed (${o.seed}): each head trained once, so the spread over training seeds is not measured (--seeds N).`,
-      o.freezeEncoders
-        ? 'Encoders frozen (--freeze-encoders): no optimizer updates and no backward pass through ResNet and BERT; only the fusion head and the decoder train.'
-        : 'Encoders trained with the head (not frozen).',
+      encoderNote(o),
       `Coordinate channels: ${o.coords ? 'on' : 'off'} by default for every head that sees the feature map (--coords); a .coords / .nocoords suffix overrides it per head.`,
       ...(o.data.holdout ? [`Holdout split: target (colour, shape) pairs ${o.data.holdout.pairs.map((p) => p.join(' ')).join(', ')}, relation "${o.data.holdout.relations.join('", "')}" and position "${o.data.holdout.positions.join('", "')}" never occur in a training or validation instruction's target; ${unseen} of the ${o.data.evaluation.length} eval samples use one (unseen).`] : []),
       ...(Object.keys(o.data.skipped).length ? [`Skipped rows: ${Object.entries(o.data.skipped).map(([k, v]) => `${k} ${v}`).join(', ')}.`] : []),
