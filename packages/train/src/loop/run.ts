@@ -213,8 +213,8 @@ export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; in
   const unseen = o.data.evaluation.filter((s) => s.holdout === 'unseen').length;
   const samplesPerHead = o.epochs * Math.floor(o.data.trainPerEpoch / o.batch) * o.batch;
   const budget = o.patience > 0
-    ? `Training: up to ${o.epochs} epochs (${samplesPerHead} training samples per head and seed).`
-    : `Equal budgets: every head trains all ${o.epochs} epochs (${samplesPerHead} training samples per head and seed).`;
+    ? `Training: up to ${o.epochs} epoch${o.epochs === 1 ? '' : 's'} (${samplesPerHead} training samples per head and seed).`
+    : `Equal budgets: every head trains for ${o.epochs} epoch${o.epochs === 1 ? '' : 's'} (${samplesPerHead} training samples per head and seed).`;
   const report: RunReport = {
     title: `Fusion study: ${heads.join(', ') || 'no head finished'} on ${o.data.name}`,
     createdAt: new Date().toISOString(),

@@ -5,9 +5,10 @@
  * IoU at threshold 0.5 with ties broken by BCE), optional early stopping on the same criterion
  * (`patience` > 0; 0 trains every epoch, so every head sees the same samples), a checkpoint
  * after every epoch (and when interrupted), and the final metrics of the best weights on the
- * evaluation set. Deterministic: the same seed gives the same losses, and a resumed run continues
- * exactly where the checkpoint left it (data is a function of the step; weights, optimizer
- * moments, BatchNorm statistics and the dropout generator are restored).
+ * evaluation set. A non-finite training loss stops training and marks the result `diverged`.
+ * Deterministic: the same seed gives the same losses, and a resumed run continues exactly where
+ * the checkpoint left it (data is a function of the step; weights, optimizer moments, BatchNorm
+ * statistics and the dropout generator are restored).
  *
  * Files in `dir`: model.json (the config `pnpm predict` rebuilds the model from), train.jsonl
  * (every step's loss), best.safetensors, checkpoints/, result.json (when finished).
@@ -84,6 +85,8 @@ interface LoopState {
   patienceIoU: number;
   badEpochs: number;
   stoppedEarly: boolean;
+  /** Set at the first non-finite training loss read back: training stops there (the report names the head, unranked). */
+  diverged?: { step: number; epoch: number; reason: string };
   trainSeconds: number;
   trainImages: number;
 }
@@ -169,7 +172,7 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
     const posWeight = o.posWeight ?? 1;
     model.train();
 
-    for (let epoch = Math.floor(step / stepsPerEpoch); epoch < o.epochs && !st.stoppedEarly; epoch++) {
+    for (let epoch = Math.floor(step / stepsPerEpoch); epoch < o.epochs && !st.stoppedEarly && !st.diverged; epoch++) {
       const pending: { step: number; loss: Tensor }[] = [];
       const epochStart = performance.now();
       let epochImages = 0;
@@ -179,6 +182,11 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
         const all = tidy(() => concat(pending.map((p) => reshape(p.loss, [1]))));
         const values = await all.toArray();
         all.dispose();
+        const bad = values.findIndex((v, k) => k < pending.length && !Number.isFinite(v));
+        if (bad >= 0 && !st.diverged) {
+          st.diverged = { step: pending[bad].step, epoch, reason: `training loss is ${values[bad]}` };
+          log(`${o.fusion}: diverged at step ${pending[bad].step} (training loss ${values[bad]}), stopping`);
+        }
         const lines = pending.map((p, k) => {
           st.lossCurve.push({ step: p.step, loss: values[k] });
           p.loss.dispose();
@@ -217,6 +225,7 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
           label: `${o.fusion} epoch ${epoch + 1}/${o.epochs}`, done: inEpoch, total: stepsPerEpoch, loss: lastLoss,
           imagesPerSecond: epochImages / Math.max(elapsed, 1e-9), eta: (elapsed / inEpoch) * (stepsPerEpoch - inEpoch),
         });
+        if (st.diverged) break;
         if (o.stopAfterSteps !== undefined && stepsThisCall >= o.stopAfterSteps && inEpoch < stepsPerEpoch) {
           await flushLosses();
           await checkpoint(epoch);
@@ -224,6 +233,13 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
         }
       }
       await flushLosses();
+      if (st.diverged) {
+        // Weights past a non-finite loss are not worth validating; without earlier kept weights the
+        // current ones are kept, so the evaluation shows the divergence too.
+        if (st.bestEpoch < 0) await writeSafetensorsFile(join(o.dir, BEST_WEIGHTS), await hostTensors(model.stateDict()), { fusion: o.fusion, epoch: String(epoch + 1) });
+        await checkpoint(epoch);
+        break;
+      }
       const val = await evaluate(model, o.data.validation, ctx);
       const miou = val.model['0.5'].meanIoU;
       st.evalCurve.push({ epoch: epoch + 1, loss: val.model['0.5'].bce, meanIoU: miou });
@@ -269,6 +285,7 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
       trainSamples: st.trainImages,
       traits: headTraits(model.fusion),
       seed: o.seed,
+      ...(st.diverged ? { diverged: st.diverged } : {}),
       ...(evaluation.holdout ? { holdout: evaluation.holdout } : {}),
     };
     await writeJsonAtomic(join(o.dir, RESULT_FILE), { result, evaluation });

@@ -36,7 +36,7 @@ const withSd = (f: FusionResult, key: ThresholdKey) => {
   return seedCount(f) > 1 && sd !== undefined ? `${formatRatio(f.metrics[key].meanIoU)} ± ${formatRatio(sd)} sd over seeds` : formatRatio(f.metrics[key].meanIoU);
 };
 
-const seedList = (runs: FusionResult[]) => runs.map((r) => r.seed ?? '?').join(', ');
+const seedList = (runs: FusionResult[]) => `seed${runs.length === 1 ? '' : 's'} ${joinNames(runs.map((r) => String(r.seed ?? '?')))}`;
 
 function seedSentence(heads: FusionResult[]): string {
   const counts = [...new Set(heads.map(seedCount))];
@@ -86,7 +86,7 @@ function partialBackgroundSentences(ranked: FusionResult[], key: ThresholdKey): 
     }
     const stuck = seedsNeverLeftBackground(f);
     if (stuck.length > 0) {
-      out.push(`In ${stuck.length} of its ${seedCount(f)} seeds (seed ${seedList(stuck)}) the ${f.fusion} head never left background; its mean and its spread over seeds include ${stuck.length === 1 ? 'that seed' : 'those seeds'}.`);
+      out.push(`In ${stuck.length} of its ${seedCount(f)} seeds (${seedList(stuck)}) the ${f.fusion} head never left background; its mean and its spread over seeds include ${stuck.length === 1 ? 'that seed' : 'those seeds'}.`);
     }
   }
   return out;

@@ -81,7 +81,7 @@ export function buildReportDocument(report: RunReport, figures: ReportFigures): 
     figureBlocks.push({ type: 'image', src: figures.seeds, alt: 'Mean IoU per seed' });
   }
   if (figures.curves) {
-    figureBlocks.push({ type: 'paragraph', text: 'Training loss per step (exponentially smoothed), validation loss and validation mean IoU per epoch, per fusion head (with several seeds: the mean over seeds as the curve, each seed as a hollow point); the ring marks the kept epoch of a single-seed run.' });
+    figureBlocks.push({ type: 'paragraph', text: 'Training loss per step (exponentially smoothed), validation loss (plain BCE) and validation mean IoU (at 0.5) per epoch, per fusion head (with several seeds: the mean over seeds as the curve, each seed as a hollow point); the ring marks the kept epoch of a single-seed run.' });
     figureBlocks.push({ type: 'image', src: figures.curves, alt: 'Loss curves' });
   }
   if (figures.examples) {

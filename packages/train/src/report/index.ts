@@ -4,6 +4,7 @@ export { writeRunReport, REPORT_FILES, type WriteReportOptions, type WrittenRepo
 export { writeAnswer } from './answer.js';
 export { noiseMargin, clearlyAbove, MIN_MEANINGFUL_GAP, hasDiverged, predictsBackground, neverLeftBackground } from './answer-rules.js';
 export { holdoutScores, kindMatchedSeen, type HoldoutScores } from './holdout.js';
+export { headSummaries, type HeadSummary, type ThresholdSummary } from './summary.js';
 export { buildReportDocument, type ReportFigures } from './build-document.js';
 export type { ReportBlock, ReportDocument, ReportSection, ReportTable, ReportTableCell } from './document.js';
 export { renderMarkdown } from './markdown.js';

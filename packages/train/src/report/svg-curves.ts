@@ -164,7 +164,7 @@ export function renderLossCurvesSvg(fusions: readonly FusionResult[], options: L
   const panels: Panel[] = [
     { title: `Training loss${smoothing > 0 ? ` (EMA ${smoothing})` : ''}`, xLabel: 'step', series: trainSeries, yLog, markers: false, kind: 'train-loss' },
     { title: 'Validation loss (BCE)', xLabel: 'epoch', series: evalLoss, yLog: false, markers: true, kind: 'eval-loss' },
-    { title: 'Validation mean IoU', xLabel: 'epoch', series: evalIoU, yLog: false, yRange: [0, 1], markers: true, kind: 'eval-miou' },
+    { title: 'Validation mean IoU (at 0.5)', xLabel: 'epoch', series: evalIoU, yLog: false, yRange: [0, 1], markers: true, kind: 'eval-miou' },
   ];
   const legend = legendSvg(fusions.map((f) => f.fusion));
   const shift = (legend.rows - 1) * LEGEND_ROW;

@@ -47,7 +47,7 @@ export interface FusionResult {
   byKind?: Record<string, LabelSplit>;
   /** Training loss per optimizer step. */
   lossCurve: { step: number; loss: number }[];
-  /** Eval loss and mean IoU (study threshold) after each epoch. */
+  /** Validation loss (plain BCE) and mean IoU at threshold 0.5 after each epoch. */
   evalCurve: { epoch: number; loss: number; meanIoU: number }[];
   /** Training samples the head saw (per seed; equal across heads when the budgets are equal). */
   trainSamples?: number;
