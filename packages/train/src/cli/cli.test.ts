@@ -145,6 +145,7 @@ describe('pnpm train and pnpm predict', () => {
   it('stops with a usage error naming the flag', () => {
     expect(() => run('train.ts', ['--epoch', '3'])).toThrow(/unknown flag --epoch \(did you mean --epochs\?\)/);
     expect(() => run('train.ts', ['--fusion', 'concat,late'])).toThrow(/--fusion: head spec "late": unknown kind "late"/);
+    expect(() => run('train.ts', ['--fusion', 'cross-pixel,cross-pixel'])).toThrow(/--fusion: "cross-pixel" names the same head as "cross-pixel"/);
     expect(() => run('predict.ts', ['--image', 'x.png'])).toThrow(/--checkpoint is required/);
   }, 120_000);
 });

@@ -1,7 +1,8 @@
 /**
  * Divergence of a head's training, decided in one place: a training loss that is not finite or
  * whose magnitude passes DIVERGENCE_LOSS_BOUND (checked every step on the GPU, see loss-log.ts),
- * a validation BCE that is not finite, or weights that are not finite when they would be saved.
+ * a validation BCE that is not finite or past the same bound, or weights that are not finite
+ * when they would be saved.
  * A diverged head stops; it keeps the weights of its best epoch before the divergence (never
  * non-finite ones), is marked `diverged` in its result, and is not ranked by the report.
  */

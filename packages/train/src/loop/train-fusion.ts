@@ -250,8 +250,8 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
       const bce = val.model['0.5'].bce;
       st.evalCurve.push({ epoch: epoch + 1, loss: bce, meanIoU: miou });
       log(`${o.fusion} epoch ${epoch + 1}: train loss ${lastLoss.toFixed(4)}, validation BCE ${bce.toFixed(4)}, mIoU@0.5 ${miou.toFixed(3)}`);
-      if (!Number.isFinite(bce)) {
-        st.diverged = { step, epoch: epoch + 1, reason: `validation BCE ${bce} after epoch ${epoch + 1}` };
+      if (!Number.isFinite(bce) || bce > DIVERGENCE_LOSS_BOUND) {
+        st.diverged = { step, epoch: epoch + 1, reason: `validation BCE ${Number.isFinite(bce) ? `${bce.toExponential(2)}, past the bound ${DIVERGENCE_LOSS_BOUND.toExponential(0)},` : bce} after epoch ${epoch + 1}` };
         break;
       }
       const byBce = o.select === 'bce';
