@@ -52,7 +52,7 @@ describe('pnpm train under faults', () => {
     const r = await interrupted(out, signal);
     expect(r.code, r.stderr).toBe(code);
     expect(r.stderr).toContain(`${signal}: stopping after this step with a checkpoint`);
-    expect(r.stdout).toContain(`stopped by ${signal} with a checkpoint at the current step; continue with: pnpm train --resume --out ${out}`);
+    expect(r.stdout).toContain(`stopped by ${signal}: each unfinished head continues from its last checkpoint (written at the step it reached) with: pnpm train --resume --out ${out}`);
     const latest = readFileSync(join(out, 'cross-pixel', 'checkpoints', 'LATEST'), 'utf8').trim();
     const step = Number(latest.replace('ckpt-', ''));
     expect(step).toBeGreaterThan(0);

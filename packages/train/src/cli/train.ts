@@ -129,7 +129,7 @@ async function main(argv: string[], stop: StopListener): Promise<number> {
   console.log(`wall time: ${((performance.now() - started) / 1000).toFixed(0)} s`);
   destroyDevice();
   if (stop.requested) {
-    console.log(`stopped by ${stop.requested} with a checkpoint at the current step; continue with: ${resumeCommand(out)}`);
+    console.log(`stopped by ${stop.requested}: each unfinished head continues from its last checkpoint (written at the step it reached) with: ${resumeCommand(out)}`);
     return SIGNAL_EXIT_CODES[stop.requested];
   }
   if (incomplete.length) return 1;
