@@ -29,14 +29,15 @@ fi
 say "no WebGPU adapter: installing Mesa's software Vulkan driver (lavapipe) from bookworm-backports"
 sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
 if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-  say "adding /etc/apt/sources.list.d/bookworm-backports.sources"
-  $sudo tee /etc/apt/sources.list.d/bookworm-backports.sources >/dev/null <<'SRC'
-Types: deb
-URIs: http://deb.debian.org/debian
-Suites: bookworm-backports
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
+  # The mirror (or proxy) and keyring of the machine's own bookworm source, not a fixed URL.
+  if ! source=$(bash scripts/debian-source.sh bookworm); then
+    say "no enabled 'bookworm main' entry in /etc/apt/sources.list{,.d/*}: add bookworm-backports by hand (see https://backports.debian.org/Instructions/)" >&2
+    exit 1
+  fi
+  say "adding /etc/apt/sources.list.d/bookworm-backports.sources ($(printf '%s' "$source" | head -1))"
+  { printf 'Types: deb\n'; printf '%s\n' "$source" | grep '^URIs:'; printf 'Suites: bookworm-backports\nComponents: main\n'
+    printf '%s\n' "$source" | grep -v '^Signed-By: *$' | grep '^Signed-By:' || true
+  } | $sudo tee /etc/apt/sources.list.d/bookworm-backports.sources >/dev/null
 fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq

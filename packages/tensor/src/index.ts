@@ -6,6 +6,8 @@ import './methods.js';
 
 export { init, runtime, Runtime, type RegionTime } from './gpu/runtime.js';
 export { gpuWait } from './gpu/wait.js';
+export { DeviceLimitError, bindingLimit, formatBytes, setBindingLimitForTests, type BufferLimit } from './gpu/limits.js';
+export { DeviceLostError } from './gpu/device-lost.js';
 export { gpu, destroyDevice, dawnFlagsFor, deviceOptionsFromEnv, SETUP_HINT, type DeviceOptions, type DeviceInfo } from './gpu/device.js';
 export { Tensor } from './tensor.js';
 export type { DType } from './dtype.js';
@@ -45,6 +47,7 @@ export { embedding, type EmbeddingOptions, type EmbeddingStrategy } from './ops/
 export { upsample2x, type UpsampleMode } from './ops/upsample.js';
 export { outer } from './ops/outer.js';
 export { bceWithLogits, type BceWithLogitsOptions, type BceReduction } from './ops/bce.js';
+export { guardFinite, guardState, readGuardState, type GuardReading } from './ops/guard.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export { Module, Linear, Dropout, type HostTensor, type LoadReport } from './nn/index.js';

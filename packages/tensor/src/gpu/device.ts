@@ -5,6 +5,7 @@
  * Dawn toggles from one options object. Everything else reads `gpu()`.
  */
 import { create, globals } from 'webgpu';
+import { clearDeviceLoss, deviceLostError, noteDeviceLost } from './device-lost.js';
 
 export interface DeviceOptions {
   /** Prefer a discrete GPU over an integrated or software one (default true). */
@@ -125,7 +126,10 @@ async function acquire(options: DeviceOptions): Promise<FusionGPU> {
     dawnFlags: flags,
   };
   device.lost.then((lost) => {
-    if (current?.device === device) current = null;
+    if (current?.device === device) {
+      current = null;
+      noteDeviceLost(lost.reason, lost.message);
+    }
     if (lost.reason !== 'destroyed') console.error(`fusion: WebGPU device lost: ${lost.message}`);
   });
   return { instance: gpuApi, device, info, hasFeature: (f) => device.features.has(f) };
@@ -137,13 +141,13 @@ async function acquire(options: DeviceOptions): Promise<FusionGPU> {
  */
 export async function init(options: DeviceOptions = deviceOptionsFromEnv()): Promise<FusionGPU> {
   if (current) return current;
-  pending ??= acquire(options).then((g) => (current = g)).finally(() => (pending = null));
+  pending ??= acquire(options).then((g) => { clearDeviceLoss(); return (current = g); }).finally(() => (pending = null));
   return pending;
 }
 
 /** The acquired device; throws a clear error when `init()` was not awaited first. */
 export function gpu(): FusionGPU {
-  if (!current) throw new Error('fusion: no GPU device yet: call `await init()` from @fusion/tensor before creating tensors');
+  if (!current) throw deviceLostError() ?? new Error('fusion: no GPU device yet: call `await init()` from @fusion/tensor before creating tensors');
   return current;
 }
 

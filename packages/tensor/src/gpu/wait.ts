@@ -6,6 +6,8 @@
  * the global setImmediate is replaced by a 1 ms timer, so the poll runs about a thousand times
  * a second instead of continuously; it is restored as soon as no wait is pending.
  */
+import { deviceLostError } from './device-lost.js';
+
 const nativeSetImmediate = globalThis.setImmediate;
 let pendingWaits = 0;
 
@@ -13,12 +15,17 @@ function throttledSetImmediate<A extends unknown[]>(callback: (...args: A) => vo
   return setTimeout(callback, 1, ...args) as unknown as NodeJS.Immediate;
 }
 
-/** Awaits a promise from the device (map, work done, error scope) with throttled polling. */
+/**
+ * Awaits a promise from the device (map, work done, error scope) with throttled polling. A
+ * promise that fails because the device was lost rejects with a DeviceLostError.
+ */
 export async function gpuWait<T>(promise: Promise<T>): Promise<T> {
   if (typeof nativeSetImmediate !== 'function') return promise;
   if (pendingWaits++ === 0) globalThis.setImmediate = throttledSetImmediate as typeof setImmediate;
   try {
     return await promise;
+  } catch (error) {
+    throw deviceLostError() ?? error;
   } finally {
     if (--pendingWaits === 0) globalThis.setImmediate = nativeSetImmediate;
   }

@@ -10,6 +10,7 @@ export {
   type SafetensorsTensorInfo,
   type SafetensorsTensor,
   type SerializableTensor,
+  type SafetensorsReadOptions,
 } from './safetensors.js';
 export { readSafetensorsFile, writeSafetensorsFile } from './safetensors-node.js';
 export {

@@ -4,21 +4,25 @@
  * and writes the binary mask (white = region to edit, at the image's size) and, beside it,
  * `<out>.overlay.png` (the mask tinted over the image).
  */
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { init, destroyDevice, noGrad, sigmoid, tidy, tensor } from '@fusion/tensor';
 import { MaskModel, loadTokenizer } from '@fusion/models';
 import { decodeImage, encodePng, toChwFloat, resizeBilinear, normalizeImageNet } from '../data/index.js';
 import { parseFlags, usage, UsageError, type FlagTable } from './args.js';
-import { BEST_WEIGHTS, MODEL_FILE, type SavedModelConfig } from '../loop/train-fusion.js';
+import { BEST_WEIGHTS, MODEL_FILE, RESULT_FILE, type SavedModelConfig } from '../loop/train-fusion.js';
 import { loadWeights } from '../loop/checkpoint.js';
+import { checkInputFile, checkOutputs } from './output-paths.js';
+import { tokenCount } from './checks.js';
 
 export const PREDICT_FLAGS: FlagTable = {
   checkpoint: { kind: 'string', help: 'a trained head\'s folder (runs/<run>/<fusion>)' },
   image: { kind: 'string', help: 'input image (PNG or JPEG)' },
   text: { kind: 'string', help: 'the edit instruction' },
-  out: { kind: 'string', help: 'output mask PNG (an overlay is written beside it)' },
-  threshold: { kind: 'number', min: 0, help: 'probability threshold (default 0.7, the study\'s)' },
+  out: { kind: 'string', help: 'output mask PNG (an overlay is written beside it); never one of the inputs' },
+  threshold: { kind: 'number', min: 0, max: 1, help: 'probability threshold in [0, 1] (default 0.7, the study\'s)' },
+  force: { kind: 'boolean', help: 'overwrite existing output files' },
   help: { kind: 'boolean', help: 'show this help' },
 };
 
@@ -39,14 +43,29 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     throw new Error(`${join(dir, MODEL_FILE)}: cannot read the model config (${(e as Error).message}); --checkpoint must be a head's folder of a pnpm train run`);
   }
+  const weights = join(dir, BEST_WEIGHTS);
+  const diverged = await divergedReason(dir);
+  if (!existsSync(weights)) {
+    throw new Error(`${weights}: no kept weights${diverged ? ` (the head diverged: ${diverged})` : ' (the head has not finished an epoch)'}; nothing to predict with`);
+  }
+  // model.json names the tokenizer relative to the head's folder (older runs: an absolute path).
+  const tokenizerPath = resolve(dir, saved.tokenizer);
   const imagePath = resolve(flags.image as string);
+  checkInputFile(imagePath, '--image');
+  const out = resolve(flags.out as string);
+  const overlayPath = out.replace(/\.png$/i, '') + '.overlay.png';
+  const inputs = [{ path: imagePath, flag: '--image' }, { path: weights, flag: '--checkpoint' }, { path: join(dir, MODEL_FILE), flag: '--checkpoint' }, { path: tokenizerPath, flag: `${MODEL_FILE}'s tokenizer` }];
+  checkOutputs([{ path: out, what: '--out' }, { path: overlayPath, what: 'the overlay' }], inputs, Boolean(flags.force));
   const decoded = decodeImage(new Uint8Array(await readFile(imagePath)), imagePath);
   const [H, W] = typeof saved.model.imageSize === 'number' ? [saved.model.imageSize, saved.model.imageSize] : saved.model.imageSize;
 
+  const tokenizer = await loadTokenizer(tokenizerPath);
+  const tokens = tokenCount(tokenizer, text);
+  if (tokens > saved.maxTokens) console.warn(`pnpm predict: --text has ${tokens} tokens; this head reads the first ${saved.maxTokens} (its limit) and ignores the rest`);
   await init();
-  const tokenizer = await loadTokenizer(saved.tokenizer);
   const model = new MaskModel(saved.model);
-  await loadWeights(model, join(dir, BEST_WEIGHTS));
+  await loadWeights(model, weights, `head ${saved.fusion}`);
+  if (diverged) console.warn(`pnpm predict: this head diverged in training (${diverged}); its kept weights are from before the divergence`);
   model.eval();
   const chw = toChwFloat(decoded);
   const resized = resizeBilinear({ data: chw, channels: 3, width: decoded.width, height: decoded.height }, W, H);
@@ -81,13 +100,21 @@ async function main(argv: string[]): Promise<number> {
       overlay[3 * i + c] = on ? Math.round(0.45 * v + 0.55 * (c === 0 ? 255 : 40)) : v;
     }
   }
-  const out = resolve(flags.out as string);
-  const overlayPath = out.replace(/\.png$/i, '') + '.overlay.png';
   await writeFile(out, encodePng(mask, decoded.width, decoded.height));
   await writeFile(overlayPath, encodePng(overlay, decoded.width, decoded.height));
   console.log(`mask: ${out} (${((100 * area) / n).toFixed(1)}% of the image above ${threshold}); overlay: ${overlayPath}`);
   destroyDevice();
   return 0;
+}
+
+/** Why the head in `dir` diverged, from its result.json, or null. */
+async function divergedReason(dir: string): Promise<string | null> {
+  try {
+    const r = JSON.parse(await readFile(join(dir, RESULT_FILE), 'utf8')) as { result?: { diverged?: { reason: string } } };
+    return r.result?.diverged?.reason ?? null;
+  } catch {
+    return null;
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -7,6 +7,7 @@
  */
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { checkDeclaredSize } from './image-header.js';
 
 export { resizeBilinear, resizeNearest } from './resize.js';
 export { IMAGENET_MEAN, IMAGENET_STD, normalizeImageNet } from './normalize.js';
@@ -62,7 +63,8 @@ function decodeJpeg(bytes: Uint8Array): DecodedImage {
 
 /**
  * Decodes a PNG or JPEG file's bytes. `name` (a path or a row label) only goes into errors:
- * an unknown format or a corrupt file throws an Error that starts with it.
+ * an unknown format, a corrupt file, or a header declaring a size the file cannot hold (or past
+ * MAX_IMAGE_PIXELS) throws an Error that starts with it, before the decoder allocates.
  */
 export function decodeImage(bytes: Uint8Array, name: string): DecodedImage {
   const format = detectImageFormat(bytes);
@@ -70,11 +72,15 @@ export function decodeImage(bytes: Uint8Array, name: string): DecodedImage {
     const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
     throw new Error(`${name}: not a PNG or JPEG file (${bytes.length} bytes, starts with ${head || 'nothing'})`);
   }
+  checkDeclaredSize(bytes, format, name);
   let image: DecodedImage;
   try {
     image = format === 'png' ? decodePng(bytes) : decodeJpeg(bytes);
   } catch (error) {
-    throw new Error(`${name}: corrupt ${format.toUpperCase()} file: ${(error as Error).message ?? error}`);
+    // The decoders throw their own messages, strings, or (on malformed data) engine TypeErrors.
+    const message = error instanceof Error ? error.message : String(error);
+    const inside = error instanceof TypeError || error instanceof RangeError ? ` (the decoder failed on malformed data: ${message})` : `: ${message}`;
+    throw new Error(`${name}: corrupt ${format.toUpperCase()} file${inside}`);
   }
   if (!(image.width > 0 && image.height > 0) || image.data.length !== image.width * image.height * image.channels) {
     throw new Error(`${name}: corrupt ${format.toUpperCase()} file: decoded ${image.width}x${image.height} with ${image.data.length} bytes`);

@@ -126,13 +126,21 @@ export interface MagicBrushSourceOptions {
   validation: number;
   eval: number;
   skipBad: boolean;
+  /** The training batch: refused before any image is decoded when the folder holds fewer training pairs. */
+  batch?: number;
 }
 
 export async function magicBrushSource(o: MagicBrushSourceOptions): Promise<DataSource> {
   const skipped: Record<string, number> = {};
   let trainPool: CompactSample[];
   let evalPool: CompactSample[];
-  const hasSplits = await openMagicBrush(o.path, { size: o.size, split: 'train', skipBad: true }).then((d) => d.count > 0, () => false);
+  const trainRows = await openMagicBrush(o.path, { size: o.size, split: 'train', skipBad: true }).then((d) => d.count, () => 0);
+  const hasSplits = trainRows > 0;
+  // Rows are counted from the files' indexes; nothing is decoded yet.
+  const available = hasSplits ? trainRows : (await openMagicBrush(o.path, { size: o.size, skipBad: true })).count;
+  if (o.batch !== undefined && o.batch > Math.min(o.train, available)) {
+    throw new Error(`--batch ${o.batch} is larger than the training set: ${o.path} holds ${available} ${hasSplits ? 'train-split ' : ''}rows and --train asks for ${o.train}; lower --batch`);
+  }
   if (hasSplits) {
     trainPool = await take(o.path, 'train', o.size, o.train + o.validation, o.skipBad, skipped);
     evalPool = await take(o.path, 'dev', o.size, o.eval, o.skipBad, skipped).catch(() => [] as CompactSample[]);
@@ -145,7 +153,10 @@ export async function magicBrushSource(o: MagicBrushSourceOptions): Promise<Data
     trainPool = all.slice(0, o.train + o.validation);
     evalPool = all.slice(o.train + o.validation);
   }
-  const validationCount = Math.min(o.validation, Math.floor(trainPool.length / 5));
+  // The asked validation pairs when the data has them all; else at most a fifth of what there is, at least one.
+  const validationCount = trainPool.length >= o.train + o.validation
+    ? o.validation
+    : Math.min(o.validation, Math.max(1, Math.floor(trainPool.length / 5)), trainPool.length - 1);
   const train = trainPool.slice(0, trainPool.length - validationCount);
   const validation = trainPool.slice(trainPool.length - validationCount);
   if (train.length === 0) throw new Error(`${o.path}: no usable training pairs`);

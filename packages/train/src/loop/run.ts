@@ -62,6 +62,10 @@ export interface StudyOptions {
   logEvery?: number;
   /** Passed to each head (tests simulate an interruption). */
   stopAfterSteps?: number;
+  /** Polled after every step: true stops the run with a checkpoint (Ctrl-C); no later head starts. */
+  stop?: () => boolean;
+  /** The flags the run was started with, stored in run.json so `--resume` can read them back. */
+  flags?: Record<string, unknown>;
   log?: (line: string) => void;
 }
 
@@ -108,10 +112,17 @@ async function finishedHead(dir: string, o: StudyOptions, examples: readonly Sam
   const file = join(dir, RESULT_FILE);
   if (!o.resume || !existsSync(file)) return null;
   const saved = JSON.parse(await readFile(file, 'utf8')) as { result: FusionResult; evaluation: EvalMetrics };
+  // --epochs raised on resume: a head that trained every epoch it had continues from its checkpoint.
+  if (saved.result.epochs < o.epochs && !saved.result.stoppedEarly && !saved.result.diverged) return null;
   const config = JSON.parse(await readFile(join(dir, MODEL_FILE), 'utf8')) as SavedModelConfig;
   manualSeed(0);
   const model = new MaskModel(config.model);
   try {
+    if (!existsSync(join(dir, BEST_WEIGHTS))) {
+      // A head that diverged before any epoch gave finite weights kept none: nothing to show.
+      const blank = examples.map((s) => ({ probabilities: new Float32Array(s.width * s.height).fill(Number.NaN) }));
+      return { ...saved, examples: blank, traits: traitsOf(model) };
+    }
     await loadWeights(model, join(dir, BEST_WEIGHTS));
     const predictions = examples.length ? await predictExamples(model, examples, { tokenizer: o.tokenizer, maxTokens: o.preset.maxTokens, batch: o.batch }) : [];
     return { ...saved, examples: predictions, traits: traitsOf(model) };
@@ -133,7 +144,26 @@ function encoderNote(o: StudyOptions): string {
     : `: they are small and randomly initialised, so frozen they would hand every head random features.`}`;
 }
 
-export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; incomplete: string[] }> {
+/** What a study run ended with: the report, heads cut short (to resume), and heads that diverged. */
+export interface StudyOutcome {
+  report: RunReport;
+  incomplete: string[];
+  diverged: string[];
+}
+
+/**
+ * Settings of a resumed run that differ from its run.json: every setting must agree, except the
+ * heads (more may be added) and the epochs (which may be raised); empty when all agree.
+ */
+export function changedSettings(previous: Record<string, unknown>, config: Record<string, unknown>): string[] {
+  return Object.keys(config).filter((k) => {
+    if (k === 'fusions') return false;
+    if (k === 'epochs' && typeof previous.epochs === 'number' && (config.epochs as number) >= previous.epochs) return false;
+    return JSON.stringify(config[k]) !== JSON.stringify(previous[k]);
+  }).map((k) => `${k}: ${JSON.stringify(previous[k])} -> ${JSON.stringify(config[k])}${k === 'epochs' ? ' (epochs may only be raised)' : ''}`);
+}
+
+export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
   const log = o.log ?? ((line: string) => console.log(line));
   const started = performance.now();
   const seeds = o.seeds ?? 1;
@@ -148,10 +178,12 @@ export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; in
   const runFile = join(o.out, 'run.json');
   if (o.resume && existsSync(runFile)) {
     const previous = JSON.parse(await readFile(runFile, 'utf8')) as { config: Record<string, unknown> };
-    const changed = Object.keys(config).filter((k) => JSON.stringify((config as Record<string, unknown>)[k]) !== JSON.stringify(previous.config[k]) && k !== 'fusions');
-    if (changed.length) throw new Error(`--resume: ${runFile} was made with other settings (${changed.map((k) => `${k}: ${JSON.stringify(previous.config[k])} -> ${JSON.stringify((config as Record<string, unknown>)[k])}`).join('; ')})`);
+    const changed = changedSettings(previous.config, config);
+    if (changed.length) {
+      throw new Error(`--resume: ${runFile} was made with other settings (${changed.join('; ')}); give the same flags, or none: --resume reads them from run.json`);
+    }
   }
-  await writeJsonAtomic(runFile, { command: o.command, config, startedAt: new Date().toISOString() });
+  await writeJsonAtomic(runFile, { command: o.command, config, flags: o.flags ?? null, startedAt: new Date().toISOString() });
 
   const prior = meanMaskPrior(o.data, Math.min(2000, Math.max(o.data.trainPerEpoch, 64)));
   const examples = pickExamples(o.data.evaluation, o.preset.examples);
@@ -159,6 +191,7 @@ export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; in
   /** Per head, its outcome at each finished seed, in seed order. */
   const outcomes = new Map<string, HeadOutcome[]>();
   const incomplete: string[] = [];
+  const diverged: string[] = [];
   for (let k = 0; k < seeds; k++) {
     const seed = o.seed + k;
     const data = k === 0 ? o.data : o.data.withTrainSeed(seed);
@@ -167,6 +200,10 @@ export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; in
     for (const head of o.heads) {
       const label = seeds > 1 ? `${head.name} (seed ${seed})` : head.name;
       const dir = headDir(o.out, head.name, seed, seeds);
+      if (o.stop?.()) {
+        incomplete.push(label);
+        continue;
+      }
       let outcome: HeadOutcome | 'interrupted' | null = await finishedHead(dir, o, shown);
       if (outcome) {
         log(`${label}: finished earlier, read from ${join(dir, RESULT_FILE)}`);
@@ -175,7 +212,8 @@ export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; in
         const trained = await trainFusion({
           fusion: head.name, dir, model, data, tokenizer: o.tokenizer, tokenizerPath: o.tokenizerPath, batch: o.batch, epochs: o.epochs,
           lr: o.lr, schedule: o.schedule, posWeight: o.posWeight, patience: o.patience, select: o.select, minDelta: o.preset.minDelta, seed, maxTokens: o.preset.maxTokens,
-          prior, examples: shown, resume: o.resume, imageWeights: o.imageWeights, textWeights: o.textWeights, logEvery: o.logEvery, stopAfterSteps: o.stopAfterSteps, progress, log,
+          prior, examples: shown, resume: o.resume, imageWeights: o.imageWeights, textWeights: o.textWeights, logEvery: o.logEvery, stopAfterSteps: o.stopAfterSteps,
+          stop: o.stop, progress, log,
         });
         outcome = trained;
       }
@@ -185,6 +223,7 @@ export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; in
       }
       if (!outcomes.has(head.name)) outcomes.set(head.name, []);
       outcomes.get(head.name)!.push(outcome);
+      if (outcome.result.diverged) diverged.push(label);
       const m = outcome.evaluation.model;
       log(`${label}: eval mIoU ${m['0.5'].meanIoU.toFixed(3)} @0.5, ${m['0.7'].meanIoU.toFixed(3)} @0.7 (${outcome.result.trainSeconds.toFixed(0)} s training, ${outcome.result.imagesPerSecond.toFixed(1)} img/s)`);
     }
@@ -243,5 +282,5 @@ export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; in
     ],
   };
   if (heads.length) await writeRunReport(report, o.out);
-  return { report, incomplete };
+  return { report, incomplete, diverged };
 }
