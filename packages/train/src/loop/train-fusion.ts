@@ -16,7 +16,7 @@ import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  Adam, bceWithLogits, concat, getDefaultGenerator, manualSeed, reshape, runtime, tidy, writeSafetensorsFile,
+  Adam, concat, getDefaultGenerator, manualSeed, reshape, runtime, tidy, writeSafetensorsFile,
   type GeneratorState, type Tensor,
 } from '@fusion/tensor';
 import { MaskModel, headTraits, loadBertWeights, loadResNetWeights, type BertTokenizer, type MaskModelConfig } from '@fusion/models';
@@ -28,6 +28,7 @@ import { saveCheckpoint, latestCheckpoint, loadCheckpoint, writeJsonAtomic, host
 import { evaluate, predictExamples, type ExamplePrediction } from './evaluate.js';
 import { Progress } from './progress.js';
 import type { DataSource } from './data-source.js';
+import { learningRateAt, trainStep } from './step.js';
 
 export interface TrainFusionOptions {
   /** The head's name in the run: its kind, or a spec such as `cross-pixel.nocoords`. */
@@ -165,7 +166,7 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
       saveCheckpoint(checkpoints, model, optimizer, { version: 1, step, epoch, loop: { ...st, generator: getDefaultGenerator().state() } as unknown as Record<string, unknown> });
     let stepsThisCall = 0;
     const totalSteps = o.epochs * stepsPerEpoch;
-    const lrAt = (s: number) => (o.schedule === 'cosine' ? o.lr * 0.5 * (1 + Math.cos((Math.PI * s) / totalSteps)) : o.lr);
+    const lrAt = (s: number) => learningRateAt(o.schedule ?? 'constant', o.lr, s, totalSteps);
     const posWeight = o.posWeight ?? 1;
     model.train();
 
@@ -193,14 +194,7 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
         const t0 = performance.now();
         const b = batchTensors(o.data.trainBatch(step, o.batch), o.tokenizer, o.maxTokens);
         optimizer.lr = lrAt(step);
-        const loss = tidy(() => {
-          const { logits } = model.forward({ images: b.images, inputIds: b.inputIds, attentionMask: b.attentionMask, tokenTypeIds: b.tokenTypeIds });
-          const l = bceWithLogits(logits, b.masks, { posWeight });
-          l.backward();
-          optimizer.step();
-          optimizer.zeroGrad();
-          return l;
-        });
+        const loss = trainStep(model, optimizer, b, { posWeight });
         disposeBatch(b);
         pending.push({ step, loss });
         step++;

@@ -1,0 +1,34 @@
+/**
+ * The page side of the platform, picked by the `#gpu-platform` import of package.json under the
+ * `browser` condition (vite, esbuild and webpack set it for a page): the browser's own WebGPU
+ * (`navigator.gpu`) and plain awaits. Same exports, same types as `platform-node.ts`.
+ * Dawn flags are the browser's command line, not the page's: any given here are ignored with a
+ * warning.
+ */
+import type * as NodePlatform from './platform-node.js';
+
+/** Which platform this build acquires devices on. */
+export const PLATFORM: typeof NodePlatform.PLATFORM = 'browser';
+
+/** What to do when the page gets no WebGPU (the message of `init()`'s error). */
+export const NO_ADAPTER_HINT: typeof NodePlatform.NO_ADAPTER_HINT =
+  'This browser gives the page no WebGPU adapter. WebGPU needs a secure context (https:// or ' +
+  'http://localhost) and a browser that ships it: Chrome or Edge 113+ (Windows, macOS, ChromeOS, ' +
+  'Android 12+); on Linux, Chrome/Chromium with chrome://flags/#enable-unsafe-webgpu and ' +
+  '#enable-vulkan (or the flags --enable-unsafe-webgpu --enable-features=Vulkan; headless ' +
+  'Chromium without a GPU: --enable-unsafe-webgpu, which falls back to SwiftShader); Firefox 141+ ' +
+  'on Windows (elsewhere dom.webgpu.enabled in about:config); Safari 26.';
+
+/** The page's GPU object; throws the hint when the browser has none. */
+export const requestGpu: typeof NodePlatform.requestGpu = (flags) => {
+  const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  if (!gpu) {
+    const insecure = (globalThis as { isSecureContext?: boolean }).isSecureContext === false;
+    throw new Error(`${NO_ADAPTER_HINT}${insecure ? ' This page is not a secure context, so navigator.gpu is hidden.' : ' navigator.gpu is undefined.'}`);
+  }
+  if (flags.length) console.warn(`fusion: Dawn flags are ignored in a page (${flags.join(' ')}); start the browser with them instead`);
+  return gpu;
+};
+
+/** Awaits a promise from the device: the browser schedules its own polling. */
+export const gpuWait: typeof NodePlatform.gpuWait = (promise) => promise;
