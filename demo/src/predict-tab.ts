@@ -48,7 +48,7 @@ export function mountPredictTab(root: HTMLElement): PredictTab {
   const headInput = h('input', { type: 'file', accept: '.fusion', 'data-testid': 'head-file' });
   const gallery = h('div', { class: 'gallery', 'data-testid': 'gallery' });
   const imageInput = h('input', { type: 'file', accept: 'image/*', 'data-testid': 'image-file' });
-  const instruction = h('input', { type: 'text', class: 'instruction', 'data-testid': 'instruction', placeholder: 'e.g. remove the red circle', spellcheck: false });
+  const instruction = h('textarea', { class: 'instruction', rows: 2, 'data-testid': 'instruction', placeholder: 'e.g. remove the red circle', spellcheck: false });
   const thresholdOut = h('output', {}, DEFAULT_MASK_THRESHOLD.toFixed(2));
   const threshold = h('input', { type: 'range', min: 0.05, max: 0.95, step: 0.05, value: String(DEFAULT_MASK_THRESHOLD), 'data-testid': 'threshold' });
   const overlay = h('canvas', { class: 'view', 'data-testid': 'mask-canvas' });
@@ -66,15 +66,15 @@ export function mountPredictTab(root: HTMLElement): PredictTab {
 
   root.append(h('div', { class: 'layout' },
     h('aside', { class: 'panel' },
-      h('h3', {}, 'Head'), headInfo,
-      h('label', { class: 'file-button' }, 'Load a .fusion head…', headInput),
-      h('p', { class: 'hint' }, 'Made by ', h('code', {}, 'pnpm export --checkpoint runs/…/cross-pixel --out head.fusion'), ', or by the Train tab.'),
-      h('h3', {}, 'Image'), gallery,
-      h('label', { class: 'file-button' }, 'Your own image…', imageInput),
-      h('p', { class: 'hint' }, 'or drop one on the picture. The model sees it at its input size (32×32 for the tiny preset).'),
       h('h3', {}, 'Instruction'), instruction,
       h('label', { class: 'row' }, 'Threshold ', threshold, thresholdOut),
       message,
+      h('h3', {}, 'Image'), gallery,
+      h('label', { class: 'file-button' }, 'Your own image…', imageInput),
+      h('p', { class: 'hint' }, 'or drop one on the picture. The model sees it at its input size (32×32 for the tiny preset).'),
+      h('h3', {}, 'Head'), headInfo,
+      h('label', { class: 'file-button' }, 'Load a .fusion head…', headInput),
+      h('p', { class: 'hint' }, 'Made by ', h('code', {}, 'pnpm export --checkpoint runs/…/cross-pixel --out head.fusion'), ', or by the Train tab.'),
     ),
     h('div', { class: 'results' },
       h('div', { class: 'figures' },

@@ -10,7 +10,7 @@
  * The defaults are sized for the adapter: a short run on a CPU WebGPU (SwiftShader).
  */
 import { Adam, concat, manualSeed, reshape, runtime, tidy, type Tensor } from '@fusion/tensor';
-import { MaskModel, loadTokenizer, DEFAULT_TOKENIZER_PATH, type BertTokenizer, type MaskModelConfig } from '@fusion/models';
+import { MaskModel, tokenizerFromText, DEFAULT_TOKENIZER_PATH, type BertTokenizer, type MaskModelConfig } from '@fusion/models';
 import {
   PRESETS, FUSION_KINDS, syntheticSource, batchTensors, disposeBatch, trainStep, learningRateAt, evaluate, predictExamples,
   serializeHead, hostTensors, sampleIoU, type DataSource, type MaskPredictor, type Sample,
@@ -196,8 +196,10 @@ export function mountTrainTab(root: HTMLElement, host: TrainTabHost): TrainTab {
     let optimizer: Adam | null = null;
     try {
       if (!tokenizer) {
-        const text = await (await fetch(DEFAULT_TOKENIZER_PATH)).text();
-        tokenizer = { tok: await loadTokenizer(JSON.parse(text), 'tokenizer.json'), text };
+        const response = await fetch(DEFAULT_TOKENIZER_PATH);
+        if (!response.ok) throw new Error(`${DEFAULT_TOKENIZER_PATH}: HTTP ${response.status}`);
+        const text = await response.text();
+        tokenizer = { tok: tokenizerFromText(text, DEFAULT_TOKENIZER_PATH), text };
       }
       const tok = tokenizer.tok;
       if (trained) trained = null;

@@ -1,7 +1,7 @@
 /**
  * The demo page in Chromium, tab by tab, as a person uses it, with a screenshot of each tab kept
  * in test-results/browser/ and no console error allowed:
- *   - it shows the adapter it got;
+ *   - it shows the adapter it got, and without WebGPU, what to enable;
  *   - Predict: the shipped head on a shipped image gives the mask `predictMask` gives in Node
  *     (Dawn, lavapipe) for the same head file, image file and instruction, also after typing a new
  *     instruction, and after loading a head file through the file picker. Same kernels, different
@@ -14,13 +14,13 @@
  * The numbers measured (img/s of the Train tab, the benchmark rows) go to
  * test-results/browser/numbers.json.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { init, manualSeed, Adam, destroyDevice } from '@fusion/tensor';
 import { MaskModel, loadTokenizer, DEFAULT_TOKENIZER_PATH } from '@fusion/models';
 import { PRESETS, batchTensors, decodeImage, disposeBatch, headPredictor, parseHead, predictMask, syntheticSource, trainStep, type MaskPrediction } from '@fusion/train';
-import { BROWSER_OUTPUT, disconnect, openDemo, type TestPage } from './page.js';
+import { BROWSER_OUTPUT, disconnect, openDemo, sharedBrowser, type TestPage } from './page.js';
 
 const demoDir = resolve(import.meta.dirname, '../../demo/public');
 /**
@@ -93,6 +93,24 @@ function compare(page: PagePrediction, node: MaskPrediction): { maxDiff: number;
 }
 
 describe('the demo page in Chromium', () => {
+  it('says what to enable when the browser gives no WebGPU', async () => {
+    const page = await (await sharedBrowser()).newPage();
+    await page.setViewport({ width: 1280, height: 600 });
+    // As a browser without WebGPU: no navigator.gpu.
+    await page.evaluateOnNewDocument(() => {
+      delete (Navigator.prototype as { gpu?: unknown }).gpu;
+    });
+    await page.goto(new URL('index.html', inject('demoUrl')).href);
+    await page.waitForSelector('[data-testid=no-webgpu]', { timeout: 60_000 });
+    const text = await page.$eval('[data-testid=no-webgpu]', (e) => e.textContent ?? '');
+    expect(text).toMatch(/no WebGPU/);
+    expect(text).toMatch(/Chrome or Edge 113\+/);
+    expect(text).toMatch(/--enable-unsafe-webgpu/);
+    expect(await page.$eval('#tabs', (e) => (e as HTMLElement).hidden)).toBe(true);
+    await page.screenshot({ path: join(BROWSER_OUTPUT, 'no-webgpu.png') });
+    await page.close();
+  });
+
   it('Predict: the shipped head gives the mask Node gives, also for a typed instruction', async () => {
     const t = await openDemo('index.html#predict');
     const samples = JSON.parse(readFileSync(join(demoDir, 'samples/samples.json'), 'utf8')).samples as { file: string; instruction: string }[];

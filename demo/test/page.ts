@@ -20,6 +20,8 @@ let connected: Promise<Browser> | null = null;
 
 /** The shared Chromium of this run (see global-setup.ts). */
 export function sharedBrowser(): Promise<Browser> {
+  const setupError = inject('browserSetupError');
+  if (setupError) return Promise.reject(new Error(`the browser tests could not start: ${setupError}`));
   connected ??= puppeteer.connect({ browserWSEndpoint: inject('chromiumEndpoint'), protocolTimeout: 600_000 });
   return connected;
 }

@@ -11,3 +11,4 @@ export {
   type EncodedText,
 } from './bert-tokenizer.js';
 export { loadTokenizer, DEFAULT_TOKENIZER_PATH } from '#tokenizer-load';
+export { tokenizerFromText } from './from-text.js';

@@ -6,6 +6,7 @@
  */
 import type * as NodeLoad from './load.js';
 import { BertTokenizer, type TokenizerJson } from './bert-tokenizer.js';
+import { tokenizerFromText } from './from-text.js';
 
 /** URL of the shipped tokenizer.json. */
 export const DEFAULT_TOKENIZER_PATH: string = new URL('../../assets/tokenizer.json', import.meta.url).href;
@@ -27,11 +28,5 @@ export const loadTokenizer: typeof NodeLoad.loadTokenizer = async (pathOrJson: s
   } catch (error) {
     throw new Error(`${url}: cannot fetch tokenizer.json (${(error as Error).message})`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${url}: tokenizer.json is not valid JSON (${(error as Error).message})`);
-  }
-  return new BertTokenizer(json as TokenizerJson, url);
+  return tokenizerFromText(text, url);
 };

@@ -10,7 +10,7 @@
  * Reading checks every field and names the file and the field that is wrong.
  */
 import { parseSafetensors, serializeSafetensors, type SafetensorsFile, type SerializableTensor } from '@fusion/tensor';
-import { BertTokenizer, MaskModel, type MaskModelConfig, type TokenizerJson } from '@fusion/models';
+import { MaskModel, tokenizerFromText, type MaskModelConfig } from '@fusion/models';
 import type { MaskPredictor } from './predict-mask.js';
 
 export const HEAD_FORMAT = 'fusion-head/1';
@@ -84,13 +84,7 @@ export function parseHead(bytes: Uint8Array, fileName: string): HeadFile {
  * the caller disposes `model`.
  */
 export function headPredictor(head: HeadFile): MaskPredictor {
-  let json: TokenizerJson;
-  try {
-    json = JSON.parse(head.tokenizer) as TokenizerJson;
-  } catch (e) {
-    throw new Error(`${head.fileName}: metadata "tokenizer" is not JSON (${(e as Error).message})`);
-  }
-  const tokenizer = new BertTokenizer(json, `${head.fileName} (tokenizer)`);
+  const tokenizer = tokenizerFromText(head.tokenizer, `${head.fileName} (metadata "tokenizer")`);
   const vocab = head.model.bert?.vocabSize;
   if (vocab !== undefined && tokenizer.vocabSize > vocab) {
     throw new Error(`${head.fileName}: the tokenizer has ${tokenizer.vocabSize} tokens but the model's text encoder only ${vocab}`);
