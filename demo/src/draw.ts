@@ -4,7 +4,7 @@
  * red, heatmaps its viridis; the true mask is outlined in white (the report's green fill would be
  * confused with the green objects of the synthetic scenes on an outline).
  */
-import { PREDICTED_MASK_COLOR, normalizeMinMax, viridis, type AttentionMap, type DecodedImage } from '@fusion/train';
+import { PREDICTED_MASK_COLOR, normalizeMinMax, toHwcBytes, viridis, type AttentionMap, type DecodedImage } from '@fusion/train';
 
 /** Outline of the true mask: white, a colour no synthetic object has. */
 const TRUE_OUTLINE: readonly [number, number, number] = [255, 255, 255];
@@ -25,10 +25,7 @@ function rgbAt(image: DecodedImage, i: number): [number, number, number] {
 
 /** Planar CHW floats in [0, 1] as a decoded RGB image. */
 export function fromPlanar(chw: Float32Array, width: number, height: number): DecodedImage {
-  const plane = width * height;
-  const data = new Uint8Array(plane * 3);
-  for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) data[3 * i + c] = Math.round(Math.min(1, Math.max(0, chw[c * plane + i])) * 255);
-  return { width, height, channels: 3, data };
+  return { width, height, channels: 3, data: toHwcBytes(chw, width, height) };
 }
 
 /**

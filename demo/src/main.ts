@@ -6,7 +6,7 @@
  * quick grid of `pnpm bench kernels` beside TensorFlow.js's WebGPU backend). The hash selects the
  * tab (#predict, #train, #bench). `window.fusionDemo` exposes the tabs' state to tests.
  */
-import { init, SETUP_HINT, type DeviceInfo } from '@fusion/tensor';
+import { init, WEBGPU_BROWSERS, type DeviceInfo } from '@fusion/tensor';
 import { h, errorMessage } from './dom.js';
 import { mountPredictTab, type PredictTab } from './predict-tab.js';
 import { mountTrainTab, type TrainTab } from './train-tab.js';
@@ -46,8 +46,9 @@ function describeAdapter(info: DeviceInfo): HTMLElement {
 function noWebGpu(message: string): void {
   adapterBox.replaceChildren(h('div', { class: 'no-webgpu', 'data-testid': 'no-webgpu' },
     h('h2', {}, 'This browser gives the page no WebGPU'),
-    h('p', {}, message),
-    h('p', {}, 'Fusion runs every kernel on WebGPU: without it, nothing on this page can run.'),
+    h('p', {}, 'Fusion runs every kernel on WebGPU: without it, nothing on this page can run. WebGPU is in:'),
+    h('ul', {}, ...WEBGPU_BROWSERS.map((line) => h('li', {}, line))),
+    h('details', {}, h('summary', {}, 'What the browser said'), h('p', { class: 'small' }, message)),
   ));
   document.getElementById('tabs')!.hidden = true;
   document.querySelector('main')!.hidden = true;
@@ -59,7 +60,7 @@ async function start(): Promise<void> {
     info = (await init()).gpu.info;
   } catch (e) {
     window.fusionDemo.error = errorMessage(e);
-    noWebGpu(errorMessage(e).startsWith(SETUP_HINT.slice(0, 20)) ? errorMessage(e) : `${SETUP_HINT} (${errorMessage(e)})`);
+    noWebGpu(errorMessage(e));
     return;
   }
   window.fusionDemo.adapter = info;

@@ -13,7 +13,7 @@ import { Adam, concat, manualSeed, reshape, runtime, tidy, type Tensor } from '@
 import { MaskModel, tokenizerFromText, DEFAULT_TOKENIZER_PATH, type BertTokenizer, type MaskModelConfig } from '@fusion/models';
 import {
   PRESETS, FUSION_KINDS, syntheticSource, batchTensors, disposeBatch, trainStep, learningRateAt, evaluate, predictExamples,
-  serializeHead, hostTensors, sampleIoU, type DataSource, type MaskPredictor, type Sample,
+  serializeHead, hostTensors, exampleIoU, OVERLAY_THRESHOLD, type DataSource, type MaskPredictor, type Sample,
 } from '@fusion/train';
 import { h, nextFrame, errorMessage, formatCount } from './dom.js';
 import { drawLossChart, type ChartData } from './chart.js';
@@ -131,7 +131,7 @@ export function mountTrainTab(root: HTMLElement, host: TrainTabHost): TrainTab {
       chart,
       h('table', { class: 'epochs' }, h('thead', {}, h('tr', {}, h('th', {}, 'epoch'), h('th', {}, 'step'), h('th', {}, 'validation BCE'), h('th', {}, 'validation mIoU@0.5'), h('th', {}, 'img/s'))), epochTable),
       h('h3', {}, `Held-out samples after the last epoch`),
-      h('p', { class: 'hint' }, 'Red: the predicted mask (probability > 0.5); white outline: the true mask.'),
+      h('p', { class: 'hint' }, `Red: the predicted mask (probability > ${OVERLAY_THRESHOLD}, as in the report's examples); white outline: the true mask.`),
       examples,
     ),
   ));
@@ -159,18 +159,10 @@ export function mountTrainTab(root: HTMLElement, host: TrainTabHost): TrainTab {
   const drawExamples = async (m: MaskModel, samples: readonly Sample[], tok: BertTokenizer) => {
     const preds = await predictExamples(m, samples, { tokenizer: tok, maxTokens: preset.maxTokens, batch: samples.length });
     examples.replaceChildren(...samples.map((s, i) => {
-      const mask = Uint8Array.from(preds[i].probabilities, (p) => (p > 0.5 ? 1 : 0));
-      let intersection = 0;
-      let predicted = 0;
-      let truth = 0;
-      for (let k = 0; k < mask.length; k++) {
-        intersection += mask[k] & s.mask[k];
-        predicted += mask[k];
-        truth += s.mask[k];
-      }
+      const mask = Uint8Array.from(preds[i].probabilities, (p) => (p > OVERLAY_THRESHOLD ? 1 : 0));
       const canvas = h('canvas', { class: 'pixelated' });
       drawMaskOverlay(canvas, fromPlanar(s.image, s.width, s.height), mask, s.mask);
-      return h('figure', { class: 'example' }, canvas, h('figcaption', {}, s.instruction, h('b', {}, ` IoU ${sampleIoU({ intersection, predicted, truth, pixels: mask.length }).toFixed(2)}`)));
+      return h('figure', { class: 'example' }, canvas, h('figcaption', {}, s.instruction, h('b', {}, ` IoU ${exampleIoU(preds[i].probabilities, s.mask).toFixed(2)}`)));
     }));
   };
 

@@ -10,6 +10,7 @@ import './methods.js';
 export { init, runtime, Runtime, type RegionTime } from './gpu/runtime.js';
 export { gpuWait } from './gpu/wait.js';
 export { gpu, destroyDevice, dawnFlagsFor, deviceOptionsFromEnv, SETUP_HINT, type DeviceOptions, type DeviceInfo } from './gpu/device.js';
+export { WEBGPU_BROWSERS } from './gpu/webgpu-browsers.js';
 export { Tensor } from './tensor.js';
 export type { DType } from './dtype.js';
 export { type Shape, numel, broadcastShapes } from './shape.js';

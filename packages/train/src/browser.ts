@@ -27,4 +27,5 @@ export { serializeHead, parseHead, headPredictor, HEAD_FORMAT, HEAD_EXTENSION, t
 export type { AttentionMap } from './report/types.js';
 export { hostTensors } from './loop/host-tensors.js';
 export { viridis, normalizeMinMax } from './report/colormap.js';
-export { PREDICTED_MASK_COLOR, TRUE_MASK_COLOR, SERIES_COLORS, type Rgb } from './report/palette.js';
+export { PREDICTED_MASK_COLOR, TRUE_MASK_COLOR, SERIES_COLORS, OVERLAY_THRESHOLD, type Rgb } from './report/palette.js';
+export { exampleIoU } from './report/examples-figure.js';

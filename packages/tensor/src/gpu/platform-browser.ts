@@ -6,18 +6,13 @@
  * warning.
  */
 import type * as NodePlatform from './platform-node.js';
+import { WEBGPU_BROWSERS } from './webgpu-browsers.js';
 
 /** Which platform this build acquires devices on. */
 export const PLATFORM: typeof NodePlatform.PLATFORM = 'browser';
 
 /** What to do when the page gets no WebGPU (the message of `init()`'s error). */
-export const NO_ADAPTER_HINT: typeof NodePlatform.NO_ADAPTER_HINT =
-  'This browser gives the page no WebGPU adapter. WebGPU needs a secure context (https:// or ' +
-  'http://localhost) and a browser that ships it: Chrome or Edge 113+ (Windows, macOS, ChromeOS, ' +
-  'Android 12+); on Linux, Chrome/Chromium with chrome://flags/#enable-unsafe-webgpu and ' +
-  '#enable-vulkan (or the flags --enable-unsafe-webgpu --enable-features=Vulkan; headless ' +
-  'Chromium without a GPU: --enable-unsafe-webgpu, which falls back to SwiftShader); Firefox 141+ ' +
-  'on Windows (elsewhere dom.webgpu.enabled in about:config); Safari 26.';
+export const NO_ADAPTER_HINT: typeof NodePlatform.NO_ADAPTER_HINT = `This browser gives the page no WebGPU adapter. WebGPU is in ${WEBGPU_BROWSERS.join('; ')}.`;
 
 /** The page's GPU object; throws the hint when the browser has none. */
 export const requestGpu: typeof NodePlatform.requestGpu = (flags) => {
