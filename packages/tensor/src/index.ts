@@ -1,6 +1,9 @@
 /**
- * @fusion/tensor: GPU tensors with autograd on WebGPU (Dawn). Await `init()` once, then create
- * tensors and run ops; free memory with `dispose()` or `tidy()`.
+ * @fusion/tensor: GPU tensors with autograd on WebGPU (Dawn in Node, the browser's own in a page).
+ * Await `init()` once, then create tensors and run ops; free memory with `dispose()` or `tidy()`.
+ * The same exports everywhere: the Node-only pieces (Dawn, the tuning cache file, safetensors
+ * files) come through package.json `imports`, whose `browser` condition gives a page their
+ * browser counterparts.
  */
 import './methods.js';
 
@@ -9,6 +12,7 @@ export { gpuWait } from './gpu/wait.js';
 export { DeviceLimitError, bindingLimit, formatBytes, setBindingLimitForTests, type BufferLimit } from './gpu/limits.js';
 export { DeviceLostError } from './gpu/device-lost.js';
 export { gpu, destroyDevice, dawnFlagsFor, deviceOptionsFromEnv, SETUP_HINT, type DeviceOptions, type DeviceInfo } from './gpu/device.js';
+export { WEBGPU_BROWSERS } from './gpu/webgpu-browsers.js';
 export { Tensor } from './tensor.js';
 export type { DType } from './dtype.js';
 export { type Shape, numel, broadcastShapes } from './shape.js';
@@ -33,7 +37,7 @@ export {
 export {
   TUNE_CACHE_FORMAT, dawnVersion, tuneCacheKey, tuneCachePath, readTuneCache, readTuneCacheFile, writeTuneCache, useTuneCache,
   type TuneCacheEntry, type TuneCacheAdapter, type TuneCacheFile,
-} from './gpu/tune-cache-node.js';
+} from '#tune-cache';
 export { conv2d, conv2dBackwardInput, conv2dBackwardWeight, setConv2dSplitK, type Conv2dOptions } from './ops/conv2d.js';
 export type { Pair } from './ops/window.js';
 export { maxPool2d, avgPool2d, globalAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from './ops/pool.js';

@@ -11,7 +11,10 @@
 import { mkdir, readFile, rename, rm, readdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { writeSafetensorsFile, readSafetensorsFile, writeTensor, type Module, type Optimizer, type Tensor, type SerializableTensor } from '@fusion/tensor';
+import { writeSafetensorsFile, readSafetensorsFile, writeTensor, type Module, type Optimizer, type SerializableTensor } from '@fusion/tensor';
+import { hostTensors } from './host-tensors.js';
+
+export { hostTensors } from './host-tensors.js';
 
 export interface CheckpointState {
   version: 1;
@@ -33,16 +36,6 @@ async function writeFileAtomic(path: string, text: string): Promise<void> {
     await handle.close();
   }
   await rename(tmp, path);
-}
-
-/** Host copies of named tensors, ready for safetensors (f32 as f32, i32 as i32). */
-export async function hostTensors(tensors: Iterable<[string, Tensor]>): Promise<Record<string, SerializableTensor>> {
-  const out: Record<string, SerializableTensor> = {};
-  for (const [name, t] of tensors) {
-    const data = await t.toArray();
-    out[name] = t.dtype === 'i32' ? { shape: [...t.shape], dtype: 'i32', data: data as Int32Array } : { shape: [...t.shape], dtype: 'f32', data: data as Float32Array };
-  }
-  return out;
 }
 
 /**

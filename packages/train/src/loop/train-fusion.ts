@@ -17,7 +17,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  Adam, DeviceLostError, bceWithLogits, getDefaultGenerator, manualSeed, runtime, tidy, writeSafetensorsFile, type GeneratorState,
+  Adam, DeviceLostError, getDefaultGenerator, manualSeed, runtime, tidy, writeSafetensorsFile, type GeneratorState,
 } from '@fusion/tensor';
 import { MaskModel, headTraits, loadBertWeights, loadResNetWeights, type BertTokenizer, type MaskModelConfig } from '@fusion/models';
 import type { Sample } from '../data/index.js';
@@ -31,6 +31,7 @@ import type { DataSource } from './data-source.js';
 import { LossLog } from './loss-log.js';
 import { DIVERGENCE_LOSS_BOUND, divergenceMessage, firstNonFinite, lossDivergence, type Divergence } from './divergence.js';
 import { ResumableError } from './stop.js';
+import { learningRateAt, trainStep } from './step.js';
 
 export interface TrainFusionOptions {
   /** The head's name in the run: its kind, or a spec such as `cross-pixel.nocoords`. */
@@ -185,7 +186,7 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
     let stepsThisCall = 0;
     const stopRequested = () => (o.stopAfterSteps !== undefined && stepsThisCall >= o.stopAfterSteps) || (o.stop?.() ?? false);
     const totalSteps = o.epochs * stepsPerEpoch;
-    const lrAt = (s: number) => (o.schedule === 'cosine' ? o.lr * 0.5 * (1 + Math.cos((Math.PI * s) / totalSteps)) : o.lr);
+    const lrAt = (s: number) => learningRateAt(o.schedule ?? 'constant', o.lr, s, totalSteps);
     const posWeight = o.posWeight ?? 1;
     losses = new LossLog(jsonl, step, DIVERGENCE_LOSS_BOUND);
     const lossLog = losses;
@@ -209,14 +210,7 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
         const t0 = performance.now();
         const b = batchTensors(o.data.trainBatch(step, o.batch), o.tokenizer, o.maxTokens);
         optimizer.lr = lrAt(step);
-        const loss = tidy(() => {
-          const { logits } = model.forward({ images: b.images, inputIds: b.inputIds, attentionMask: b.attentionMask, tokenTypeIds: b.tokenTypeIds });
-          const l = bceWithLogits(logits, b.masks, { posWeight });
-          l.backward();
-          optimizer.step();
-          optimizer.zeroGrad();
-          return l;
-        });
+        const loss = trainStep(model, optimizer, b, { posWeight });
         disposeBatch(b);
         lossLog.push(step, loss);
         step++;
