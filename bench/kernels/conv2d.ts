@@ -56,6 +56,8 @@ export const CONV_GRID: readonly GridEntry<ConvCase>[] = [
   layer('layer4.conv2', B, 512, 7, 512, 3, 1, 1),
   layer('layer4.conv3', B, 512, 7, 2048, 1),
   layer('tfjs-reference', 8, 64, 32, 64, 3, 1, 1),
+  // the GPU target's shape (issue 12: conv2d 3x3 f32 8x256x64x64 against cuDNN)
+  { ...layer('gpu-target', 8, 256, 64, 256, 3, 1, 1), gpuOnly: true },
   { ...layer('stem (small)', 1, 3, 32, 16, 7, 2, 3), quickOnly: true },
   { ...layer('3x3 (small)', 1, 32, 14, 32, 3, 1, 1), quickOnly: true },
   { ...layer('downsample (small)', 1, 64, 14, 128, 1, 2, 0), quickOnly: true },

@@ -208,7 +208,7 @@ export async function runKernels(benches: readonly KernelBench[], options: RunOp
       log(`${bench.kernel}: missing (@fusion/tensor does not export ${missing.join(', ')} yet)`);
       continue;
     }
-    for (const p of gridEntries(bench, options.quick)) {
+    for (const p of gridEntries(bench, options.quick, info.isSoftware)) {
       const row = await runCase(bench, p, peer, mo, result, log);
       if (!row) continue;
       report.rows.push(row);

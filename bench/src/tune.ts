@@ -13,7 +13,7 @@ import {
   forceVariant, applyTuning, heuristicVariant, describeShapeClass, adapterFacts,
   type Tensor, type RecordedLookup, type VariantKernel, type TuneCacheEntry,
 } from '@fusion/tensor';
-import type { Constants } from '@fusion/kernels';
+import { GEMM_BLOCKED_TUNING, blockedConstantsProblem, type BlockedStrategy, type Constants } from '@fusion/kernels';
 
 /** One candidate: a variant and the constants merged over the op's. */
 export interface Candidate {
@@ -46,7 +46,24 @@ export interface TuneOptions {
   log?: (line: string) => void;
 }
 
-/** Candidate variants and constants of a kernel on this device (the heuristic's default included). */
+/** The register-blocked kernels' tuning sweep: TILE_K and the workgroup shape around each default. */
+const BLOCKED_SWEEP: readonly [BlockedStrategy, Constants | undefined][] = [
+  ['blocked4', undefined], ['blocked4', { TILE_K: 8 }], ['blocked4', { TILE_K: 32 }], ['blocked4', { WG_X: 8, WG_Y: 8 }], ['blocked4', { WG_X: 32, WG_Y: 8 }],
+  ['blocked8', undefined], ['blocked8', { TILE_K: 16 }], ['blocked8', { WG_X: 8, WG_Y: 8 }], ['blocked8', { WG_X: 8, WG_Y: 8, TILE_K: 16 }],
+  ['blocked8', { WG_X: 8, WG_Y: 8, TILE_K: 32 }],
+];
+
+/** The register-blocked GEMM candidates whose tiles the device's limits (workgroup memory, invocations) allow. */
+export function blockedGemmCandidates(limits: Readonly<Record<string, number>>): Candidate[] {
+  return BLOCKED_SWEEP.filter(([v, c]) => blockedConstantsProblem({ ...GEMM_BLOCKED_TUNING[v], ...c }, limits) === null)
+    .map(([variant, constants]) => (constants ? { variant, constants } : { variant }));
+}
+
+/**
+ * Candidate variants and constants of a kernel on this device (the heuristic's default included).
+ * On a GPU the GEMM also tries the register-blocked kernels (too slow on a CPU adapter to be worth
+ * timing there).
+ */
 export function candidatesFor(kernel: VariantKernel, sizes: readonly number[]): Candidate[] {
   const f = adapterFacts();
   switch (kernel) {
@@ -61,6 +78,7 @@ export function candidatesFor(kernel: VariantKernel, sizes: readonly number[]): 
         out.push({ variant: 'subgroup' }, { variant: 'subgroup', constants: { WG_X: 8 } }, { variant: 'subgroup', constants: { WG_X: 32 } });
         if (sizes[0] > 16) out.push({ variant: 'subgroup', constants: { ROW_GROUPS: 2 } });
       }
+      if (!f.software) out.push(...blockedGemmCandidates(runtime().gpu.info.limits));
       return out;
     }
     case 'softmax': {
