@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { adamReference, sgdReference } from '@fusion/kernels';
 import { init, tensor, keep, runtime, Adam, AdamW, SGD, type Optimizer, Tensor } from '../index.js';
 import { assertClose, randomArray } from '../testing.js';
+import { setOptimizerGroupLimitForTests } from './optimizer.js';
 
 beforeAll(async () => {
   await init();
@@ -127,6 +128,37 @@ describe('multi-tensor step over many parameters (packed into one buffer)', () =
   it('SGD with momentum, packed', async () => {
     const h = { lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0.01 };
     await check((ps) => new SGD(ps, h), 1, (p, g, [buf], step) => sgdReference(p, g, buf, step === 1, h));
+  });
+
+  it('cuts the flat buffers at the binding limit: groups of consecutive parameters, one dispatch each, same result', async () => {
+    // a 40-element limit: [37, 1] and [15, 24] share buffers, the 129-element parameter is alone
+    setOptimizerGroupLimitForTests(40);
+    try {
+      const ps = shapes.map((shape, i) => {
+        const p = tensor(p0[i], shape);
+        p.requiresGrad = true;
+        return p;
+      });
+      const opt = new AdamW(ps, { lr: adamH.lr, weightDecay: adamH.weightDecay });
+      expect(ps.map((p) => ps.indexOf(ps.find((q) => q.buffer === p.buffer)!))).toEqual([0, 0, 2, 2, 4]);
+      const expected = p0.map((a) => Float64Array.from(a));
+      const state = sizes.map((n) => [new Float64Array(n), new Float64Array(n)]);
+      const dispatches: number[] = [];
+      for (const [t, step] of grads.entries()) {
+        ps.forEach((p, i) => (p.grad = step[i] ? keep(tensor(step[i]!, shapes[i])) : null));
+        const before = runtime().stats.dispatches;
+        opt.step();
+        dispatches.push(runtime().stats.dispatches - before);
+        step.forEach((g, i) => g && adamRef(expected[i], g, state[i], t + 1));
+        opt.zeroGrad();
+      }
+      for (let i = 0; i < ps.length; i++) assertClose(await ps[i].toArray(), expected[i], { rtol: 1e-5, atol: 1e-6 }, `parameter ${i}`);
+      expect(dispatches).toEqual([3, 3, 3]);
+      opt.dispose();
+      for (const p of ps) p.dispose();
+    } finally {
+      setOptimizerGroupLimitForTests(null);
+    }
   });
 
   it('keeps parameters valid after the optimizer is disposed, and checkpoints name each parameter', async () => {
