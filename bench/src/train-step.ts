@@ -3,7 +3,7 @@
  * pos_weight, fresh synthetic samples), shared by `pnpm bench:step` and `pnpm bench tune`.
  * The device must be initialised first; `dispose()` frees the model and optimizer.
  */
-import { tidy, bceWithLogits, Adam, manualSeed, type Tensor } from '@fusion/tensor';
+import { tidy, bceWithLogits, Adam, manualSeed, runtime, memory, type Tensor } from '@fusion/tensor';
 import { MaskModel, loadTokenizer, DEFAULT_TOKENIZER_PATH, type FusionKind } from '@fusion/models';
 import { PRESETS, FUSION_KINDS, syntheticSource, batchTensors, disposeBatch, type PresetName } from '@fusion/train';
 
@@ -75,4 +75,33 @@ export async function makeTrainStep(options: TrainStepOptions): Promise<TrainSte
       model.dispose();
     },
   };
+}
+
+/** What `timeTrainSteps` measured, per step. */
+export interface StepTiming {
+  /** Wall milliseconds per step (recording, submission and the GPU's work, to the last loss read back). */
+  ms: number;
+  /** Host milliseconds spent recording a step. */
+  hostMs: number;
+  dispatches: number;
+  /** Highest bytes of live GPU buffers (`memory().peakBytes`) during the timed steps. */
+  peakBytes: number;
+}
+
+/** Times `steps` steps (reading back only the last loss) after the step counter `from`. */
+export async function timeTrainSteps(step: TrainStep, from: number, steps: number): Promise<StepTiming> {
+  const rt = runtime();
+  await rt.sync();
+  rt.pool.resetPeak();
+  const dispatches = rt.stats.dispatches;
+  let host = 0;
+  const t0 = performance.now();
+  for (let s = from; s < from + steps; s++) {
+    const h = performance.now();
+    const l = step.run(s);
+    host += performance.now() - h;
+    if (s === from + steps - 1) await l.item();
+    l.dispose();
+  }
+  return { ms: (performance.now() - t0) / steps, hostMs: host / steps, dispatches: (rt.stats.dispatches - dispatches) / steps, peakBytes: memory().peakBytes };
 }
