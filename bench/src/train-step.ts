@@ -7,6 +7,13 @@ import { tidy, bceWithLogits, Adam, manualSeed, runtime, memory, type Tensor } f
 import { MaskModel, loadTokenizer, DEFAULT_TOKENIZER_PATH, type FusionKind } from '@fusion/models';
 import { PRESETS, FUSION_KINDS, syntheticSource, batchTensors, disposeBatch, type PresetName } from '@fusion/train';
 
+/**
+ * Precisions `makeTrainStep` runs. f32 only in this build: the mixed-precision step (f16 compute,
+ * f32 master weights, loss scaling) is issue 12 item 2's; when it lands, 'mixed' joins this list
+ * and `bench/gpu.sh` times the mixed rows too (it reports them absent until then).
+ */
+export const TRAIN_STEP_PRECISIONS: readonly string[] = ['f32'];
+
 export interface TrainStepOptions {
   preset: string;
   fusion: string;
@@ -14,6 +21,10 @@ export interface TrainStepOptions {
   size?: number;
   /** Distinct synthetic batches to cycle through (default 16). */
   batches?: number;
+  /** One of TRAIN_STEP_PRECISIONS (default f32). */
+  precision?: string;
+  /** The tokenizer file (default the shipped one; a bundle passes it, its own location being elsewhere). */
+  tokenizerPath?: string;
 }
 
 export interface TrainStep {
@@ -41,7 +52,9 @@ export async function makeTrainStep(options: TrainStepOptions): Promise<TrainSte
   const batch = options.batch ?? preset.batch;
   const size = options.size ?? preset.size;
   const batches = options.batches ?? 16;
-  const tokenizer = await loadTokenizer(DEFAULT_TOKENIZER_PATH);
+  const precision = options.precision ?? 'f32';
+  if (!TRAIN_STEP_PRECISIONS.includes(precision)) throw new Error(`--precision must be one of ${TRAIN_STEP_PRECISIONS.join(', ')} in this build, got '${precision}'`);
+  const tokenizer = await loadTokenizer(options.tokenizerPath ?? DEFAULT_TOKENIZER_PATH);
   manualSeed(0);
   const modelOptions = preset.model(fusion, size, tokenizer.vocabSize);
   const model = new MaskModel(modelOptions);

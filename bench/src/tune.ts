@@ -10,7 +10,7 @@
  */
 import {
   runtime, tidy, tensor, matmul, softmax, layerNorm, batchNorm2d, embedding, outer, attention, backward,
-  forceVariant, applyTuning, heuristicVariant, describeShapeClass, adapterFacts,
+  forceVariant, applyTuning, heuristicVariant, describeShapeClass, adapterFacts, recordVariantLookups, recordedVariantLookups,
   type Tensor, type RecordedLookup, type VariantKernel, type TuneCacheEntry,
 } from '@fusion/tensor';
 import { GEMM_BLOCKED_TUNING, blockedConstantsProblem, type BlockedStrategy, type Constants } from '@fusion/kernels';
@@ -43,7 +43,27 @@ export interface TuneOptions {
   callsPerRegion?: number;
   /** Smallest gain (heuristic ms / best ms - 1) worth a cache entry (default 0.05). */
   minGain?: number;
+  /** `performance.now()` past which the remaining lookups are not tuned (they keep the heuristics). */
+  deadline?: number;
   log?: (line: string) => void;
+}
+
+/**
+ * The (kernel, shape class) lookups one training step makes in the variant table, untuned: one
+ * step warms up (pipelines, pool), the next is recorded.
+ */
+export async function stepLookups(step: { run(s: number): Tensor }): Promise<RecordedLookup[]> {
+  applyTuning([]);
+  const warm = step.run(0);
+  await warm.item();
+  warm.dispose();
+  recordVariantLookups(true);
+  const loss = step.run(1);
+  const lookups = recordedVariantLookups();
+  recordVariantLookups(false);
+  await loss.item();
+  loss.dispose();
+  return lookups;
 }
 
 /** The register-blocked kernels' tuning sweep: TILE_K and the workgroup shape around each default. */
@@ -236,7 +256,7 @@ function agree(a: Float32Array, b: Float32Array): boolean {
  * entries (winners that beat the heuristic by more than minGain). Leaves the table untuned and
  * unforced.
  */
-export async function tuneLookups(lookups: readonly RecordedLookup[], steps: number, options: TuneOptions = {}): Promise<{ rows: TuneRow[]; entries: TuneCacheEntry[] }> {
+export async function tuneLookups(lookups: readonly RecordedLookup[], steps: number, options: TuneOptions = {}): Promise<{ rows: TuneRow[]; entries: TuneCacheEntry[]; untuned: number }> {
   const repeats = options.repeats ?? 3;
   const calls = options.callsPerRegion ?? 3;
   const minGain = options.minGain ?? 0.05;
@@ -245,7 +265,12 @@ export async function tuneLookups(lookups: readonly RecordedLookup[], steps: num
   const rows: TuneRow[] = [];
   const entries: TuneCacheEntry[] = [];
   applyTuning([]);
+  let untuned = 0;
   for (const lookup of lookups) {
+    if (options.deadline !== undefined && performance.now() > options.deadline) {
+      untuned++;
+      continue;
+    }
     const { kernel, sizes } = lookup;
     const base: Candidate = { variant: heuristicVariant(kernel, ...sizes) };
     const candidates = candidatesFor(kernel, sizes);
@@ -303,7 +328,8 @@ export async function tuneLookups(lookups: readonly RecordedLookup[], steps: num
     }
     log(`  ${kernel.padEnd(18)} ${row.shape.padEnd(28)} ${base.variant} ${heuristicMs.toFixed(3)} ms -> ${best.variant}${best.constants ? ` ${JSON.stringify(best.constants)}` : ''} ${best.ms.toFixed(3)} ms (${row.gain.toFixed(2)}x)`);
   }
-  return { rows, entries };
+  if (untuned) log(`  ${untuned} lookups left untuned: the time budget ran out`);
+  return { rows, entries, untuned };
 }
 
 /**
