@@ -129,7 +129,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   for (const n of stepsResult?.notRun ?? []) if (n.precision !== 'mixed' || n.head === plan.heads[0]) console.log(`  not run: ${n.head} ${n.precision}: ${n.reason}`);
 
-  const shapes = args.dryRun ? { matmul: 256, convCase: '3x3 (small)' } : { matmul: 4096, convCase: 'gpu-target' };
+  const shapes = { ...(args.dryRun ? { matmul: 256, convCase: '3x3 (small)' } : { matmul: 4096, convCase: 'gpu-target' }), step: `${plan.preset}-preset step` };
   const ratios = ratioTable(report.rows, steps, torchResult, torchMissing, shapes, {
     f16Matmul: report.rows.some((r) => r.kernel === 'matmul' && /f16|subgroup-matrix/i.test(r.variant)) ? undefined : 'no f16 matmul kernel in this build (issue 12 item 2)',
     mixed: TRAIN_STEP_PRECISIONS.includes('mixed') ? undefined : "no --precision mixed in this build's training step (issue 12 item 2)",

@@ -52,6 +52,8 @@ export interface TargetShapes {
   matmul: number;
   /** Shape label prefix of the conv2d row (the bench's case name). */
   convCase: string;
+  /** What the step rows time, e.g. 'seed-preset step'. */
+  step: string;
 }
 
 function best(rows: readonly BenchRow[], select: (r: BenchRow) => boolean): BenchRow | null {
@@ -109,7 +111,7 @@ export function ratioTable(
       const ours = steps.find((s) => s.head === head && s.precision === precision);
       const oursFig = precision === 'mixed' && absent.mixed ? absent.mixed : ours ? { text: `${ours.imgPerS.toFixed(2)} img/s`, value: ours.imgPerS } : `no ${head} ${precision} step in this run`;
       const p = peerStep(fusion, prec);
-      out.push(ratioRow(`seed step ${precision}, ${head}: img/s / PyTorch ${label} (${fusion})`, '>= 1.0', true, 1.0, oursFig,
+      out.push(ratioRow(`${shapes.step} ${precision}, ${head}: img/s / PyTorch ${label} (${fusion})`, '>= 1.0', true, 1.0, oursFig,
         typeof p === 'string' ? p : { text: `${p.img_per_s.toFixed(2)} img/s`, value: p.img_per_s }));
     }
     const ours = steps.find((s) => s.head === head && s.precision === 'f32');
