@@ -56,7 +56,10 @@ describe('bench/gpu.sh --dry-run', () => {
       if (s.status === 'skipped') expect(s.reason, name).toMatch(/\S/);
       else expect(s.status, `${name}: ${s.error ?? ''}`).toBe('ran');
     }
-    for (const name of ['device', 'tune', 'steps', 'kernels']) expect(r.stages[name].status, name).toBe('ran');
+    for (const name of ['device', 'check', 'tune', 'steps', 'kernels']) expect(r.stages[name].status, name).toBe('ran');
+    expect(r.checks.length).toBeGreaterThan(0);
+    expect(r.checks.filter((c: { ok: boolean }) => !c.ok)).toEqual([]);
+    expect(r.forcedGemm).toBeNull();
     if (r.stages.torch.status === 'skipped') expect(r.stages.torch.reason).toMatch(/no torch|no torchvision|no CUDA|could not be run/);
     else expect(Object.keys(r.torch.kernels).sort()).toEqual(['conv3x3_f32', 'matmul_bf16', 'matmul_f32']);
     for (const row of r.rows as BenchRow[]) {

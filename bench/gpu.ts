@@ -24,7 +24,7 @@ import { init, destroyDevice, runtime, dawnVersion } from '@fusion/tensor';
 import { kernelBenches } from './kernels/index.js';
 import { benchDeviceOptions } from './src/runner.js';
 import { defaultResultPath, writeReport, formatTable, type BenchReport, type BenchRow } from './src/report.js';
-import { gpuRunPlan, describeDevice, torchStage, tuneStage, stepsStage, kernelsStage } from './src/gpu-stages.js';
+import { gpuRunPlan, describeDevice, checkGemmVariants, torchStage, tuneStage, stepsStage, kernelsStage } from './src/gpu-stages.js';
 import { ratioTable, formatRatioTable, TORCH_FUSION_OF, type StepResult, type TorchSeedResult } from './src/gpu-table.js';
 import { TRAIN_STEP_PRECISIONS } from './src/train-step.js';
 import { parseGpuArgs, GPU_USAGE, GPU_STAGES, type StageStatus } from './src/gpu-args.js';
@@ -74,6 +74,13 @@ async function main(argv: readonly string[]): Promise<number> {
   console.log(`  limits: storage binding ${info.limits.maxStorageBufferBindingSize}, workgroup memory ${info.limits.maxComputeWorkgroupStorageSize}, invocations ${info.limits.maxComputeInvocationsPerWorkgroup}; Dawn flags: ${info.dawnFlags.join(' ') || '(none)'}`);
   console.log(`${args.dryRun ? 'dry run' : 'full run'}: ${plan.preset} preset, batch ${plan.batch}, ${plan.size}x${plan.size}; budget ${args.budget} s`);
 
+  const check = await stage('check', () => checkGemmVariants(log));
+  if (check) {
+    const bad = check.checks.filter((c) => !c.ok);
+    console.log(`GPU GEMM variants against float64: ${check.checks.length - bad.length} of ${check.checks.length} products right${check.forced ? `; the rest of the run forces the ${check.forced} GEMM` : ''}`);
+    if (bad.length) stages.check = { status: 'failed', error: bad.map((c) => `${c.variant} ${c.product}: ${c.error}`).join('; '), seconds: (stages.check as { seconds: number }).seconds };
+  }
+
   let torch: TorchSeedResult | null = null;
   let torchMissing = '';
   await stage('torch', () => {
@@ -103,10 +110,10 @@ async function main(argv: readonly string[]): Promise<number> {
   if (stepsResult && steps.length === 0) stages.steps = { status: 'skipped', reason: stepsResult.notRun.map((n) => `${n.head} ${n.precision}: ${n.reason}`).join('; ') };
   else if (stepsResult?.notRun.length) (stages.steps as { note?: string }).note = `${stepsResult.notRun.length} head/precision pairs not run (stepsNotRun says why)`;
 
-  const kernels = await stage('kernels', () => kernelsStage(kernelBenches, plan, args.peer && !args.dryRun, deadline, log));
+  const kernels = await stage('kernels', () => kernelsStage(kernelBenches, plan, args.peer, deadline, log));
   if (kernels) {
     report.rows.push(...kernels.report.rows);
-    if (args.dryRun) (stages.kernels as { note?: string }).note = `quick ${plan.kernels!.join(' and ')} grids without the TF.js peer (bench.test.ts runs every kernel's quick grid)`;
+    if (args.dryRun) (stages.kernels as { note?: string }).note = `quick ${plan.kernels!.join(' and ')} grids (bench.test.ts runs every kernel's quick grid)`;
     if (kernels.unrun.length) (stages.kernels as { note?: string }).note = `${kernels.unrun.length} cases not run: the time budget ran out`;
     console.log(`\nkernel benchmarks (${plan.quickKernels ? 'quick' : 'full'} grid)\n${formatTable(kernels.report, kernels.peerNotes)}`);
     for (const f of kernels.failures) console.log(`FAILED ${f.kernel} ${f.shape} (${f.side}): ${f.error}`);
@@ -145,6 +152,8 @@ async function main(argv: readonly string[]): Promise<number> {
     seconds: (performance.now() - started) / 1000,
     device,
     stages,
+    checks: check?.checks ?? [],
+    forcedGemm: check?.forced ?? null,
     plan: { preset: plan.preset, batch: plan.batch, size: plan.size, heads: plan.heads, warmupSteps: plan.warmupSteps, timedSteps: plan.timedSteps },
     tune: tune ? { lookups: tune.lookups, timed: tune.timed, untuned: tune.untuned, cache: tune.cache, entries: tune.entries } : null,
     steps,

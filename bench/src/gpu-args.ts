@@ -41,5 +41,5 @@ export function parseGpuArgs(argv: readonly string[]): GpuArgs | { help: string 
 
 export type StageStatus = { status: 'ran'; seconds: number; note?: string } | { status: 'skipped'; reason: string } | { status: 'failed'; error: string; seconds: number };
 
-export const GPU_STAGES = ['device', 'torch', 'tune', 'steps', 'kernels'] as const;
+export const GPU_STAGES = ['device', 'check', 'torch', 'tune', 'steps', 'kernels'] as const;
 

@@ -6,7 +6,15 @@
  * passed and says what it left out.
  */
 import { existsSync } from 'node:fs';
-import { runtime, memory, writeTuneCache, useTuneCache, dawnVersion, type TuneCacheEntry } from '@fusion/tensor';
+import {
+  runtime, memory, writeTuneCache, useTuneCache, dawnVersion, tensor, matmul, transpose, conv2d, backward, tidy, withVariant, forceVariant,
+  type Tensor, type TuneCacheEntry,
+} from '@fusion/tensor';
+import {
+  BLOCKED_STRATEGIES, GEMM_BLOCKED_TUNING, blockedTile, matmulReference, conv2dReference, conv2dBackwardInputReference,
+  conv2dBackwardWeightReference, convOutputSize, type Conv2dGeometry,
+} from '@fusion/kernels';
+import { assertClose, randomArray } from '@fusion/tensor/testing';
 import { FUSION_KINDS } from '@fusion/train';
 import { makeTrainStep, timeTrainSteps, TRAIN_STEP_PRECISIONS } from './train-step.js';
 import { stepLookups, tuneLookups } from './tune.js';
@@ -71,6 +79,86 @@ export function describeDevice(): Record<string, unknown> {
     features: i.features, adapterFeatures: i.adapterFeatures, limits: i.limits, dawnFlags: i.dawnFlags, dawn: dawnVersion(),
     subgroupSizes: ai ? [ai.subgroupMinSize, ai.subgroupMaxSize] : null,
   };
+}
+
+/** One product of the correctness check: its name and the largest relative error, or the error. */
+export interface GemmCheck {
+  variant: string;
+  product: string;
+  ok: boolean;
+  error?: string;
+}
+
+function hostTranspose(x: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = x[i * cols + j];
+  return out;
+}
+
+/**
+ * The register-blocked GEMMs on this device against float64 (what the test suite checks on
+ * lavapipe, for a GPU nobody ran the suite on): matmul in every layout at a shape that divides the
+ * tile (vec4 loads, no bounds checks) and an odd one, and a convolution's forward and both
+ * gradients. Where one fails, the rest of the run forces the tiled GEMM, so its numbers are right.
+ */
+export async function checkGemmVariants(log: (l: string) => void): Promise<{ checks: GemmCheck[]; forced: string | null }> {
+  const checks: GemmCheck[] = [];
+  const tol = { rtol: 2e-3, atol: 2e-3 };
+  for (const variant of BLOCKED_STRATEGIES) {
+    const tile = blockedTile(GEMM_BLOCKED_TUNING[variant]);
+    const check = async (product: string, fn: () => Promise<void>) => {
+      try {
+        await withVariant('gemm', variant, fn);
+        checks.push({ variant, product, ok: true });
+      } catch (e) {
+        const error = (e as Error).message.split('\n')[0];
+        checks.push({ variant, product, ok: false, error });
+        log(`  ${variant} ${product}: WRONG: ${error}`);
+      }
+    };
+    for (const [M, K, N] of [[2 * tile.rows, 3 * tile.k, tile.cols], [37, 21, 45]]) {
+      for (const layout of ['nn', 'nt', 'tn', 'tt']) {
+        await check(`matmul ${layout} ${M}x${K}x${N}`, async () => {
+          const a = randomArray(M * K, 1);
+          const b = randomArray(K * N, 2);
+          const owned: Tensor[] = [];
+          const own = (t: Tensor) => (owned.push(t), t);
+          try {
+            const ta = layout[0] === 't' ? transpose(own(tensor(hostTranspose(a, M, K), [K, M]))) : own(tensor(a, [M, K]));
+            const tb = layout[1] === 't' ? transpose(own(tensor(hostTranspose(b, K, N), [N, K]))) : own(tensor(b, [K, N]));
+            const c = own(matmul(ta, tb));
+            owned.push(ta, tb);
+            assertClose(await c.toArray(), matmulReference(a, b, 1, M, K, N), tol, 'C');
+          } finally {
+            for (const t of new Set(owned)) t.dispose();
+          }
+        });
+      }
+    }
+    await check('conv2d 3x3 stride 2 forward and both gradients', async () => {
+      const g: Conv2dGeometry = { images: 2, cIn: 5, inH: 13, inW: 11, cOut: 70, kH: 3, kW: 3, outH: convOutputSize(13, 3, 2, 1, 1), outW: convOutputSize(11, 3, 2, 1, 1), strideH: 2, strideW: 2, padH: 1, padW: 1, dilH: 1, dilW: 1 };
+      const xd = randomArray(g.images * g.cIn * g.inH * g.inW, 3);
+      const wd = randomArray(g.cOut * g.cIn * 9, 4);
+      const x = tensor(xd, [g.images, g.cIn, g.inH, g.inW]);
+      const w = tensor(wd, [g.cOut, g.cIn, 3, 3]);
+      x.requiresGrad = w.requiresGrad = true;
+      const y = conv2d(x, w, null, { stride: 2, padding: 1 });
+      const dyd = randomArray(y.size, 5);
+      const dy = tensor(dyd, y.shape);
+      try {
+        assertClose(await y.toArray(), conv2dReference(xd, wd, null, g), tol, 'forward');
+        tidy(() => backward(y, { grad: dy }));
+        assertClose(await x.grad!.toArray(), conv2dBackwardInputReference(dyd, wd, g), tol, 'input gradient');
+        assertClose(await w.grad!.toArray(), conv2dBackwardWeightReference(dyd, xd, g), tol, 'weight gradient');
+      } finally {
+        for (const t of [x.grad, w.grad, x, w, y, dy]) t?.dispose();
+      }
+    });
+  }
+  const failed = checks.filter((c) => !c.ok);
+  if (!failed.length) return { checks, forced: null };
+  forceVariant('gemm', 'tiled');
+  return { checks, forced: 'tiled' };
 }
 
 /** The PyTorch reference, or why it did not run. */
