@@ -102,8 +102,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const base = join(args.out, basename(defaultResultPath('.', report, args.dryRun ? 'gpu-dry' : 'gpu')));
   const cache = base.replace(/\.json$/, '.tune-cache.json');
   const tune = await stage('tune', () => tuneStage(plan, tokenizerPath, cache, deadline, log));
-  if (tune?.untuned) (stages.tune as { note?: string }).note = `${tune.untuned} of ${tune.lookups} lookups left untuned: the time budget ran out`;
-  if (tune) console.log(`tuned ${tune.timed} of ${tune.lookups} (kernel, shape class) lookups${tune.untuned ? ` (${tune.untuned} left untuned: time budget)` : ''}; ${tune.entries.length} beat the heuristic and went to ${tune.cache}`);
+  if (tune?.notTuned.length) (stages.tune as { note?: string }).note = `${tune.notTuned.length} of ${tune.lookups} lookups not tuned (tune.notTuned says why)`;
+  if (tune) console.log(`tuned ${tune.timed} of ${tune.lookups} (kernel, shape class) lookups${tune.notTuned.length ? ` (${tune.notTuned.length} not tuned: time budget or too large to bind)` : ''}; ${tune.entries.length} beat the heuristic and went to ${tune.cache}`);
 
   const stepsResult = await stage('steps', () => stepsStage(plan, tokenizerPath, deadline, log));
   const steps: StepResult[] = stepsResult?.steps ?? [];
@@ -155,7 +155,7 @@ async function main(argv: readonly string[]): Promise<number> {
     checks: check?.checks ?? [],
     forcedGemm: check?.forced ?? null,
     plan: { preset: plan.preset, batch: plan.batch, size: plan.size, heads: plan.heads, warmupSteps: plan.warmupSteps, timedSteps: plan.timedSteps },
-    tune: tune ? { lookups: tune.lookups, timed: tune.timed, untuned: tune.untuned, cache: tune.cache, entries: tune.entries } : null,
+    tune: tune ? { lookups: tune.lookups, timed: tune.timed, notTuned: tune.notTuned, cache: tune.cache, entries: tune.entries } : null,
     steps,
     stepsNotRun: stepsResult?.notRun ?? [],
     kernelsNotRun: kernels?.unrun ?? [],

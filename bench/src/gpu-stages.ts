@@ -172,7 +172,8 @@ export function torchStage(python: string, plan: GpuRunPlan): { torch: TorchSeed
 export interface TuneStageResult {
   lookups: number;
   timed: number;
-  untuned: number;
+  /** Lookups not tuned, with why (time budget, stand-in too large to bind). */
+  notTuned: { kernel: string; sizes: number[]; reason: string }[];
   entries: TuneCacheEntry[];
   cache: string;
 }
@@ -188,10 +189,10 @@ export async function tuneStage(plan: GpuRunPlan, tokenizerPath: string, cache: 
     const work = (sizes: readonly number[]) => sizes.reduce((a, b) => a * Math.max(1, b), 1);
     const ordered = [...lookups].sort((a, b) => work(b.sizes) - work(a.sizes));
     const stop = Math.min(deadline, performance.now() + plan.tuneSeconds * 1000);
-    const { rows, entries, untuned } = await tuneLookups(ordered, 1, { repeats: plan.tuneRepeats, callsPerRegion: plan.tuneRepeats > 1 ? 2 : 1, deadline: stop, log });
+    const { rows, entries, notTuned } = await tuneLookups(ordered, 1, { repeats: plan.tuneRepeats, callsPerRegion: plan.tuneRepeats > 1 ? 2 : 1, deadline: stop, log });
     writeTuneCache(cache, runtime().gpu.info, entries, true);
     useTuneCache(cache);
-    return { lookups: lookups.length, timed: rows.length, untuned, entries, cache };
+    return { lookups: lookups.length, timed: rows.length, notTuned, entries, cache };
   } finally {
     step.dispose();
   }

@@ -233,6 +233,11 @@ function problemFor(kernel: VariantKernel, sizes: readonly number[]): Problem {
   };
 }
 
+/** Bytes of the largest operand of the GEMM's matmul stand-in (A, B or C) for sizes M, N, K, batch. */
+function gemmStandInBytes([M, N, K, batch]: readonly number[]): number {
+  return 4 * Math.max(1, batch) * Math.max(M * K, K * N, M * N);
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -256,7 +261,9 @@ function agree(a: Float32Array, b: Float32Array): boolean {
  * entries (winners that beat the heuristic by more than minGain). Leaves the table untuned and
  * unforced.
  */
-export async function tuneLookups(lookups: readonly RecordedLookup[], steps: number, options: TuneOptions = {}): Promise<{ rows: TuneRow[]; entries: TuneCacheEntry[]; untuned: number }> {
+export async function tuneLookups(
+  lookups: readonly RecordedLookup[], steps: number, options: TuneOptions = {},
+): Promise<{ rows: TuneRow[]; entries: TuneCacheEntry[]; notTuned: { kernel: VariantKernel; sizes: number[]; reason: string }[] }> {
   const repeats = options.repeats ?? 3;
   const calls = options.callsPerRegion ?? 3;
   const minGain = options.minGain ?? 0.05;
@@ -265,13 +272,18 @@ export async function tuneLookups(lookups: readonly RecordedLookup[], steps: num
   const rows: TuneRow[] = [];
   const entries: TuneCacheEntry[] = [];
   applyTuning([]);
-  let untuned = 0;
+  const notTuned: { kernel: VariantKernel; sizes: number[]; reason: string }[] = [];
+  const bindingBytes = rt.gpu.info.limits.maxStorageBufferBindingSize;
   for (const lookup of lookups) {
+    const { kernel, sizes } = lookup;
     if (options.deadline !== undefined && performance.now() > options.deadline) {
-      untuned++;
+      notTuned.push({ kernel, sizes: [...sizes], reason: 'the time budget ran out' });
       continue;
     }
-    const { kernel, sizes } = lookup;
+    if (kernel === 'gemm' && gemmStandInBytes(sizes) > bindingBytes) {
+      notTuned.push({ kernel, sizes: [...sizes], reason: `its matmul stand-in has an operand past the ${bindingBytes}-byte binding limit` });
+      continue;
+    }
     const base: Candidate = { variant: heuristicVariant(kernel, ...sizes) };
     const candidates = candidatesFor(kernel, sizes);
     if (!candidates.some((c) => sameCandidate(c, base))) candidates.unshift(base);
@@ -328,8 +340,8 @@ export async function tuneLookups(lookups: readonly RecordedLookup[], steps: num
     }
     log(`  ${kernel.padEnd(18)} ${row.shape.padEnd(28)} ${base.variant} ${heuristicMs.toFixed(3)} ms -> ${best.variant}${best.constants ? ` ${JSON.stringify(best.constants)}` : ''} ${best.ms.toFixed(3)} ms (${row.gain.toFixed(2)}x)`);
   }
-  if (untuned) log(`  ${untuned} lookups left untuned: the time budget ran out`);
-  return { rows, entries, untuned };
+  if (notTuned.length) log(`  ${notTuned.length} lookups not tuned (time budget, or a stand-in too large to bind)`);
+  return { rows, entries, notTuned };
 }
 
 /**
