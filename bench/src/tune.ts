@@ -81,24 +81,28 @@ export function blockedGemmCandidates(limits: Readonly<Record<string, number>>):
 
 /**
  * Candidate variants and constants of a kernel on this device (the heuristic's default included).
- * On a GPU the GEMM also tries the register-blocked kernels (too slow on a CPU adapter to be worth
- * timing there).
+ * The GEMM's candidates follow the adapter kind: on a CPU adapter the direct and subgroup kernels
+ * (written for it) and the tiled one; on a GPU the tiled one and the register-blocked kernels
+ * (each kind's kernels are too slow on the other to be worth timing there).
  */
 export function candidatesFor(kernel: VariantKernel, sizes: readonly number[]): Candidate[] {
   const f = adapterFacts();
   switch (kernel) {
     case 'gemm': {
+      const tiled: Candidate[] = [
+        { variant: 'tiled' }, { variant: 'tiled', constants: { TILE_K: 8 } }, { variant: 'tiled', constants: { TILE_K: 32 } },
+        { variant: 'tiled', constants: { WG_X: 8, WG_Y: 8 } },
+      ];
+      if (!f.software) return [...tiled, ...blockedGemmCandidates(runtime().gpu.info.limits)];
       const out: Candidate[] = [
         { variant: 'direct' }, { variant: 'direct', constants: { WG_X: 8, WG_Y: 8 } }, { variant: 'direct', constants: { WG_X: 8, WG_Y: 4 } },
         { variant: 'direct', constants: { WG_X: 32, WG_Y: 4 } },
-        { variant: 'tiled' }, { variant: 'tiled', constants: { TILE_K: 8 } }, { variant: 'tiled', constants: { TILE_K: 32 } },
-        { variant: 'tiled', constants: { WG_X: 8, WG_Y: 8 } },
+        ...tiled,
       ];
       if (f.subgroupGemm) {
         out.push({ variant: 'subgroup' }, { variant: 'subgroup', constants: { WG_X: 8 } }, { variant: 'subgroup', constants: { WG_X: 32 } });
         if (sizes[0] > 16) out.push({ variant: 'subgroup', constants: { ROW_GROUPS: 2 } });
       }
-      if (!f.software) out.push(...blockedGemmCandidates(runtime().gpu.info.limits));
       return out;
     }
     case 'softmax': {
