@@ -4,9 +4,16 @@
  * and `pnpm bench tune`.
  * The device must be initialised first; `dispose()` frees the model and optimizer.
  */
-import { Adam, manualSeed, type Tensor } from '@fusion/tensor';
+import { Adam, manualSeed, runtime, memory, type Tensor } from '@fusion/tensor';
 import { MaskModel, loadTokenizer, DEFAULT_TOKENIZER_PATH, type FusionKind } from '@fusion/models';
 import { PRESETS, FUSION_KINDS, syntheticSource, batchTensors, disposeBatch, trainStep, type PresetName } from '@fusion/train';
+
+/**
+ * Precisions `makeTrainStep` runs. f32 only in this build: the mixed-precision step (f16 compute,
+ * f32 master weights, loss scaling) is issue 12 item 2's; when it lands, 'mixed' joins this list
+ * and `bench/gpu.sh` times the mixed rows too (it reports them absent until then).
+ */
+export const TRAIN_STEP_PRECISIONS: readonly string[] = ['f32'];
 
 export interface TrainStepOptions {
   preset: string;
@@ -15,6 +22,10 @@ export interface TrainStepOptions {
   size?: number;
   /** Distinct synthetic batches to cycle through (default 16). */
   batches?: number;
+  /** One of TRAIN_STEP_PRECISIONS (default f32). */
+  precision?: string;
+  /** The tokenizer file (default the shipped one; a bundle passes it, its own location being elsewhere). */
+  tokenizerPath?: string;
 }
 
 export interface TrainStep {
@@ -42,7 +53,9 @@ export async function makeTrainStep(options: TrainStepOptions): Promise<TrainSte
   const batch = options.batch ?? preset.batch;
   const size = options.size ?? preset.size;
   const batches = options.batches ?? 16;
-  const tokenizer = await loadTokenizer(DEFAULT_TOKENIZER_PATH);
+  const precision = options.precision ?? 'f32';
+  if (!TRAIN_STEP_PRECISIONS.includes(precision)) throw new Error(`--precision must be one of ${TRAIN_STEP_PRECISIONS.join(', ')} in this build, got '${precision}'`);
+  const tokenizer = await loadTokenizer(options.tokenizerPath ?? DEFAULT_TOKENIZER_PATH);
   manualSeed(0);
   const modelOptions = preset.model(fusion, size, tokenizer.vocabSize);
   const model = new MaskModel(modelOptions);
@@ -69,4 +82,33 @@ export async function makeTrainStep(options: TrainStepOptions): Promise<TrainSte
       model.dispose();
     },
   };
+}
+
+/** What `timeTrainSteps` measured, per step. */
+export interface StepTiming {
+  /** Wall milliseconds per step (recording, submission and the GPU's work, to the last loss read back). */
+  ms: number;
+  /** Host milliseconds spent recording a step. */
+  hostMs: number;
+  dispatches: number;
+  /** Highest bytes of live GPU buffers (`memory().peakBytes`) during the timed steps. */
+  peakBytes: number;
+}
+
+/** Times `steps` steps (reading back only the last loss) after the step counter `from`. */
+export async function timeTrainSteps(step: TrainStep, from: number, steps: number): Promise<StepTiming> {
+  const rt = runtime();
+  await rt.sync();
+  rt.pool.resetPeak();
+  const dispatches = rt.stats.dispatches;
+  let host = 0;
+  const t0 = performance.now();
+  for (let s = from; s < from + steps; s++) {
+    const h = performance.now();
+    const l = step.run(s);
+    host += performance.now() - h;
+    if (s === from + steps - 1) await l.item();
+    l.dispose();
+  }
+  return { ms: (performance.now() - t0) / steps, hostMs: host / steps, dispatches: (rt.stats.dispatches - dispatches) / steps, peakBytes: memory().peakBytes };
 }
