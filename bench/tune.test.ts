@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { init, tensor, matmul, softmax, layerNorm, recordVariantLookups, recordedVariantLookups, forcedVariant, tunedVariants, type RecordedLookup } from '@fusion/tensor';
-import { tuneLookups, gainPerKernel, candidatesFor } from './src/tune.js';
+import { tuneLookups, gainPerKernel, candidatesFor, blockedGemmCandidates } from './src/tune.js';
 import { parseTuneArgs } from './tune.js';
 
 beforeAll(async () => {
@@ -50,6 +50,19 @@ describe('the tuner', () => {
     expect(candidatesFor('softmax', [3, 7, 1, 0]).map((c) => c.variant)).toEqual(['lines', 'workgroup']);
     expect(candidatesFor('softmax', [3, 8, 2, 0]).map((c) => c.variant)).toEqual(['lines']);
     expect(candidatesFor('outer', [2, 3, 5, 0]).map((c) => c.variant)).toEqual(['scalar']);
+  });
+});
+
+describe('the register-blocked GEMM sweep (GPU candidates)', () => {
+  it('sweeps TILE_K and the workgroup around each kernel, keeping what the device can hold', () => {
+    const roomy = blockedGemmCandidates({ maxComputeWorkgroupStorageSize: 49152, maxComputeInvocationsPerWorkgroup: 1024 });
+    expect(roomy.filter((c) => c.variant === 'blocked4').map((c) => c.constants?.TILE_K ?? 16).sort((a, b) => a - b)).toEqual([8, 16, 16, 16, 32]);
+    expect(roomy.filter((c) => c.variant === 'blocked8')).toHaveLength(5);
+    // 16 KiB of workgroup memory: the 128 x 128 tile with TILE_K 16 (32 KiB) and 64 x 64 with TILE_K 32 (32 KiB) drop out
+    const small = blockedGemmCandidates({ maxComputeWorkgroupStorageSize: 16384, maxComputeInvocationsPerWorkgroup: 256 });
+    expect(small.some((c) => c.variant === 'blocked8' && c.constants?.TILE_K === 16 && !c.constants?.WG_X)).toBe(false);
+    expect(small.some((c) => c.variant === 'blocked4' && c.constants?.TILE_K === 32)).toBe(false);
+    expect(small.some((c) => c.variant === 'blocked8' && !c.constants)).toBe(true);
   });
 });
 

@@ -24,6 +24,9 @@ struct Params {
   pad_w: u32,
   x_offset: u32,
   count_include_pad: u32,
+  // Origin of this dispatch in the whole grid: the runtime splits grids past the per-dimension
+  // limit into repeated dispatches (0 otherwise).
+  wg_base: vec4<u32>,
 }
 
 override WG: u32 = 32u;
@@ -35,9 +38,13 @@ override WG: u32 = 32u;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 @group(0) @binding(5) var<storage, read_write> argmax: array<i32>;
 
-// The (column, row) of this invocation: column along x, row = plane * height + y.
-fn position(gid: vec3<u32>, wid: vec3<u32>, nwg: vec3<u32>) -> vec2<u32> {
-  return vec2<u32>(gid.x, wid.y + wid.z * nwg.y);
+// The (column, row) of this invocation in a grid of `rows` rows: column along x, row = plane *
+// height + y, the rows folded into z past the per-dimension limit (rowGrid in kernels/src/pool.ts;
+// its y extent is recomputed here because a split dispatch sees only its piece in num_workgroups).
+fn position(gid: vec3<u32>, wid: vec3<u32>, rows: u32) -> vec2<u32> {
+  let w = wid + params.wg_base.xyz;
+  let grid_y = max(1u, min(rows, 65535u));
+  return vec2<u32>(gid.x + params.wg_base.x * WG, w.y + w.z * grid_y);
 }
 
 // Top-left corner of output (oy, ox)'s window in input coordinates (may be negative: padding).
@@ -69,7 +76,7 @@ fn divisor(c: vec2<i32>) -> f32 {
 @compute @workgroup_size(WG)
 fn max_pool_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
                     @builtin(num_workgroups) nwg: vec3<u32>) {
-  let at = position(gid, wid, nwg);
+  let at = position(gid, wid, params.planes * params.out_h);
   if (at.x >= params.out_w || at.y >= params.planes * params.out_h) {
     return;
   }
@@ -105,7 +112,7 @@ fn max_pool_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(work
 @compute @workgroup_size(WG)
 fn max_pool_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
                      @builtin(num_workgroups) nwg: vec3<u32>) {
-  let at = position(gid, wid, nwg);
+  let at = position(gid, wid, params.planes * params.in_h);
   if (at.x >= params.in_w || at.y >= params.planes * params.in_h) {
     return;
   }
@@ -130,7 +137,7 @@ fn max_pool_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(wor
 @compute @workgroup_size(WG)
 fn avg_pool_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
                     @builtin(num_workgroups) nwg: vec3<u32>) {
-  let at = position(gid, wid, nwg);
+  let at = position(gid, wid, params.planes * params.out_h);
   if (at.x >= params.out_w || at.y >= params.planes * params.out_h) {
     return;
   }
@@ -157,7 +164,7 @@ fn avg_pool_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(work
 @compute @workgroup_size(WG)
 fn avg_pool_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
                      @builtin(num_workgroups) nwg: vec3<u32>) {
-  let at = position(gid, wid, nwg);
+  let at = position(gid, wid, params.planes * params.in_h);
   if (at.x >= params.in_w || at.y >= params.planes * params.in_h) {
     return;
   }

@@ -19,6 +19,9 @@ struct Params {
   in_h: u32,
   in_w: u32,
   x_offset: u32,
+  // Origin of this dispatch in the whole grid: the runtime splits grids past the per-dimension
+  // limit into repeated dispatches (0 otherwise).
+  wg_base: vec4<u32>,
 }
 
 struct Taps {
@@ -45,8 +48,12 @@ fn axis_window(i: u32) -> vec2<u32> {
   return vec2<u32>(2u * i, 2u * i + 2u);
 }
 
-fn row_of(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return wid.y + wid.z * nwg.y;
+// The row of this workgroup in a grid of `rows` rows folded into z past the per-dimension limit
+// (rowGrid in kernels/src/upsample.ts; its y extent is recomputed here because a split dispatch
+// sees only its piece in num_workgroups).
+fn row_of(wid: vec3<u32>, rows: u32) -> u32 {
+  let w = wid + params.wg_base.xyz;
+  return w.y + w.z * max(1u, min(rows, 65535u));
 }
 
 fn tap_weight(t: Taps, i: u32) -> f32 {
@@ -58,8 +65,8 @@ fn upsample2x_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(wo
                       @builtin(num_workgroups) nwg: vec3<u32>) {
   let out_h = 2u * params.in_h;
   let out_w = 2u * params.in_w;
-  let row = row_of(wid, nwg);
-  let ox = gid.x;
+  let row = row_of(wid, params.planes * out_h);
+  let ox = gid.x + params.wg_base.x * WG;
   if (ox >= out_w || row >= params.planes * out_h) {
     return;
   }
@@ -80,8 +87,8 @@ fn upsample2x_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(wo
 @compute @workgroup_size(WG)
 fn upsample2x_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
                        @builtin(num_workgroups) nwg: vec3<u32>) {
-  let row = row_of(wid, nwg);
-  let ix = gid.x;
+  let row = row_of(wid, params.planes * params.in_h);
+  let ix = gid.x + params.wg_base.x * WG;
   if (ix >= params.in_w || row >= params.planes * params.in_h) {
     return;
   }

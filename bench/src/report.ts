@@ -8,8 +8,7 @@
  * usually a matmul's; a matmul probe when no compute-bound kernel ran).
  * Also the table printed on stdout and the default file name.
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { writeTextFile } from '#bench-host';
 import type { Clock } from './measure.js';
 
 export interface BenchRow {
@@ -97,15 +96,14 @@ export function formatTable(report: BenchReport, peerNotes: ReadonlyMap<BenchRow
   return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(fmt)].join('\n');
 }
 
-/** `bench/results/<date>-<adapter>.json` relative to the bench folder. */
-export function defaultResultPath(benchDir: string, report: BenchReport): string {
+/** `bench/results/<date>-<adapter>.json` relative to the bench folder (`<date>-<kind>-<adapter>.json` with a kind). */
+export function defaultResultPath(benchDir: string, report: BenchReport, kind?: string): string {
   const date = report.date.slice(0, 16).replace(/:/g, '');
   const adapter = (report.adapter.description || report.adapter.vendor || 'adapter')
     .toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40).replace(/-$/, '');
-  return `${benchDir}/results/${date}-${adapter}.json`;
+  return `${benchDir}/results/${date}-${kind ? `${kind}-` : ''}${adapter}.json`;
 }
 
 export function writeReport(path: string, report: BenchReport): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+  writeTextFile(path, `${JSON.stringify(report, null, 2)}\n`);
 }

@@ -1,13 +1,21 @@
 /**
- * One training step of the study's model as `pnpm train` runs it (Adam, BCE with the preset's
- * pos_weight, fresh synthetic samples, f32 or mixed precision), shared by `pnpm bench:step` and
- * `pnpm bench tune`. The device must be initialised first; `dispose()` frees the model and optimizer.
+/**
+ * One training step of the study's model as `pnpm train` runs it (`trainStep` of @fusion/train:
+ * Adam, BCE with the preset's pos_weight, fresh synthetic samples, f32 or mixed precision), shared
+ * by `pnpm bench:step`, `pnpm bench tune` and the GPU command (bench/gpu.sh).
+ * The device must be initialised first; `dispose()` frees the model and optimizer.
  */
-import { bceWithLogits, Adam, manualSeed, type Tensor } from '@fusion/tensor';
+import { Adam, manualSeed, runtime, memory, type Tensor } from '@fusion/tensor';
 import { MaskModel, loadTokenizer, DEFAULT_TOKENIZER_PATH, type FusionKind } from '@fusion/models';
 import {
-  PRESETS, FUSION_KINDS, PRECISIONS, syntheticSource, batchTensors, disposeBatch, makePrecisionStep, type PresetName, type Precision, type RecordedStep,
+  PRESETS, FUSION_KINDS, PRECISIONS, syntheticSource, batchTensors, disposeBatch, trainStep, lossScalerFor, type PresetName, type Precision, type RecordedStep,
 } from '@fusion/train';
+
+/**
+ * Precisions `makeTrainStep` runs: f32 and mixed (f16 GEMM inputs, f32 master weights, dynamic
+ * loss scaling: `pnpm train --precision mixed`); `bench/gpu.sh` times a row of each per head.
+ */
+export const TRAIN_STEP_PRECISIONS: readonly string[] = PRECISIONS;
 
 export interface TrainStepOptions {
   preset: string;
@@ -16,8 +24,10 @@ export interface TrainStepOptions {
   size?: number;
   /** Distinct synthetic batches to cycle through (default 16). */
   batches?: number;
-  /** f32 (default) or mixed (`pnpm train --precision`). */
+  /** One of TRAIN_STEP_PRECISIONS (default f32; mixed as `pnpm train --precision mixed`). */
   precision?: string;
+  /** The tokenizer file (default the shipped one; a bundle passes it, its own location being elsewhere). */
+  tokenizerPath?: string;
 }
 
 export interface TrainStep {
@@ -52,9 +62,9 @@ export async function makeTrainStep(options: TrainStepOptions): Promise<TrainSte
   const size = options.size ?? preset.size;
   const batches = options.batches ?? 16;
   const precision = (options.precision ?? 'f32') as Precision;
-  if (!PRECISIONS.includes(precision)) throw new Error(`--precision must be one of ${PRECISIONS.join(', ')}, got '${options.precision}'`);
-  const precisionStep = makePrecisionStep(precision);
-  const tokenizer = await loadTokenizer(DEFAULT_TOKENIZER_PATH);
+  if (!TRAIN_STEP_PRECISIONS.includes(precision)) throw new Error(`--precision must be one of ${TRAIN_STEP_PRECISIONS.join(', ')}, got '${options.precision}'`);
+  const lossScaler = lossScalerFor(precision);
+  const tokenizer = await loadTokenizer(options.tokenizerPath ?? DEFAULT_TOKENIZER_PATH);
   manualSeed(0);
   const modelOptions = preset.model(fusion, size, tokenizer.vocabSize);
   const model = new MaskModel(modelOptions);
@@ -62,10 +72,7 @@ export async function makeTrainStep(options: TrainStepOptions): Promise<TrainSte
   const data = syntheticSource({ seed: 0, size, train: batch * batches, validation: 1, eval: 1 });
   const record = (s: number): RecordedStep => {
     const b = batchTensors(data.trainBatch(s % batches, batch), tokenizer, preset.maxTokens);
-    const recorded = precisionStep.record(() => {
-      const { logits } = model.forward({ images: b.images, inputIds: b.inputIds, attentionMask: b.attentionMask, tokenTypeIds: b.tokenTypeIds });
-      return bceWithLogits(logits, b.masks, { posWeight: preset.posWeight });
-    }, optimizer);
+    const recorded = trainStep(model, optimizer, b, { posWeight: preset.posWeight, lossScaler });
     disposeBatch(b);
     return recorded;
   };
@@ -90,4 +97,35 @@ export async function makeTrainStep(options: TrainStepOptions): Promise<TrainSte
       model.dispose();
     },
   };
+}
+
+/** What `timeTrainSteps` measured, per step. */
+export interface StepTiming {
+  /** Wall milliseconds per step (recording, submission and the GPU's work, to the last loss read back). */
+  ms: number;
+  /** Host milliseconds spent recording a step. */
+  hostMs: number;
+  dispatches: number;
+  /** Highest bytes of live GPU buffers (`memory().peakBytes`) during the timed steps. */
+  peakBytes: number;
+}
+
+/** Times `steps` steps (reading back only the last loss) after the step counter `from`. */
+export async function timeTrainSteps(step: TrainStep, from: number, steps: number): Promise<StepTiming> {
+  const rt = runtime();
+  await rt.sync();
+  rt.pool.resetPeak();
+  const dispatches = rt.stats.dispatches;
+  let host = 0;
+  const t0 = performance.now();
+  for (let s = from; s < from + steps; s++) {
+    const h = performance.now();
+    const r = step.record(s);
+    // f32: resolves at once; mixed: the step's one sync (the overflow check), counted as host time
+    await r.finish();
+    host += performance.now() - h;
+    if (s === from + steps - 1) await r.loss.item();
+    r.loss.dispose();
+  }
+  return { ms: (performance.now() - t0) / steps, hostMs: host / steps, dispatches: (rt.stats.dispatches - dispatches) / steps, peakBytes: memory().peakBytes };
 }

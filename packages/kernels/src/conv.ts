@@ -370,3 +370,18 @@ export function conv2dBackwardWeightReference(dy: ArrayLike<number>, x: ArrayLik
   });
   return dw;
 }
+
+function indexHooks(hooks: Readonly<Record<string, string>>): Record<'row_info' | 'col_info' | 'k_info' | 'k_next', string> {
+  return { row_info: hooks.row_info, col_info: hooks.col_info, k_info: hooks.k_info, k_next: hooks.k_next };
+}
+
+/**
+ * The index-decoding hooks of each product (row_info, col_info, k_info, k_next: they read only the
+ * uniforms), shared with the register-blocked GPU kernel's variants (gemm-blocked-conv.ts), whose
+ * loads and stores are its own.
+ */
+export const CONV2D_INDEX_HOOKS = {
+  forward: indexHooks(forwardHooks),
+  input: indexHooks(backwardInputHooks),
+  weight: indexHooks(backwardWeightHooks),
+} as const;

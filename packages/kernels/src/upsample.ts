@@ -3,7 +3,7 @@
  * PyTorch's F.interpolate(scale_factor=2)), and float64 references of the forward and of the
  * backward (written as the scatter adjoint of the forward, independent of the kernel's gather).
  */
-import { defineKernel, MAX_WORKGROUPS_PER_DIM, type Workgroups } from './spec.js';
+import { defineKernel, GRID_BASE_UNIFORM, MAX_WORKGROUPS_PER_DIM, type Workgroups } from './spec.js';
 
 export type UpsampleMode = 'nearest' | 'bilinear';
 
@@ -24,9 +24,12 @@ const variants: Record<UpsampleMode, { hooks?: Record<string, string> }> = {
   },
 };
 
-const base = { shader: 'upsample', uniforms: ['planes', 'in_h', 'in_w', 'x_offset'], constants: { WG: 32 }, variants } as const;
+const base = { shader: 'upsample', uniforms: ['planes', 'in_h', 'in_w', 'x_offset', GRID_BASE_UNIFORM], constants: { WG: 32 }, variants } as const;
 
-/** (ceil(width / WG), rows) workgroups, rows folded into the third dimension past the limit. */
+/**
+ * (ceil(width / WG), rows) workgroups, rows folded into the third dimension past the limit; a
+ * width past the limit is split by the runtime (the kernels take wg_base).
+ */
 function rowGrid(width: number, rows: number, wg: number): Workgroups {
   const y = Math.max(1, Math.min(rows, MAX_WORKGROUPS_PER_DIM));
   return [Math.ceil(width / wg), y, Math.ceil(rows / y)];

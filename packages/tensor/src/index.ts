@@ -1,12 +1,18 @@
 /**
- * @fusion/tensor: GPU tensors with autograd on WebGPU (Dawn). Await `init()` once, then create
- * tensors and run ops; free memory with `dispose()` or `tidy()`.
+ * @fusion/tensor: GPU tensors with autograd on WebGPU (Dawn in Node, the browser's own in a page).
+ * Await `init()` once, then create tensors and run ops; free memory with `dispose()` or `tidy()`.
+ * The same exports everywhere: the Node-only pieces (Dawn, the tuning cache file, safetensors
+ * files) come through package.json `imports`, whose `browser` condition gives a page their
+ * browser counterparts.
  */
 import './methods.js';
 
 export { init, runtime, Runtime, type RegionTime } from './gpu/runtime.js';
 export { gpuWait } from './gpu/wait.js';
+export { DeviceLimitError, bindingLimit, formatBytes, setBindingLimitForTests, type BufferLimit } from './gpu/limits.js';
+export { DeviceLostError } from './gpu/device-lost.js';
 export { gpu, destroyDevice, dawnFlagsFor, deviceOptionsFromEnv, SETUP_HINT, type DeviceOptions, type DeviceInfo } from './gpu/device.js';
+export { WEBGPU_BROWSERS } from './gpu/webgpu-browsers.js';
 export { Tensor } from './tensor.js';
 export { bytesPerElement, type DType } from './dtype.js';
 export { type Shape, numel, broadcastShapes } from './shape.js';
@@ -22,7 +28,7 @@ export * from './ops/reduce.js';
 export * from './ops/shape.js';
 export { contiguous, copyInto } from './ops/copy.js';
 export { where } from './ops/where.js';
-export { matmul, gemmChoice, gemmF16Choice, hasSubgroupGemm } from './ops/matmul.js';
+export { matmul, gemmChoice, hasSubgroupGemm } from './ops/matmul.js';
 export { autocast, isAutocastEnabled, mixedPrecisionUnavailable } from './autocast.js';
 export { LossScaler, type LossScalerOptions, type LossScalerState, type PendingCheck } from './loss-scaler.js';
 export {
@@ -33,7 +39,7 @@ export {
 export {
   TUNE_CACHE_FORMAT, dawnVersion, tuneCacheKey, tuneCachePath, readTuneCache, readTuneCacheFile, writeTuneCache, useTuneCache,
   type TuneCacheEntry, type TuneCacheAdapter, type TuneCacheFile,
-} from './gpu/tune-cache-node.js';
+} from '#tune-cache';
 export { conv2d, conv2dBackwardInput, conv2dBackwardWeight, setConv2dSplitK, type Conv2dOptions } from './ops/conv2d.js';
 export type { Pair } from './ops/window.js';
 export { maxPool2d, avgPool2d, globalAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from './ops/pool.js';
@@ -47,6 +53,7 @@ export { embedding, type EmbeddingOptions, type EmbeddingStrategy } from './ops/
 export { upsample2x, type UpsampleMode } from './ops/upsample.js';
 export { outer } from './ops/outer.js';
 export { bceWithLogits, type BceWithLogitsOptions, type BceReduction } from './ops/bce.js';
+export { guardFinite, guardState, readGuardState, type GuardReading } from './ops/guard.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export { Module, Linear, Dropout, type HostTensor, type LoadReport } from './nn/index.js';

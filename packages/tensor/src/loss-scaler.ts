@@ -7,8 +7,10 @@
  * skipped (the optimizer does not step; the step still counts, its batch is consumed) and the
  * scale is multiplied by `backoffFactor`; after `growthInterval` finite steps in a row it is
  * multiplied by `growthFactor`.
- * Gradients are moved into flat buffers (buffer copies) and each parameter's `.grad` becomes a view
- * of them; the optimizer reads them as before.
+ * Gradients are moved into flat buffers (buffer copies) of at most one storage binding each
+ * (`bindingLimit`, gpu/limits.ts) and each parameter's `.grad` becomes a view of them; the
+ * optimizer reads them as before. A single gradient past the binding limit stops with the binding
+ * check's DeviceLimitError.
  */
 import { unscaleCheckKernel } from '@fusion/kernels';
 import { Tensor } from './tensor.js';
@@ -16,6 +18,7 @@ import { runtime } from './gpu/runtime.js';
 import { full, zeros } from './ops/creation.js';
 import { backward } from './autograd/backward.js';
 import { keep } from './scope.js';
+import { bindingLimit, bindingLimitError } from './gpu/limits.js';
 import { fmt, contiguousStrides } from './shape.js';
 
 export interface LossScalerOptions {
@@ -82,7 +85,7 @@ export class LossScaler {
   unscale(params: readonly Tensor[]): PendingCheck {
     const rt = runtime();
     const found = keep(zeros([1], 'i32'));
-    const limit = rt.gpu.info.limits.maxStorageBufferBindingSize;
+    const limit = bindingLimit();
     const withGrad = params.filter((p) => p.grad);
     let chunk: Tensor[] = [];
     let bytes = 0;
@@ -105,7 +108,7 @@ export class LossScaler {
     };
     for (const p of withGrad) {
       const size = p.grad!.size * 4;
-      if (size > limit) throw new Error(`LossScaler: the gradient ${fmt(p.shape)} (${size} bytes) exceeds the device's storage binding limit (${limit} bytes)`);
+      if (size > limit) throw bindingLimitError(unscaleCheckKernel.name, 'grads', p.grad!.buffer, limit, `the loss scaler unscales each gradient of parameter ${fmt(p.shape)} whole`);
       if (bytes + size > limit) flushChunk();
       chunk.push(p);
       bytes += size;

@@ -136,3 +136,4 @@ export async function gradcheck(
   }
 }
 export { assertWithinF16Bound, type F16Error } from './f16-tolerance.js';
+export { fuzzReader, type FuzzCase, type FuzzEdit, type FuzzOptions, type FuzzReport } from './fuzz.js';

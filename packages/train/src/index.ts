@@ -10,6 +10,10 @@ export { syntheticSource, magicBrushSource, syntheticSeeds, permutation, type Da
 export { trainFusion, type TrainFusionOptions, type TrainFusionOutcome, type SavedModelConfig } from './loop/train-fusion.js';
 export { runStudy, pickExamples, meanMaskPrior, type StudyOptions } from './loop/run.js';
 export { evaluate, predictExamples } from './loop/evaluate.js';
-export { makePrecisionStep, PRECISIONS, type Precision, type PrecisionStep, type RecordedStep } from './loop/precision.js';
 export { batchTensors, disposeBatch, type BatchTensors } from './loop/batch-tensors.js';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, loadWeights } from './loop/checkpoint.js';
+export { trainStep, learningRateAt, lossScalerFor, describeLossScaler, PRECISIONS, type Precision, type RecordedStep, type TrainStepOptions, type LearningRateSchedule } from './loop/step.js';
+export { wordAttention, wordTokenIndices, type EvalContext, type ExamplePrediction } from './loop/evaluate.js';
+export { predictMask, DEFAULT_MASK_THRESHOLD, type MaskPredictor, type MaskPrediction, type WordAttention } from './predict/predict-mask.js';
+export { serializeHead, parseHead, headPredictor, HEAD_FORMAT, HEAD_EXTENSION, type HeadInfo, type HeadFile } from './predict/head-file.js';
+export type { SyntheticSourceOptions } from './loop/synthetic-source.js';

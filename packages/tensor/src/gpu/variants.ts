@@ -17,8 +17,11 @@ import { gpu, type FusionGPU, type DeviceInfo } from './device.js';
 
 /** Candidate variants of each kernel family whose variant is chosen here. */
 export const VARIANT_KERNELS = {
-  /** The GEMM entry point of matmul and the convolutions. Sizes: M, N, K, batch. */
-  gemm: ['tiled', 'direct', 'subgroup'],
+  /**
+   * The GEMM entry point of matmul and the convolutions. Sizes: M, N, K, batch. blocked4 and
+   * blocked8 are the register-blocked GPU kernels (4 x 4 and 8 x 8 outputs per invocation).
+   */
+  gemm: ['tiled', 'direct', 'subgroup', 'blocked4', 'blocked8'],
   /** softmax / log-softmax forward. Sizes: outer, len, inner. */
   softmax: ['lines', 'workgroup', 'vec4'],
   /** Fused attention kernels. Sizes: batch * heads, Lq, Lk, head dim. */
@@ -88,9 +91,21 @@ const ATTENTION_GEMM_BACKWARD_MIN_WORK = 1 << 23;
 
 type Heuristic = (f: AdapterFacts, a: number, b: number, c: number, d: number) => string;
 
+/**
+ * Smallest output (M x N x batch) for which a GPU runs the register-blocked GEMMs (a guess until
+ * the tuner measures: below it, 64 x 64 tiles leave most of a large GPU idle), and the smallest M
+ * and N of the 8 x 8 block's 128 x 128 tiles.
+ */
+const BLOCKED_GEMM_MIN_OUTPUT = 1 << 18;
+const BLOCKED8_GEMM_MIN_SIDE = 1024;
+
 /** Today's choice by adapter kind and exact sizes, per kernel. */
 const HEURISTICS: { [K in VariantKernel]: (f: AdapterFacts, a: number, b: number, c: number, d: number) => VariantOf<K> } = {
-  gemm: (f) => (!f.software ? 'tiled' : f.subgroupGemm && f.subgroupsOf8 ? 'subgroup' : 'direct'),
+  gemm: (f, M, N, K, batch) => {
+    if (f.software) return f.subgroupGemm && f.subgroupsOf8 ? 'subgroup' : 'direct';
+    if (M * N * Math.max(1, batch) < BLOCKED_GEMM_MIN_OUTPUT || Math.min(M, N) < 64) return 'tiled';
+    return Math.min(M, N) >= BLOCKED8_GEMM_MIN_SIDE ? 'blocked8' : 'blocked4';
+  },
   softmax: (f, outer, len, inner) => (inner !== 1 ? 'lines' : !f.software && len >= 256 ? 'workgroup' : len % 4 === 0 ? 'vec4' : 'lines'),
   attention: (f) => (f.software ? 'lines' : 'tiled'),
   'attention-backward': (f, bh, lq, lk, dim) => {

@@ -14,8 +14,7 @@
  * Shape: (N, C_in, H, W) -> (N, C_out, OH, OW), OH = floor((H + 2 pad - dil (KH - 1) - 1) / stride) + 1.
  */
 import {
-  CONV2D_KERNELS, CONV2D_F16_KERNELS, conv2dUniforms, conv2dPhaseUniforms, convInputPhases, gemmTile, gemmF16Tile, kernelConstants,
-  type Conv2dGeometry, type Constants, type KernelSpec,
+  conv2dKernelsFor, conv2dUniforms, conv2dPhaseUniforms, convInputPhases, gemmVariantTile, kernelConstants, type Conv2dGeometry,
 } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
@@ -23,9 +22,10 @@ import { checkDType } from '../dtype.js';
 import { fmt } from '../shape.js';
 import { needsGrad, record, saved } from '../autograd/graph.js';
 import { contiguousCopy } from './copy.js';
-import { matmulRaw, gemmChoice, gemmF16Choice, gemmDType } from './matmul.js';
+import { matmulRaw, gemmChoice, gemmDType } from './matmul.js';
 import { cast, castRaw } from './cast.js';
 import { autocastsToF16 } from '../autocast.js';
+import { alignedQuads, gemmCallConstants, gemmSplitK } from './gemm-blocked.js';
 import { reshape, transpose } from './shape.js';
 import { sum } from './reduce.js';
 import { binaryRaw } from './binary.js';
@@ -96,18 +96,6 @@ function isPointwise(g: Conv2dGeometry): boolean {
   return g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1 && g.padH === 0 && g.padW === 0;
 }
 
-/** The convolution specs, constants and output tile of the GEMM family of `dtype` for an M x N x K product. */
-function convKernels(dtype: 'f32' | 'f16', M: number, N: number, K: number): {
-  forward: KernelSpec<'forward'>; backward: KernelSpec<'input' | 'weight'>; constants: Constants; tile: (spec: KernelSpec, variant: string) => { rows: number; cols: number };
-} {
-  if (dtype === 'f16') {
-    const { strategy, constants } = gemmF16Choice(M, N, K);
-    return { ...CONV2D_F16_KERNELS[strategy], constants, tile: (spec, variant) => gemmF16Tile(strategy, kernelConstants(spec, variant, constants)) };
-  }
-  const { strategy, constants } = gemmChoice(M, N, K);
-  return { ...CONV2D_KERNELS[strategy], constants, tile: (spec, variant) => gemmTile(strategy, kernelConstants(spec, variant, constants)) };
-}
-
 function dense(t: Tensor): Tensor {
   return t.isContiguous ? t : contiguousCopy(t);
 }
@@ -138,14 +126,18 @@ function conv2dRaw(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeom
   const xs = dense(x);
   const ws = dense(weight);
   const bs = bias ? dense(bias) : null;
-  const { forward, constants } = convKernels(weight.dtype === 'f16' ? 'f16' : 'f32', g.cOut, g.images * g.outH * g.outW, g.cIn * g.kH * g.kW);
-  runtime().run(forward, 'forward', {
-    buffers: { a: ws.buffer, b: xs.buffer, bias: bs ? bs.buffer : null, c: out.buffer },
+  const M = g.cOut;
+  const N = g.images * g.outH * g.outW;
+  const K = g.cIn * g.kH * g.kW;
+  const dtype = weight.dtype === 'f16' ? 'f16' : 'f32';
+  const { strategy, constants } = gemmChoice(M, N, K, 1, [ws.buffer, xs.buffer], dtype);
+  runtime().run(conv2dKernelsFor(strategy, dtype).forward, 'forward', {
+    buffers: { a: ws.buffer, b: xs.buffer, bias: bs ? bs.buffer : null, scale: null, residual: null, c: out.buffer },
     uniforms: {
-      ...conv2dUniforms(g), M: g.cOut, N: g.images * g.outH * g.outW, K: g.cIn * g.kH * g.kW, batch: 1,
+      ...conv2dUniforms(g), M, N, K, batch: 1,
       a_offset: ws.offset, b_offset: xs.offset, c_offset: 0, bias_offset: bs ? bs.offset : 0, has_bias: bs ? 1 : 0, alpha: 1,
     },
-    constants,
+    constants: gemmCallConstants(strategy, constants, { M, N, K, vecA: alignedQuads(ws.offset, K, K), vecB: false }),
   });
   release(xs, x);
   release(ws, weight);
@@ -192,18 +184,21 @@ export function conv2dBackwardInput(dy: Tensor, weight: Tensor, g: Conv2dGeometr
   if (dx.size === 0) return dx;
   const dys = dense(dy);
   const ws = dense(weight);
-  const { backward, constants } = convKernels(weight.dtype === 'f16' ? 'f16' : 'f32', g.cIn, g.images * g.inH * g.inW, g.cOut * g.kH * g.kW);
+  const dtype = weight.dtype === 'f16' ? 'f16' : 'f32';
+  const { strategy, constants } = gemmChoice(g.cIn, g.images * g.inH * g.inW, g.cOut * g.kH * g.kW, 1, [ws.buffer, dys.buffer], dtype);
   // one stride-1 product per stride phase (pixels (i + pad) % stride = q take the same taps); each
   // writes its own dx pixels, a phase no tap reaches writes zeros (K = 0)
   for (const ph of convInputPhases(g.inH, g.kH, g.strideH, g.padH, g.dilH)) {
     for (const pw of convInputPhases(g.inW, g.kW, g.strideW, g.padW, g.dilW)) {
-      runtime().run(backward, 'input', {
-        buffers: { a: ws.buffer, b: dys.buffer, c: dx.buffer },
+      const M = g.cIn;
+      const N = g.images * ph.pixels * pw.pixels;
+      const K = g.cOut * ph.taps * pw.taps;
+      runtime().run(conv2dKernelsFor(strategy, dtype).backward, 'input', {
+        buffers: { a: ws.buffer, b: dys.buffer, bias: null, scale: null, residual: null, c: dx.buffer },
         uniforms: {
-          ...conv2dUniforms(g), ...conv2dPhaseUniforms(ph, pw), M: g.cIn, N: g.images * ph.pixels * pw.pixels, K: g.cOut * ph.taps * pw.taps,
-          batch: 1, a_offset: ws.offset, b_offset: dys.offset, c_offset: 0, alpha: 1,
+          ...conv2dUniforms(g), ...conv2dPhaseUniforms(ph, pw), M, N, K, batch: 1, a_offset: ws.offset, b_offset: dys.offset, c_offset: 0, alpha: 1,
         },
-        constants,
+        constants: gemmCallConstants(strategy, constants, { M, N, K, vecA: false, vecB: false }),
       });
     }
   }
@@ -236,19 +231,23 @@ export function conv2dBackwardWeight(dy: Tensor, x: Tensor, g: Conv2dGeometry): 
   const M = g.cOut;
   const N = g.cIn * g.kH * g.kW;
   const K = g.images * g.outH * g.outW;
-  const { backward: spec, constants, tile } = convKernels(x.dtype === 'f16' ? 'f16' : 'f32', M, N, K);
-  const splits = kSplits(M, N, K, tile(spec, 'weight'));
-  const chunk = Math.ceil(K / splits);
-  const partial = Tensor.empty(splits === 1 ? wShape : [splits, ...wShape], 'f32', 'conv2d_backward_weight');
   const dys = dense(dy);
   const xs = dense(x);
+  const dtype = x.dtype === 'f16' ? 'f16' : 'f32';
+  const { strategy, constants } = gemmChoice(M, N, K, 1, [dys.buffer, xs.buffer], dtype);
+  const spec = conv2dKernelsFor(strategy, dtype).backward;
+  const tuning = kernelConstants(spec, 'weight', constants);
+  const { splits, chunk } = gemmSplitK(strategy, tuning, K, kSplits(M, N, K, gemmVariantTile(strategy, tuning, dtype)));
+  const partial = Tensor.empty(splits === 1 ? wShape : [splits, ...wShape], 'f32', 'conv2d_backward_weight');
+  const pixels = g.outH * g.outW;
   runtime().run(spec, 'weight', {
-    buffers: { a: dys.buffer, b: xs.buffer, c: partial.buffer },
+    buffers: { a: dys.buffer, b: xs.buffer, bias: null, scale: null, residual: null, c: partial.buffer },
     uniforms: {
       ...conv2dUniforms(g), M, N, K, batch: 1, a_offset: dys.offset, b_offset: xs.offset, c_offset: 0,
       c_batch_stride: M * N, k_splits: splits, k_chunk: chunk, alpha: 1,
     },
-    constants,
+    // dy's rows are runs of a plane's pixels: vec4s when they divide by 4
+    constants: gemmCallConstants(strategy, constants, { M, N, K, kChunk: chunk, vecA: alignedQuads(dys.offset, pixels, pixels, g.cOut * pixels), vecB: false }),
   });
   release(dys, dy);
   release(xs, x);

@@ -15,8 +15,17 @@ declare module '../autograd/rules.js' {
 
 /** A contiguous copy of `t` without autograd (readback and kernels that need row-major input). */
 export function contiguousCopy(t: Tensor): Tensor {
-  // the f16 copy writes a new tensor given as `into`, so the launcher keeps it row-major
-  if (t.dtype === 'f16') return launchElementwise(copyF16Kernel, 'default', t.shape, 'f16', { a: t }, {}, Tensor.empty(t.shape, 'f16', 'contiguous'));
+  if (t.dtype === 'f16') {
+    // the f16 copy writes a new tensor given as `into`, so the launcher keeps it row-major (and
+    // leaves it to us to free when the launch throws, e.g. past the binding limit)
+    const out = Tensor.empty(t.shape, 'f16', 'contiguous');
+    try {
+      return launchElementwise(copyF16Kernel, 'default', t.shape, 'f16', { a: t }, {}, out);
+    } catch (e) {
+      out.dispose();
+      throw e;
+    }
+  }
   return launchElementwise(copyKernel, 'default', t.shape, t.dtype, { a: t });
 }
 

@@ -5,7 +5,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   conv2dReference, conv2dBackwardInputReference, conv2dBackwardWeightReference, convOutputSize, matmulReference,
-  attentionReference, attentionBackwardReference, GEMM_STRATEGIES, splitGrid, type Conv2dGeometry, type AttentionDims,
+  attentionReference, attentionBackwardReference, GEMM_VARIANTS, splitGrid, type Conv2dGeometry, type AttentionDims,
 } from '@fusion/kernels';
 import {
   init, runtime, tensor, conv2d, matmul, attention, backward, setConv2dSplitK, hasSubgroupGemm, forceVariant,
@@ -13,7 +13,7 @@ import {
 import { assertClose, randomArray } from '../testing.js';
 
 await init();
-const strategies = GEMM_STRATEGIES.filter((s) => s !== 'subgroup' || hasSubgroupGemm());
+const strategies = GEMM_VARIANTS.filter((s) => s !== 'subgroup' || hasSubgroupGemm());
 const tol = { rtol: 1e-4, atol: 1e-4 };
 
 afterEach(() => runtime().setGridSplitLimitForTests(null));
@@ -53,7 +53,7 @@ describe.each(strategies)('GEMM family split into one dispatch per workgroup (%s
   it('conv2d forward, backward input (stride phases) and backward weight (split-K) against float64', async () => {
     forceVariant('gemm', strategy);
     setConv2dSplitK(3);
-    const g = convGeometry(2, 3, 15, 13, 70, 3, 2, 1);
+    const g = convGeometry(2, 3, 15, 13, 150, 3, 2, 1);
     const xData = randomArray(g.images * g.cIn * g.inH * g.inW, 1);
     const wData = randomArray(g.cOut * g.cIn * 9, 2);
     const bData = randomArray(g.cOut, 3);

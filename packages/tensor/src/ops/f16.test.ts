@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { init, tensor, cast, add, contiguous, transpose, slice, full, mul, memory } from '../index.js';
+import { init, tensor, cast, add, contiguous, transpose, slice, full, mul, matmul, memory, runtime, setBindingLimitForTests, DeviceLimitError } from '../index.js';
 import { f16ArrayToF32, f32ArrayToF16 } from '../io/float16.js';
 import { gradcheck, randomArray } from '../testing.js';
 
@@ -113,5 +113,56 @@ describe('f16 storage', () => {
     for (const x of [t, h, back]) x.dispose();
     expect(memory().liveTensors).toBe(before);
     expect(memory().liveBytes).toBe(live);
+  });
+});
+
+describe('f16 tensors and the binding limit (half the bytes of f32)', () => {
+  const LIMIT = 4096;
+
+  it('casts and copies past one binding in chunks, odd tails included, bit-exact', async () => {
+    const before = memory().liveTensors;
+    const n = 5 * 1024 + 13; // f32 chunks of 1,024 elements; an odd tail
+    const x = randomArray(n, 11, -3, 3);
+    const xs = tensor(x, [n]);
+    setBindingLimitForTests(LIMIT);
+    try {
+      const dispatches = runtime().stats.dispatches;
+      const h = cast(xs, 'f16'); // f32 -> f16: chunks as wide as the f32 input allows
+      expect(runtime().stats.dispatches - dispatches).toBe(Math.ceil(n / 1024));
+      const wide = cast(h, 'f32');
+      expectSameBits((await wide.toArray()) as Float32Array, roundedToF16(x), 'f32 -> f16 -> f32 in chunks');
+      const view = slice(h, 0, 2, n); // an f16 view starting on a word reads back as it is
+      expectSameBits((await view.toArray()) as Float32Array, roundedToF16(x).subarray(2), 'f16 view at an even offset');
+      // one starting mid-word needs the copy kernel over the whole buffer, which cannot be split: it stops before any dispatch
+      const odd = slice(h, 0, 1, n);
+      const before = runtime().stats.dispatches;
+      await expect(odd.toArray()).rejects.toThrow(/tensor \(5133\) f16 \(made by cast_f32_to_f16\/default\) takes 10\.0 KiB, more than this adapter's maxStorageBufferBindingSize \(4\.0 KiB\), and kernel copy_f16 binds it whole as "input" \(this elementwise call cannot be split: an operand or the output is broadcast, strided or an f16 view starting mid-word\)/);
+      expect(runtime().stats.dispatches).toBe(before);
+      for (const t of [h, wide, view, odd]) t.dispose();
+    } finally {
+      setBindingLimitForTests(null);
+      xs.dispose();
+    }
+    expect(memory().liveTensors).toBe(before);
+  });
+
+  it('an f16 GEMM operand is measured in f16 bytes: it binds below the limit where its f32 twin would not, and past it stops naming the f16 kernel', async () => {
+    // 40 x 40 f16 operands are 3,200 bytes (f32: 6,400); the f32 output 40 x 20 is 3,200 bytes
+    setBindingLimitForTests(LIMIT);
+    const a = tensor(randomArray(40 * 40, 12), [40, 40], 'f16');
+    const b = tensor(randomArray(40 * 20, 13), [40, 20], 'f16');
+    const big = tensor(randomArray(64 * 40, 14), [64, 40], 'f16'); // 5,120 bytes
+    try {
+      const c = matmul(a, b);
+      expect(c.shape).toEqual([40, 20]);
+      c.dispose();
+      const dispatches = runtime().stats.dispatches;
+      expect(() => matmul(big, b)).toThrow(DeviceLimitError);
+      expect(() => matmul(big, b)).toThrow(/tensor \(64, 40\) f16 \(made by tensor\) takes 5\.0 KiB, more than this adapter's maxStorageBufferBindingSize \(4\.0 KiB\), and kernel matmul_f16_\w+\/nn binds it whole as "a"/);
+      expect(runtime().stats.dispatches).toBe(dispatches);
+    } finally {
+      setBindingLimitForTests(null);
+      for (const t of [a, b, big]) t.dispose();
+    }
   });
 });

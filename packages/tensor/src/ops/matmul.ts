@@ -6,7 +6,9 @@
  * Operands are both f32, or both f16 (the f16 GEMM accumulates and returns f32; the backward casts
  * dC to f16 for its products). Inside `autocast`, f32 operands are cast to f16 first.
  */
-import { MATMUL_KERNELS, MATMUL_F16_KERNELS, gemmShapeConstants, type GemmStrategy, type GemmF16Strategy, type Constants } from '@fusion/kernels';
+import {
+  matmulKernelFor, gemmShapeConstants, isBlockedStrategy, GEMM_BLOCKED_TUNING, type GemmDType, type GemmEntryPoint, type Constants,
+} from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
 import { adapterFacts, chooseVariant } from '../gpu/variants.js';
@@ -19,6 +21,7 @@ import { sumToShape } from './reduce.js';
 import { zeros } from './creation.js';
 import { cast, castRaw } from './cast.js';
 import { autocastsToF16 } from '../autocast.js';
+import { alignedQuads, gemmCallConstants, vec4Bindable } from './gemm-blocked.js';
 
 declare module '../autograd/rules.js' {
   interface OpContexts {
@@ -32,23 +35,30 @@ export function hasSubgroupGemm(): boolean {
 }
 
 /**
- * The GEMM entry point and constants for an M x N x K product (batch entries) from the variant
- * table: the strategy's per-shape constants with the table's (tuned) constants over them.
+ * The GEMM entry point and constants for an M x N x K product (batch entries) on `dtype` operands
+ * from the variant table (`gemm` for f32, `gemm-f16` for f16): the strategy's per-shape constants
+ * with the table's (tuned) constants over them. The register-blocked kernels bind their operands as
+ * vec4 arrays: where one of `operands` is not a multiple of 16 bytes, the tiled kernel runs instead.
+ * Run the answer through gemm-family.ts's lookups (`matmulKernelFor(strategy, dtype)` ...).
  */
-export function gemmChoice(M: number, N: number, K: number, batch = 1): { strategy: GemmStrategy; constants: Constants } {
+export function gemmChoice(
+  M: number, N: number, K: number, batch = 1, operands: readonly GPUBuffer[] = [], dtype: GemmDType = 'f32',
+): { strategy: GemmEntryPoint; constants: Constants } {
+  if (dtype === 'f16') {
+    const f16 = chooseVariant('gemm-f16', M, N, K, batch);
+    return { strategy: f16.variant, constants: f16.constants ?? {} };
+  }
   const choice = chooseVariant('gemm', M, N, K, batch);
+  if (isBlockedStrategy(choice.variant)) {
+    if (!vec4Bindable(...operands)) return { strategy: 'tiled', constants: {} };
+    return { strategy: choice.variant, constants: { ...GEMM_BLOCKED_TUNING[choice.variant], ...choice.constants } };
+  }
   const shaped = gemmShapeConstants(choice.variant, M);
   return { strategy: choice.variant, constants: choice.constants ? { ...shaped, ...choice.constants } : shaped };
 }
 
-/** The f16 GEMM entry point and constants for an M x N x K product, from the variant table ('gemm-f16'). */
-export function gemmF16Choice(M: number, N: number, K: number, batch = 1): { strategy: GemmF16Strategy; constants: Constants } {
-  const choice = chooseVariant('gemm-f16', M, N, K, batch);
-  return { strategy: choice.variant, constants: choice.constants ?? {} };
-}
-
 /** Checks that both operands of a GEMM are f32, or both f16; returns that dtype. */
-export function gemmDType(a: Tensor, b: Tensor, context: string, names: [string, string] = ['a', 'b']): 'f32' | 'f16' {
+export function gemmDType(a: Tensor, b: Tensor, context: string, names: [string, string] = ['a', 'b']): GemmDType {
   if (a.dtype === 'f16' && b.dtype === 'f16') return 'f16';
   if (a.dtype === 'f16' || b.dtype === 'f16') {
     throw new Error(`${context}: ${names[0]} is ${a.dtype} but ${names[1]} is ${b.dtype}; the operands must be both f32 or both f16`);
@@ -114,7 +124,7 @@ function batchStridesOf(t: Tensor, batchShape: readonly number[]): number | null
 
 /** Batched product of tensors of rank >= 2 with broadcast batch dims, without autograd. */
 export function matmulRaw(a: Tensor, b: Tensor, alpha = 1): Tensor {
-  const f16 = gemmDType(a, b, 'matmul') === 'f16';
+  const dtype = gemmDType(a, b, 'matmul');
   const M = a.shape[a.rank - 2];
   const K = a.shape[a.rank - 1];
   const N = b.shape[b.rank - 1];
@@ -129,29 +139,22 @@ export function matmulRaw(a: Tensor, b: Tensor, alpha = 1): Tensor {
   }
   const A = operand(a, batchShape, M, K);
   const B = operand(b, batchShape, K, N);
-  const { spec, constants } = f16 ? f16Spec(M, N, K, batch) : f32Spec(M, N, K, batch);
-  runtime().run(spec, `${A.layout}${B.layout}`, {
-    buffers: { a: A.t.buffer, b: B.t.buffer, bias: null, c: out.buffer },
+  const { strategy, constants } = gemmChoice(M, N, K, batch, [A.t.buffer, B.t.buffer], dtype);
+  // a quad of A runs along K ('n') or M ('t'), of B along N ('n') or K ('t')
+  const vecA = alignedQuads(A.t.offset, A.ld, A.layout === 'n' ? K : M, A.batchStride);
+  const vecB = alignedQuads(B.t.offset, B.ld, B.layout === 'n' ? N : K, B.batchStride);
+  runtime().run(matmulKernelFor(strategy, dtype), `${A.layout}${B.layout}`, {
+    buffers: { a: A.t.buffer, b: B.t.buffer, bias: null, scale: null, residual: null, c: out.buffer },
     uniforms: {
       M, N, K, batch, a_offset: A.t.offset, b_offset: B.t.offset, c_offset: 0,
       a_batch_stride: A.batchStride, b_batch_stride: B.batchStride, c_batch_stride: M * N,
       lda: A.ld, ldb: B.ld, ldc: N, alpha,
     },
-    constants,
+    constants: gemmCallConstants(strategy, constants, { M, N, K, vecA, vecB }),
   });
   if (A.owned) A.t.dispose();
   if (B.owned) B.t.dispose();
   return out;
-}
-
-function f32Spec(M: number, N: number, K: number, batch: number) {
-  const { strategy, constants } = gemmChoice(M, N, K, batch);
-  return { spec: MATMUL_KERNELS[strategy], constants };
-}
-
-function f16Spec(M: number, N: number, K: number, batch: number) {
-  const { strategy, constants } = gemmF16Choice(M, N, K, batch);
-  return { spec: MATMUL_F16_KERNELS[strategy], constants };
 }
 
 /** Matrix product with torch.matmul semantics (1-D operands promoted, batch dims broadcast). */

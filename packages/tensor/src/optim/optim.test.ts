@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { adamReference, sgdReference } from '@fusion/kernels';
 import { init, tensor, keep, runtime, Adam, AdamW, SGD, type Optimizer, Tensor } from '../index.js';
 import { assertClose, randomArray } from '../testing.js';
+import { setOptimizerGroupLimitForTests } from './optimizer.js';
 
 beforeAll(async () => {
   await init();
@@ -84,7 +85,14 @@ describe('multi-tensor step over many parameters (packed into one buffer)', () =
 
   type Update = (p: Float64Array, g: Float32Array, state: Float64Array[], step: number) => void;
 
-  async function check(make: (ps: Tensor[]) => Optimizer, slots: number, reference: Update, share = false): Promise<void> {
+  /**
+   * Three steps against float64. `buffers`: which parameter's buffer each one ends up in (packed:
+   * all in the first's); `dispatches`: update dispatches per step.
+   */
+  async function check(
+    make: (ps: Tensor[]) => Optimizer, slots: number, reference: Update, share = false,
+    outcome = { buffers: [0, 0, 0, 0, 0], dispatches: share ? [5, 4, 5] : [1, 2, 1] },
+  ): Promise<void> {
     const base = share ? tensor(Float32Array.from(p0.flatMap((a) => [...a])), [sizes.reduce((a, b) => a + b)]) : null;
     let at = 0;
     const ps = shapes.map((shape, i) => {
@@ -93,7 +101,7 @@ describe('multi-tensor step over many parameters (packed into one buffer)', () =
       return p;
     });
     const opt = make(ps);
-    expect(new Set(ps.map((p) => p.buffer)).size).toBe(1);
+    expect(ps.map((p) => ps.findIndex((q) => q.buffer === p.buffer))).toEqual(outcome.buffers);
     const expected = p0.map((a) => Float64Array.from(a));
     const state = sizes.map((n) => Array.from({ length: slots }, () => new Float64Array(n)));
     const dispatches: number[] = [];
@@ -107,7 +115,7 @@ describe('multi-tensor step over many parameters (packed into one buffer)', () =
       opt.zeroGrad();
     }
     for (let i = 0; i < ps.length; i++) assertClose(await ps[i].toArray(), expected[i], { rtol: 1e-5, atol: 1e-6 }, `parameter ${i}`);
-    expect(dispatches).toEqual(share ? [5, 4, 5] : [1, 2, 1]);
+    expect(dispatches).toEqual(outcome.dispatches);
     opt.dispose();
     for (const p of ps) p.dispose();
     base?.dispose();
@@ -127,6 +135,16 @@ describe('multi-tensor step over many parameters (packed into one buffer)', () =
   it('SGD with momentum, packed', async () => {
     const h = { lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0.01 };
     await check((ps) => new SGD(ps, h), 1, (p, g, [buf], step) => sgdReference(p, g, buf, step === 1, h));
+  });
+
+  it('cuts the flat buffers at the binding limit: groups of consecutive parameters, one dispatch each, same result', async () => {
+    // a 40-element limit: [37, 1] and [15, 24] share buffers, the 129-element parameter is alone
+    setOptimizerGroupLimitForTests(40);
+    try {
+      await check((ps) => new AdamW(ps, { lr: adamH.lr, weightDecay: adamH.weightDecay }), 2, adamRef, false, { buffers: [0, 0, 2, 2, 4], dispatches: [3, 3, 3] });
+    } finally {
+      setOptimizerGroupLimitForTests(null);
+    }
   });
 
   it('keeps parameters valid after the optimizer is disposed, and checkpoints name each parameter', async () => {

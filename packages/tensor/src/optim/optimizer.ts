@@ -9,6 +9,10 @@
  * storage (tied or sliced) are left where they are and updated by one dispatch each.
  * `zeroGrad()` frees the gradients. State is exported for checkpoints (`stateTensors`,
  * `stepCount`) and restored with `loadState`.
+ * No flat buffer is larger than the device can bind (`maxStorageBufferBindingSize`): the
+ * parameters are cut into groups of consecutive ones that fit, each with its own flat buffers
+ * (one group, and one dispatch per step, unless the model is that large: the seed preset's 116M
+ * parameters are 465 MB, four groups on a 128 MiB adapter).
  */
 import { Tensor } from '../tensor.js';
 import { Storage } from '../storage.js';
@@ -16,6 +20,7 @@ import { zeros } from '../ops/creation.js';
 import { keep } from '../scope.js';
 import { fmt, contiguousStrides } from '../shape.js';
 import { runtime } from '../gpu/runtime.js';
+import { bindingLimit } from '../gpu/limits.js';
 
 /** A range of elements one update dispatch covers (offsets in elements). */
 export interface UpdateRange {
@@ -30,18 +35,35 @@ export interface UpdateRange {
   state: GPUBuffer[];
 }
 
+/** Consecutive parameters [first, end) sharing flat buffers, `total` elements. */
+interface ParamGroup {
+  first: number;
+  end: number;
+  total: number;
+  /** One flat tensor per slot name, holding that state of the group's parameters. */
+  state: Tensor[];
+  /** The packed parameter storage, or null when the parameters stay in their own buffers. */
+  packed: Storage | null;
+}
+
+let groupLimitForTests: number | null = null;
+
+/**
+ * Test hook: the most elements a group of parameters may hold (null: the device's binding limit),
+ * so tests exercise several groups on small tensors.
+ */
+export function setOptimizerGroupLimitForTests(elements: number | null): void {
+  groupLimitForTests = elements;
+}
+
 export abstract class Optimizer {
   /** Number of steps taken. */
   stepCount = 0;
   /** The distinct parameters, in the order given. */
   readonly params: readonly Tensor[];
-  /** One flat tensor per slot name, holding that state of every parameter. */
-  private readonly stateBuffers: Tensor[];
-  /** Element offset of each parameter in the state buffers (and in the packed parameter buffer). */
-  private readonly offsets: number[];
-  private readonly total: number;
-  /** The packed parameter storage, or null when the parameters stay in their own buffers. */
-  private packed: Storage | null;
+  private readonly groups: ParamGroup[] = [];
+  /** Element offset of each parameter in its group's state buffers (and packed parameter buffer). */
+  private readonly offsets: number[] = [];
   private readonly slots = new Map<Tensor, Tensor[]>();
 
   constructor(params: readonly Tensor[], protected slotNames: readonly string[]) {
@@ -50,18 +72,24 @@ export abstract class Optimizer {
       if (!p.requiresGrad) throw new Error(`${this.constructor.name}: parameter ${fmt(p.shape)} does not require grad`);
       if (p.dtype !== 'f32' || !p.isContiguous) throw new Error(`${this.constructor.name}: parameters must be contiguous f32 tensors`);
     }
-    this.offsets = [];
-    let total = 0;
-    for (const p of this.params) {
-      this.offsets.push(total);
-      total += p.size;
-    }
-    this.total = total;
-    this.stateBuffers = slotNames.map(() => keep(zeros([Math.max(total, 1)])));
+    // Kernels bind a group's whole packed buffer, so a group must fit one binding.
+    const limit = groupLimitForTests ?? Math.floor(bindingLimit() / 4);
     this.params.forEach((p, i) => {
-      this.slots.set(p, this.stateBuffers.map((s) => s.view(p.shape, contiguousStrides(p.shape), this.offsets[i], true)));
+      let g = this.groups[this.groups.length - 1];
+      if (!g || (g.total > 0 && g.total + p.size > limit)) this.groups.push((g = { first: i, end: i, total: 0, state: [], packed: null }));
+      this.offsets.push(g.total);
+      g.total += p.size;
+      g.end = i + 1;
     });
-    this.packed = this.canPack() ? this.pack() : null;
+    const pack = this.canPack();
+    for (const g of this.groups) {
+      g.state = slotNames.map(() => keep(zeros([Math.max(g.total, 1)])));
+      for (let i = g.first; i < g.end; i++) {
+        const p = this.params[i];
+        this.slots.set(p, g.state.map((s) => s.view(p.shape, contiguousStrides(p.shape), this.offsets[i], true)));
+      }
+      if (pack && g.end - g.first > 1) g.packed = this.pack(g);
+    }
   }
 
   /** Packing moves a parameter's data; only safe when no other handle sees its storage. */
@@ -69,9 +97,9 @@ export abstract class Optimizer {
     return this.params.length > 1 && this.params.every((p) => p.offset === 0 && p.storage.holders === 1);
   }
 
-  private pack(): Storage {
-    const storage = Storage.allocate(Math.max(this.total, 1) * 4, 'packed parameters');
-    this.params.forEach((p, i) => p.rehome(storage, this.offsets[i]));
+  private pack(g: ParamGroup): Storage {
+    const storage = Storage.allocate(Math.max(g.total, 1) * 4, 'packed parameters');
+    for (let i = g.first; i < g.end; i++) this.params[i].rehome(storage, this.offsets[i]);
     return storage;
   }
 
@@ -84,37 +112,47 @@ export abstract class Optimizer {
 
   /** Applies one update to every parameter that has a gradient. */
   step(): void {
-    if (this.params.length && !this.stateBuffers.every((s) => !s.isDisposed)) throw new Error(`${this.constructor.name}.step(): the optimizer was disposed`);
+    if (this.params.length && !this.groups.every((g) => g.state.every((s) => !s.isDisposed))) throw new Error(`${this.constructor.name}.step(): the optimizer was disposed`);
     this.stepCount++;
-    const state = this.stateBuffers.map((s) => s.buffer);
-    if (!this.packed) {
-      this.params.forEach((p, i) => {
-        if (!p.grad) return;
+    for (const g of this.groups) this.stepGroup(g);
+  }
+
+  private stepGroup(group: ParamGroup): void {
+    const state = group.state.map((s) => s.buffer);
+    if (!group.packed) {
+      for (let i = group.first; i < group.end; i++) {
+        const p = this.params[i];
+        if (!p.grad) continue;
         this.update({ p: p.buffer, pOffset: p.offset, grad: p.grad.buffer, gOffset: p.grad.offset, sOffset: this.offsets[i], numel: p.size, state });
         p.storage.version++;
-      });
+      }
       return;
     }
-    const grads = Tensor.empty([Math.max(this.total, 1)], 'f32', 'packed gradients');
+    const packed = group.packed;
+    const grads = Tensor.empty([Math.max(group.total, 1)], 'f32', 'packed gradients');
     const rt = runtime();
     let start = -1;
     const flushRun = (end: number): void => {
       if (start < 0) return;
       const from = this.offsets[start];
-      const to = end < this.params.length ? this.offsets[end] : this.total;
-      this.update({ p: this.packed!.buffer, pOffset: from, grad: grads.buffer, gOffset: from, sOffset: from, numel: to - from, state });
+      const to = end < group.end ? this.offsets[end] : group.total;
+      this.update({ p: packed.buffer, pOffset: from, grad: grads.buffer, gOffset: from, sOffset: from, numel: to - from, state });
       start = -1;
     };
-    this.params.forEach((p, i) => {
+    for (let i = group.first; i < group.end; i++) {
+      const p = this.params[i];
       const g = p.grad;
-      if (!g) return flushRun(i);
+      if (!g) {
+        flushRun(i);
+        continue;
+      }
       if (!g.isContiguous) throw new Error(`${this.constructor.name}: gradient ${fmt(g.shape)} of a parameter must be contiguous`);
       rt.copy(g.buffer, g.offset * 4, grads.buffer, this.offsets[i] * 4, p.size * 4);
       if (start < 0) start = i;
-    });
-    flushRun(this.params.length);
+    }
+    flushRun(group.end);
     grads.dispose();
-    this.packed.version++;
+    packed.version++;
   }
 
   /** Records the update of one range of elements (a parameter, or a run of packed ones). */
@@ -153,8 +191,10 @@ export abstract class Optimizer {
   dispose(): void {
     for (const s of this.slots.values()) for (const t of s) t.dispose();
     this.slots.clear();
-    for (const s of this.stateBuffers) s.dispose();
-    this.packed?.release();
-    this.packed = null;
+    for (const g of this.groups) {
+      for (const s of g.state) s.dispose();
+      g.packed?.release();
+      g.packed = null;
+    }
   }
 }

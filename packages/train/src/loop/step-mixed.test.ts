@@ -1,20 +1,24 @@
 /**
- * Mixed-precision training: a few steps of a small MaskModel with f16 GEMM inputs and dynamic loss
- * scaling train (the loss falls); an overflowing scale skips the step (weights untouched) and
- * halves; finite steps grow it; the training loop's `precision: 'mixed'` is deterministic and
- * resumes exactly (the scaler's state is checkpointed).
+ * Mixed-precision training through the shared step (step.ts): a few steps of a small MaskModel with
+ * f16 GEMM inputs and dynamic loss scaling train (the loss falls); an overflowing scale skips the
+ * step (weights untouched) and halves; finite steps grow it; the divergence guard reads the mixed
+ * loss (a skipped step is no divergence, a non-finite loss is); the training loop's
+ * `precision: 'mixed'` is deterministic and resumes exactly (the scaler's state is checkpointed),
+ * and the precision is a run setting `--resume` checks.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { init, Adam, bceWithLogits, manualSeed, memory } from '@fusion/tensor';
+import { init, Adam, manualSeed, memory, LossScaler, full } from '@fusion/tensor';
 import { MaskModel, loadTokenizer, DEFAULT_TOKENIZER_PATH, type BertTokenizer, type MaskModelConfig } from '@fusion/models';
 import { syntheticSource } from './data-source.js';
 import { batchTensors, disposeBatch } from './batch-tensors.js';
-import { makePrecisionStep } from './precision.js';
+import { lossScalerFor, trainStep } from './step.js';
+import { LossLog } from './loss-log.js';
+import { DIVERGENCE_LOSS_BOUND } from './divergence.js';
 import { trainFusion, type TrainFusionOptions, type TrainFusionOutcome } from './train-fusion.js';
-import { meanMaskPrior, pickExamples } from './run.js';
+import { changedSettings, meanMaskPrior, pickExamples } from './run.js';
 
 let tokenizer: BertTokenizer;
 beforeAll(async () => {
@@ -38,10 +42,9 @@ describe('mixed precision', () => {
     const optimizer = new Adam(model.trainableParameters(), { lr: 0.01 });
     const data = syntheticSource({ seed: 2, size: 24, train: 4, validation: 1, eval: 1 });
     const b = batchTensors(data.trainBatch(0, 4), tokenizer, 12);
-    const lossOf = () => bceWithLogits(model.forward({ images: b.images, inputIds: b.inputIds, attentionMask: b.attentionMask, tokenTypeIds: b.tokenTypeIds }).logits, b.masks);
-    const mixed = makePrecisionStep('mixed', { initScale: 2 ** 40, growthInterval: 3 });
+    const mixed = lossScalerFor('mixed', { initScale: 2 ** 40, growthInterval: 3 })!;
     const step = async () => {
-      const r = mixed.record(lossOf, optimizer);
+      const r = trainStep(model, optimizer, b, { posWeight: 1, lossScaler: mixed });
       const applied = await r.finish();
       const loss = await r.loss.item();
       r.loss.dispose();
@@ -99,7 +102,53 @@ describe('mixed precision', () => {
     expect(resumed.evaluation).toEqual(full.evaluation);
   });
 
-  it('refuses an unknown precision', () => {
-    expect(() => makePrecisionStep('bf16' as never)).toThrow(/precision must be one of f32, mixed, got 'bf16'/);
+  it('refuses an unknown precision; f32 has no scaler', () => {
+    expect(() => lossScalerFor('bf16' as never)).toThrow(/precision must be one of f32, mixed, got 'bf16'/);
+    expect(lossScalerFor('f32')).toBeNull();
+    expect(lossScalerFor('mixed')).toBeInstanceOf(LossScaler);
+  });
+
+  it('the divergence guard reads the mixed loss: a skipped step is no divergence, a non-finite loss is', async () => {
+    const before = memory().liveTensors;
+    const dir = mkdtempSync(join(tmpdir(), 'fusion-mixed-guard-'));
+    manualSeed(6);
+    const model = new MaskModel(modelConfig());
+    const optimizer = new Adam(model.trainableParameters(), { lr: 0.01 });
+    const data = syntheticSource({ seed: 4, size: 24, train: 4, validation: 1, eval: 1 });
+    const scaler = new LossScaler({ initScale: 2 ** 40 });
+    const log = new LossLog(join(dir, 'train.jsonl'), 0, DIVERGENCE_LOSS_BOUND);
+    try {
+      // step 0: the scaled gradients overflow f16, the scaler skips the step; its loss is finite
+      const b = batchTensors(data.trainBatch(0, 4), tokenizer, 12);
+      const skipped = trainStep(model, optimizer, b, { posWeight: 1, lossScaler: scaler });
+      log.push(0, skipped.loss);
+      expect(await skipped.finish()).toBe(false);
+      const first = await log.flush(0);
+      expect(Number.isFinite(first.losses[0].loss)).toBe(true);
+      expect(first.diverged).toBeNull();
+      // step 1: images past f16's range (1e6 > 65504) overflow the f16 casts of the forward: the unscaled loss is not finite
+      const huge = full(b.images.shape, 1e6);
+      const bad = trainStep(model, optimizer, { ...b, images: huge }, { posWeight: 1, lossScaler: scaler });
+      log.push(1, bad.loss);
+      expect(await bad.finish()).toBe(false);
+      huge.dispose();
+      disposeBatch(b);
+      const second = await log.flush(0);
+      expect(Number.isFinite(second.losses[0].loss)).toBe(false);
+      expect(second.diverged).toEqual({ step: 1, loss: second.losses[0].loss });
+      expect(scaler.state()).toEqual({ scale: 2 ** 38, goodSteps: 0, skippedSteps: 2 });
+      expect(optimizer.stepCount).toBe(0);
+    } finally {
+      log.dispose();
+      optimizer.dispose();
+      model.dispose();
+    }
+    expect(memory().liveTensors).toBe(before);
+  });
+
+  it('is a run setting: run.json keeps it and --resume refuses another (a run.json without it ran in f32)', () => {
+    expect(changedSettings({ lr: 0.002 }, { lr: 0.002, precision: 'f32' })).toEqual([]);
+    expect(changedSettings({ lr: 0.002 }, { lr: 0.002, precision: 'mixed' })).toEqual(['precision: "f32" -> "mixed"']);
+    expect(changedSettings({ lr: 0.002, precision: 'mixed' }, { lr: 0.002, precision: 'f32' })).toEqual(['precision: "mixed" -> "f32"']);
   });
 });
