@@ -69,8 +69,11 @@ export function candidatesFor(kernel: VariantKernel, sizes: readonly number[]): 
     }
     case 'outer':
       return sizes[2] % 4 === 0 ? [{ variant: 'vec4' }, { variant: 'scalar' }] : [{ variant: 'scalar' }];
-    case 'attention':
-      return [{ variant: 'lines' }, { variant: 'tiled' }];
+    case 'attention': {
+      const out: Candidate[] = [{ variant: 'lines' }, { variant: 'tiled' }];
+      if (f.subgroupGemm) out.push({ variant: 'subgroup' }, { variant: 'subgroup', constants: { KEYS_PER_LANE: 1 } }, { variant: 'subgroup', constants: { KEYS_PER_LANE: 4 } });
+      return out;
+    }
     case 'attention-backward':
       return [{ variant: 'fused' }, { variant: 'gemm' }];
     default:

@@ -22,7 +22,7 @@ export const VARIANT_KERNELS = {
   /** softmax / log-softmax forward. Sizes: outer, len, inner. */
   softmax: ['lines', 'workgroup', 'vec4'],
   /** Fused attention kernels. Sizes: batch * heads, Lq, Lk, head dim. */
-  attention: ['tiled', 'lines'],
+  attention: ['tiled', 'lines', 'subgroup'],
   /** Attention backward: the row kernels, or batched GEMMs over the recomputed P. Sizes: batch * heads, Lq, Lk, max head dim. */
   'attention-backward': ['fused', 'gemm'],
   /** BatchNorm statistics and gradient sums. Sizes: channels, elements per channel. */
@@ -83,7 +83,7 @@ type Heuristic = (f: AdapterFacts, a: number, b: number, c: number, d: number) =
 const HEURISTICS: { [K in VariantKernel]: (f: AdapterFacts, a: number, b: number, c: number, d: number) => VariantOf<K> } = {
   gemm: (f) => (!f.software ? 'tiled' : f.subgroupGemm && f.subgroupsOf8 ? 'subgroup' : 'direct'),
   softmax: (f, outer, len, inner) => (inner !== 1 ? 'lines' : !f.software && len >= 256 ? 'workgroup' : len % 4 === 0 ? 'vec4' : 'lines'),
-  attention: (f) => (f.software ? 'lines' : 'tiled'),
+  attention: (f) => (!f.software ? 'tiled' : f.subgroupGemm && f.subgroupsOf8 ? 'subgroup' : 'lines'),
   'attention-backward': (f, bh, lq, lk, dim) => {
     if (bh * lq * lk * dim === 0) return 'fused';
     const scores = bh * lq * lk;
@@ -169,16 +169,24 @@ function isCandidate(kernel: VariantKernel, variant: string): boolean {
   return (VARIANT_KERNELS[kernel] as readonly string[]).includes(variant);
 }
 
+/** Variants written for 8-lane subgroups, which need the `subgroups` feature with subgroups of >= 8 lanes. */
+function needsSubgroups(kernel: VariantKernel, variant: string): boolean {
+  return (kernel === 'gemm' || kernel === 'attention') && variant === 'subgroup';
+}
+
 function checkAvailable(kernel: VariantKernel, variant: string): void {
   if (kernel === 'gemm' && variant === 'subgroup' && !currentFacts().subgroupGemm) {
     throw new Error('GEMM variant subgroup needs the subgroups feature with subgroups of 8 lanes or more, which this device lacks');
+  }
+  if (needsSubgroups(kernel, variant) && !currentFacts().subgroupGemm) {
+    throw new Error(`${kernel} variant ${variant} needs the subgroups feature with subgroups of 8 lanes or more, which this device lacks`);
   }
 }
 
 function loadEntries(entries: readonly TunedVariant[]): void {
   for (const e of entries) {
     if (!(e.kernel in VARIANT_KERNELS) || !isCandidate(e.kernel, e.variant)) continue;
-    if (e.kernel === 'gemm' && e.variant === 'subgroup' && !facts.subgroupGemm) continue;
+    if (needsSubgroups(e.kernel, e.variant) && !facts.subgroupGemm) continue;
     let byClass = tuned.get(e.kernel);
     if (!byClass) tuned.set(e.kernel, (byClass = new Map()));
     byClass.set(e.shapeClass, { variant: e.variant as VariantOf<VariantKernel>, constants: e.constants, source: 'tuned' });

@@ -9,6 +9,9 @@
  * deterministic. Each kernel splits the walked sequence when there are too few rows to fill the
  * adapter (few queries over many keys in the forward and dQ, many queries over few keys in dK/dV)
  * and folds the splits' partials afterwards.
+ * On CPU adapters with 8-lane subgroups the forward runs the subgroup kernel (8 query rows per
+ * workgroup, query rows and probabilities shared by shuffles, operands read as vec4s) where the
+ * operands are vec4-aligned, and the lines kernel otherwise.
  * On CPU adapters (the variant table's 'attention-backward' heuristic, gpu/variants.ts), for mid-sized problems (B*H*Lq*Lk <= 4M floats and enough work to pay for the
  * extra dispatches), the backward instead
  * recomputes P from Q, K and lse as one batched GEMM and materialises it for the step (the GEMM
@@ -21,7 +24,7 @@
  */
 import {
   ATTENTION_KERNELS, attentionCombineKernel, attentionRowStatsKernel, attentionWeightsKernel, ATTENTION_MAX_HEAD_DIM,
-  type AttentionStrategy, type AttentionDims, type Constants,
+  type AttentionStrategy, type AttentionDims, type Constants, type KernelSpec,
 } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
@@ -72,11 +75,21 @@ export function setAttentionSplits(n: number | null): void {
 }
 
 /**
- * The kernel structure from the variant table: `tiled` (rows in registers, workgroup-memory tiles)
- * on GPUs, `lines` (register blocks, no barriers) on CPU adapters.
+ * The kernel structure from the variant table (`tiled` on GPUs, `subgroup` or `lines` on CPU
+ * adapters) and the tuned constants of its forward, if any.
  */
-function strategyFor(g: Geometry): AttentionStrategy {
-  return chooseVariant('attention', g.batch * g.heads, g.lenQ, g.lenK, Math.max(g.dim, g.dimV)).variant;
+function strategyFor(g: Geometry): { strategy: AttentionStrategy; constants: Constants } {
+  const choice = chooseVariant('attention', g.batch * g.heads, g.lenQ, g.lenK, Math.max(g.dim, g.dimV));
+  return { strategy: choice.variant, constants: choice.constants ?? {} };
+}
+
+/**
+ * Whether q, k and v can be read as vec4s (the subgroup forward): head dims multiples of 4, unit
+ * inner strides, offsets and outer strides multiples of 4.
+ */
+function vec4Aligned(g: Geometry, ...operands: Tensor[]): boolean {
+  if (g.dim % 4 !== 0 || g.dimV % 4 !== 0) return false;
+  return operands.every((t) => t.strides[3] === 1 && t.offset % 4 === 0 && t.strides.slice(0, 3).every((s) => s % 4 === 0));
 }
 
 /**
@@ -133,9 +146,15 @@ function scaleFor(context: string, g: Geometry, scale: number | undefined): numb
   return s;
 }
 
-/** Per-call constants of a row kernel: the tiled ones compile the head dims in (one pipeline per head size). */
-function rowConstants(strategy: AttentionStrategy, g: Geometry): Constants {
-  return strategy === 'tiled' ? { HEAD_DIM: g.dim, HEAD_DIM_V: g.dimV } : {};
+/**
+ * Per-call constants of a row kernel: the tiled and subgroup ones compile the head dims in (one
+ * pipeline per head size); `tuned` (the variant table's constants) is merged over them for the
+ * kernels that declare those constants.
+ */
+function rowConstants(spec: KernelSpec, g: Geometry, tuned: Constants = {}): Constants {
+  if (!('HEAD_DIM' in spec.constants)) return {};
+  const own = Object.fromEntries(Object.entries(tuned).filter(([name]) => name in spec.constants));
+  return { ...own, HEAD_DIM: g.dim, HEAD_DIM_V: g.dimV };
 }
 
 /** The uniforms every kernel of the family shares: sizes, scale, and each operand's offset and strides. */
@@ -160,17 +179,20 @@ function forwardRaw(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, g: Geo
   const rt = runtime();
   const { splits, span } = splitWork(rows, g.lenK);
   const uniforms = { ...operandUniforms(g, scale, q, k, v, mask, null), splits, span };
-  const strategy = strategyFor(g);
+  const chosen = strategyFor(g);
+  const strategy = chosen.strategy === 'subgroup' && !vec4Aligned(g, q, k, v) ? 'lines' : chosen.strategy;
   const spec = ATTENTION_KERNELS[strategy].forward;
-  const constants = rowConstants(strategy, g);
-  const inputs = { q: q.buffer, k: k.buffer, v: v.buffer, mask: mask?.buffer ?? null };
+  const constants = rowConstants(spec, g, chosen.constants);
+  const suffix = strategy === 'subgroup' ? '4' : '';
+  const inputs: Record<string, GPUBuffer | null> = { [`q${suffix}`]: q.buffer, [`k${suffix}`]: k.buffer, [`v${suffix}`]: v.buffer, mask: mask?.buffer ?? null };
+  const outName = `out${suffix}`;
   if (splits === 1) {
-    rt.run(spec, 'default', { buffers: { ...inputs, out: out.buffer, lse: lse.buffer }, uniforms, constants });
+    rt.run(spec, 'default', { buffers: { ...inputs, [outName]: out.buffer, lse: lse.buffer }, uniforms, constants });
     return { out, lse };
   }
   const partOut = Tensor.empty([splits, ...out.shape], 'f32', 'attention.partial');
   const partLse = Tensor.empty([splits, ...lse.shape], 'f32', 'attention.partial_lse');
-  rt.run(spec, 'default', { buffers: { ...inputs, out: partOut.buffer, lse: partLse.buffer }, uniforms, constants });
+  rt.run(spec, 'default', { buffers: { ...inputs, [outName]: partOut.buffer, lse: partLse.buffer }, uniforms, constants });
   rt.run(attentionCombineKernel, 'default', { buffers: { o: partOut.buffer, lse_in: partLse.buffer, out: out.buffer, lse: lse.buffer }, uniforms });
   partOut.dispose();
   partLse.dispose();
@@ -280,12 +302,10 @@ export function attentionGrad(gradOut: Tensor, c: AttentionContext, needs: reado
   const g = checkOperands('attention backward', c.q, c.k, c.v, c.mask);
   if (backwardPath(g) === 'gemm') return attentionGradGemm(gradOut, c, needs);
   const rt = runtime();
-  const strategy = strategyFor(g);
-  const kernels = ATTENTION_KERNELS[strategy];
+  const kernels = ATTENTION_KERNELS[strategyFor(g).strategy];
   const rows = g.batch * g.heads * g.lenQ;
   const keyRows = g.batch * g.heads * g.lenK;
   const common = operandUniforms(g, c.scale, c.q, c.k, c.v, c.mask, gradOut);
-  const constants = rowConstants(strategy, g);
   const inputs = { q: c.q.buffer, k: c.k.buffer, v: c.v.buffer, mask: c.mask?.buffer ?? null, grad_out: gradOut.buffer };
   const stats = Tensor.empty([g.batch, g.heads, g.lenQ, 2], 'f32', 'attention.stats');
   if (rows > 0) {
@@ -302,7 +322,7 @@ export function attentionGrad(gradOut: Tensor, c: AttentionContext, needs: reado
       rt.run(kernels.backwardQuery, 'default', {
         buffers: { ...inputs, stats_in: stats.buffer, grad_q: part.buffer },
         uniforms: { ...common, splits, span },
-        constants,
+        constants: rowConstants(kernels.backwardQuery, g),
       });
     }
     dq = foldSplits(part, splits);
@@ -318,7 +338,7 @@ export function attentionGrad(gradOut: Tensor, c: AttentionContext, needs: reado
       rt.run(kernels.backwardKey, 'default', {
         buffers: { ...inputs, stats_in: stats.buffer, grad_k: partK.buffer, grad_v: partV.buffer },
         uniforms: { ...common, splits, span },
-        constants,
+        constants: rowConstants(kernels.backwardKey, g),
       });
     }
     if (needs[1]) dk = foldSplits(partK, splits);
