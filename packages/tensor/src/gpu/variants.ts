@@ -33,6 +33,10 @@ export const VARIANT_KERNELS = {
   embedding: ['lines', 'workgroup'],
   /** Batched outer product forward. Sizes: batch, I, J. */
   outer: ['vec4', 'scalar'],
+  /** 2-D max and average pooling, forward and backward. Sizes: planes, H, W, window elements. */
+  pool: ['rows', 'vec4'],
+  /** 2x upsampling (nearest and bilinear), forward and backward. Sizes: planes, H, W. */
+  upsample: ['rows', 'vec4'],
 } as const;
 
 export type VariantKernel = keyof typeof VARIANT_KERNELS;
@@ -94,6 +98,8 @@ const HEURISTICS: { [K in VariantKernel]: (f: AdapterFacts, a: number, b: number
   layernorm: (f, rows, dim) => (!f.software && dim >= 128 ? 'workgroup' : 'lines'),
   embedding: (f) => (f.software ? 'lines' : 'workgroup'),
   outer: (f, batch, rows, cols) => (cols % 4 === 0 ? 'vec4' : 'scalar'),
+  pool: (f) => (f.software ? 'vec4' : 'rows'),
+  upsample: (f) => (f.software ? 'vec4' : 'rows'),
 };
 
 /** Bits per size in a packed shape class: bucket 0 for 0, else 1 + ceil(log2 size) (1..33). */

@@ -6,13 +6,17 @@
  *   avgPool2d:        the window mean (count_include_pad as PyTorch): dx = g / divisor over each window
  *   globalAvgPool2d:  the mean over H and W, (N, C, H, W) -> (N, C) (adaptive average pooling to
  *                     1x1, then flatten, as torchvision's ResNet): d mean = g / (H W) everywhere
+ * The kernels' structure comes from the variant table ('pool'): `vec4` on CPU adapters (rows read
+ * as vec4s, where W and OW are multiples of 4 and the window fits; `rows` otherwise), `rows` on
+ * GPUs.
  * Shape: (..., H, W) -> (..., OH, OW), OH = floor((H + 2 pad - KH) / stride) + 1.
  */
 import {
-  maxPool2dKernel, maxPool2dBackwardKernel, avgPool2dKernel, avgPool2dBackwardKernel, pool2dUniforms, type Pool2dGeometry,
+  POOL_KERNELS, pool2dUniforms, poolVec4Constants, poolVec4Fits, type Pool2dGeometry, type PoolStructure, type Constants, type KernelSpec,
 } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
+import { chooseVariant } from '../gpu/variants.js';
 import { checkDType } from '../dtype.js';
 import { fmt, numel } from '../shape.js';
 import { needsGrad, record, saved } from '../autograd/graph.js';
@@ -60,6 +64,24 @@ function geometryOf(op: string, x: Tensor, kernel: Pair, options: MaxPool2dOptio
   };
 }
 
+/**
+ * The structure a pooling runs (its input, or the gradient it reads, at `offset`) and the
+ * constants of its kernels: the variant table's choice, `rows` where the vec4 kernels cannot run.
+ */
+function structureFor(g: Pool2dGeometry, offset: number): { structure: PoolStructure; constants: Constants } {
+  const choice = chooseVariant('pool', g.planes, g.inH, g.inW, g.kH * g.kW);
+  if (choice.variant === 'vec4' && poolVec4Fits(g) && offset % 4 === 0) {
+    return { structure: 'vec4', constants: { ...choice.constants, ...poolVec4Constants(g) } };
+  }
+  return { structure: 'rows', constants: {} };
+}
+
+/** Runs a pooling kernel of either structure; buffers are named as the scalar kernels' (x, g, argmax_in, out, argmax). */
+function runPool(spec: KernelSpec, structure: PoolStructure, constants: Constants, buffers: Record<string, GPUBuffer | null>, uniforms: Record<string, number>): void {
+  const named = structure === 'vec4' ? Object.fromEntries(Object.entries(buffers).map(([k, b]) => [k === 'argmax_in' ? 'argmax4_in' : `${k}4`, b])) : buffers;
+  runtime().run(spec, 'default', { buffers: named, uniforms, constants });
+}
+
 function outShape(x: Tensor, g: Pool2dGeometry): number[] {
   return [...x.shape.slice(0, -2), g.outH, g.outW];
 }
@@ -72,19 +94,24 @@ export function maxPool2d(x: Tensor, kernel: Pair, options: MaxPool2dOptions = {
   const g = geometryOf('maxPool2d', x, kernel, options);
   const shape = outShape(x, g);
   const out = Tensor.empty(shape, 'f32', 'max_pool2d');
-  const indices = Tensor.empty(shape, 'i32', 'max_pool2d_indices');
+  const grad = needsGrad(x);
+  // The argmaxes are only needed for the backward; the rows kernel writes them regardless.
+  let indices: Tensor | null = null;
   if (out.size > 0) {
     const src = x.isContiguous ? x : contiguousCopy(x);
-    runtime().run(maxPool2dKernel, 'default', {
-      buffers: { x: src.buffer, out: out.buffer, argmax: indices.buffer },
-      uniforms: { ...pool2dUniforms(g), x_offset: src.offset },
-    });
+    const { structure, constants } = structureFor(g, src.offset);
+    if (grad || structure === 'rows') indices = Tensor.empty(shape, 'i32', 'max_pool2d_indices');
+    runPool(POOL_KERNELS[structure].maxForward, structure, { ...constants, ...(structure === 'vec4' ? { WRITE_ARGMAX: grad ? 1 : 0 } : {}) }, {
+      x: src.buffer, out: out.buffer, argmax: indices?.buffer ?? null,
+    }, { ...pool2dUniforms(g), x_offset: src.offset });
     if (src !== x) src.dispose();
+  } else if (grad) {
+    indices = Tensor.empty(shape, 'i32', 'max_pool2d_indices');
   }
-  if (needsGrad(x)) {
-    record('max_pool2d', [x], { inShape: x.shape, geometry: g, indices: saved(indices) }, out);
+  if (grad) {
+    record('max_pool2d', [x], { inShape: x.shape, geometry: g, indices: saved(indices!) }, out);
   }
-  indices.dispose();
+  indices?.dispose();
   return out;
 }
 
@@ -98,9 +125,9 @@ export function avgPool2d(x: Tensor, kernel: Pair, options: AvgPool2dOptions = {
   const out = Tensor.empty(outShape(x, g), 'f32', 'avg_pool2d');
   if (out.size > 0) {
     const src = x.isContiguous ? x : contiguousCopy(x);
-    runtime().run(avgPool2dKernel, 'default', {
-      buffers: { x: src.buffer, out: out.buffer },
-      uniforms: { ...pool2dUniforms(g), x_offset: src.offset, count_include_pad: countIncludePad ? 1 : 0 },
+    const { structure, constants } = structureFor(g, src.offset);
+    runPool(POOL_KERNELS[structure].avgForward, structure, constants, { x: src.buffer, out: out.buffer }, {
+      ...pool2dUniforms(g), x_offset: src.offset, count_include_pad: countIncludePad ? 1 : 0,
     });
     if (src !== x) src.dispose();
   }
@@ -124,10 +151,8 @@ export function maxPool2dGrad(dy: Tensor, c: PoolContext & { indices: Tensor }):
   const dx = Tensor.empty(c.inShape, 'f32', 'max_pool2d_backward');
   if (dx.size === 0) return [dx];
   const g = dense(dy);
-  runtime().run(maxPool2dBackwardKernel, 'default', {
-    buffers: { g: g.buffer, argmax_in: c.indices.buffer, out: dx.buffer },
-    uniforms: { ...pool2dUniforms(c.geometry), x_offset: 0 },
-  });
+  const { structure, constants } = structureFor(c.geometry, 0);
+  runPool(POOL_KERNELS[structure].maxBackward, structure, constants, { g: g.buffer, argmax_in: c.indices.buffer, out: dx.buffer }, { ...pool2dUniforms(c.geometry), x_offset: 0 });
   if (g !== dy) g.dispose();
   return [dx];
 }
@@ -137,9 +162,9 @@ export function avgPool2dGrad(dy: Tensor, c: PoolContext & { countIncludePad: bo
   const dx = Tensor.empty(c.inShape, 'f32', 'avg_pool2d_backward');
   if (dx.size === 0) return [dx];
   const g = dense(dy);
-  runtime().run(avgPool2dBackwardKernel, 'default', {
-    buffers: { g: g.buffer, out: dx.buffer },
-    uniforms: { ...pool2dUniforms(c.geometry), x_offset: 0, count_include_pad: c.countIncludePad ? 1 : 0 },
+  const { structure, constants } = structureFor(c.geometry, 0);
+  runPool(POOL_KERNELS[structure].avgBackward, structure, constants, { g: g.buffer, out: dx.buffer }, {
+    ...pool2dUniforms(c.geometry), x_offset: 0, count_include_pad: c.countIncludePad ? 1 : 0,
   });
   if (g !== dy) g.dispose();
   return [dx];
