@@ -355,6 +355,17 @@ fn load_grad(plane: u32, oy: u32, t: u32) -> GradSegment {
   return seg;
 }
 
+// Writes the STRIDE_W vec4s of input gradients of group at.x in input row at.y (those inside the row).
+fn store_inputs(at: vec2<u32>, dx: ptr<function, array<vec4<f32>, MAX_SPAN4>>) {
+  let w4 = params.in_w / 4u;
+  let dst = at.y * w4 + at.x * STRIDE_W;
+  for (var v = 0u; v < STRIDE_W; v++) {
+    if (at.x * STRIDE_W + v < w4) {
+      out4[dst + v] = (*dx)[v];
+    }
+  }
+}
+
 @compute @workgroup_size(WG)
 fn max_pool_backward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
                           @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -392,12 +403,7 @@ fn max_pool_backward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builti
       }
     }
   }
-  let dst = at.y * w4 + at.x * STRIDE_W;
-  for (var v = 0u; v < STRIDE_W; v++) {
-    if (at.x * STRIDE_W + v < w4) {
-      out4[dst + v] = dx[v];
-    }
-  }
+  store_inputs(at, &dx);
 }
 
 @compute @workgroup_size(WG)
@@ -438,10 +444,5 @@ fn avg_pool_backward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builti
       }
     }
   }
-  let dst = at.y * w4 + at.x * STRIDE_W;
-  for (var v = 0u; v < STRIDE_W; v++) {
-    if (at.x * STRIDE_W + v < w4) {
-      out4[dst + v] = dx[v];
-    }
-  }
+  store_inputs(at, &dx);
 }
