@@ -257,6 +257,26 @@ describe('pooling structure choice', () => {
     for (const u of [odd, flat, y, wide]) u.dispose();
   });
 
+  it('vec4 kernels cover more rows than one grid dimension holds (70000 input rows)', async () => {
+    forceVariant('pool', 'vec4');
+    const t: Case = { name: 'many rows', shape: [1, 35000, 2, 8], kernel: [2, 2], stride: [2, 2], padding: [0, 0] };
+    const g = geometry(t);
+    const data = randomArray(35000 * 16, 140);
+    const x = tensor(data, t.shape);
+    x.requiresGrad = true;
+    const y = maxPool2d(x, 2);
+    const ref = maxPool2dReference(data, g);
+    assertClose(await y.toArray(), ref.values, tol, 'values');
+    const dyData = randomArray(y.size, 141);
+    backward(y, { grad: tensor(dyData, y.shape) });
+    assertClose(await x.grad!.toArray(), maxPool2dBackwardReference(dyData, ref.indices, g), tol, 'gradient');
+    expect(await poolKernelsOf(() => {
+      maxPool2d(x.detach(), 2);
+    })).toEqual(['max_pool2d_vec4']);
+    x.dispose();
+    y.dispose();
+  });
+
   it('takes OUT_VEC4 from a tuned entry: one vec4 of outputs per invocation matches float64', async () => {
     const t = vec4Cases[1];
     const g = geometry(t);
