@@ -15,8 +15,10 @@
 //     and written as vec4s (W, OW multiples of 4, the input at an offset that is a multiple of 4).
 //     The window geometry along x is compile-time (K_W, STRIDE_W, PAD_W), so each invocation
 //     keeps a row segment in registers and picks its taps by constant indices:
-//       forward:  4 OUT_VEC4 outputs from 4 OUT_VEC4 t on; per window row it loads the SPAN4
-//                 vec4s covering their windows (columns from 4 OUT_VEC4 t STRIDE_W - PAD_W on, the
+//       forward:  4 OUT_VEC4 outputs from 4 OUT_VEC4 t on, in each of OUT_ROWS consecutive output
+//                 rows (a band: rows[at.y] is band at.y of its plane); per input row of the
+//                 band's windows (read once for all its output rows) it loads the SPAN4 vec4s
+//                 covering their windows (columns from 4 OUT_VEC4 t STRIDE_W - PAD_W on, the
 //                 segment starting LEAD vec4s before vec4 OUT_VEC4 t STRIDE_W); max pooling
 //                 writes the argmaxes only with WRITE_ARGMAX (they are needed for the backward);
 //       backward: 4 STRIDE_W inputs (so the outputs covering them start at a fixed offset from
@@ -57,10 +59,12 @@ override WG: u32 = 32u;
 override K_W: u32 = 3u;
 override STRIDE_W: u32 = 2u;
 override PAD_W: u32 = 1u;
-// Forward: vec4s of outputs per invocation (1 or 2), whether max pooling writes its argmaxes,
+// Forward: vec4s of outputs per output row of an invocation (1 or 2), output rows per invocation
+// (1 or 2), whether max pooling writes its argmaxes,
 // vec4s before vec4 OUT_VEC4 t STRIDE_W where the segment starts, the column of the first tap in
 // the segment, and the segment's length in vec4s (at most MAX_SPAN4).
 override OUT_VEC4: u32 = 2u;
+override OUT_ROWS: u32 = 2u;
 override WRITE_ARGMAX: bool = true;
 override LEAD: u32 = (PAD_W + 3u) / 4u;
 override SHIFT: u32 = 4u * LEAD - PAD_W;
@@ -259,42 +263,72 @@ fn window_taps(seg: ptr<function, Segment>, q: u32, kx: u32) -> Taps {
   return taps;
 }
 
+// The OUT_ROWS output rows of invocation row at.y: its plane, first output row, and the input row
+// of its first window.
+struct Band {
+  plane: u32,
+  oy: u32,
+  y0: i32,
+}
+
+fn output_band(at: vec2<u32>) -> Band {
+  let bands = (params.out_h + OUT_ROWS - 1u) / OUT_ROWS;
+  let plane = at.y / bands;
+  let oy = (at.y - plane * bands) * OUT_ROWS;
+  return Band(plane, oy, i32(oy * params.stride_h) - i32(params.pad_h));
+}
+
+// Whether input row ky of a band (from its first window's top) lies in the window of each of
+// its output rows.
+fn band_rows(ky: u32) -> array<bool, 2> {
+  var rows: array<bool, 2>;
+  for (var r = 0u; r < 2u; r++) {
+    rows[r] = ky >= r * params.stride_h && ky < r * params.stride_h + params.k_h;
+  }
+  return rows;
+}
+
 @compute @workgroup_size(WG)
 fn max_pool_forward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
                          @builtin(num_workgroups) nwg: vec3<u32>) {
   let at = position(gid, wid, nwg);
   let quads = params.out_w / 4u;
-  if (at.x * OUT_VEC4 >= quads || at.y >= params.planes * params.out_h) {
+  let band = output_band(at);
+  if (at.x * OUT_VEC4 >= quads || band.plane >= params.planes) {
     return;
   }
-  let plane = at.y / params.out_h;
-  let oy = at.y - plane * params.out_h;
-  let y0 = i32(oy * params.stride_h) - i32(params.pad_h);
   let col0 = i32(at.x * OUT_VEC4 * STRIDE_W * 4u) - i32(PAD_W);
-  var best: array<vec4<f32>, 2>;
-  var best_at = array<vec4<i32>, 2>(vec4<i32>(-1), vec4<i32>(-1));
-  for (var ky = 0u; ky < params.k_h; ky++) {
-    let y = y0 + i32(ky);
+  // [r * 2 + q]: output row r of the band, output vec4 q
+  var best: array<vec4<f32>, 4>;
+  var best_at = array<vec4<i32>, 4>(vec4<i32>(-1), vec4<i32>(-1), vec4<i32>(-1), vec4<i32>(-1));
+  for (var ky = 0u; ky < params.k_h + (OUT_ROWS - 1u) * params.stride_h; ky++) {
+    let y = band.y0 + i32(ky);
     if (y < 0 || y >= i32(params.in_h)) {
       continue;
     }
-    var seg = load_segment(plane, u32(y), at.x);
+    let rows = band_rows(ky);
+    var seg = load_segment(band.plane, u32(y), at.x);
     for (var q = 0u; q < OUT_VEC4; q++) {
       let flat = vec4<i32>(y * i32(params.in_w) + col0) + (vec4<i32>(0, 1, 2, 3) + vec4<i32>(4 * i32(q))) * i32(STRIDE_W);
       for (var kx = 0u; kx < K_W; kx++) {
         let taps = window_taps(&seg, q, kx);
-        let take = taps.inside & ((best_at[q] < vec4<i32>(0)) | (taps.v > best[q]));
-        best[q] = select(best[q], taps.v, take);
-        best_at[q] = select(best_at[q], flat + vec4<i32>(i32(kx)), take);
+        for (var r = 0u; r < OUT_ROWS; r++) {
+          let i = 2u * r + q;
+          let take = taps.inside & vec4<bool>(rows[r]) & ((best_at[i] < vec4<i32>(0)) | (taps.v > best[i]));
+          best[i] = select(best[i], taps.v, take);
+          best_at[i] = select(best_at[i], flat + vec4<i32>(i32(kx)), take);
+        }
       }
     }
   }
-  for (var q = 0u; q < OUT_VEC4; q++) {
-    let o = at.y * quads + at.x * OUT_VEC4 + q;
-    if (at.x * OUT_VEC4 + q < quads) {
-      out4[o] = best[q];
-      if (WRITE_ARGMAX) {
-        argmax4[o] = best_at[q];
+  for (var r = 0u; r < OUT_ROWS; r++) {
+    for (var q = 0u; q < OUT_VEC4; q++) {
+      let o = (band.plane * params.out_h + band.oy + r) * quads + at.x * OUT_VEC4 + q;
+      if (at.x * OUT_VEC4 + q < quads && band.oy + r < params.out_h) {
+        out4[o] = best[2u * r + q];
+        if (WRITE_ARGMAX) {
+          argmax4[o] = best_at[2u * r + q];
+        }
       }
     }
   }
@@ -305,34 +339,39 @@ fn avg_pool_forward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin
                          @builtin(num_workgroups) nwg: vec3<u32>) {
   let at = position(gid, wid, nwg);
   let quads = params.out_w / 4u;
-  if (at.x * OUT_VEC4 >= quads || at.y >= params.planes * params.out_h) {
+  let band = output_band(at);
+  if (at.x * OUT_VEC4 >= quads || band.plane >= params.planes) {
     return;
   }
-  let plane = at.y / params.out_h;
-  let oy = at.y - plane * params.out_h;
-  let y0 = i32(oy * params.stride_h) - i32(params.pad_h);
   let col0 = i32(at.x * OUT_VEC4 * STRIDE_W * 4u) - i32(PAD_W);
-  var total: array<vec4<f32>, 2>;
-  for (var ky = 0u; ky < params.k_h; ky++) {
-    let y = y0 + i32(ky);
+  // [r * 2 + q]: output row r of the band, output vec4 q
+  var total: array<vec4<f32>, 4>;
+  for (var ky = 0u; ky < params.k_h + (OUT_ROWS - 1u) * params.stride_h; ky++) {
+    let y = band.y0 + i32(ky);
     if (y < 0 || y >= i32(params.in_h)) {
       continue;
     }
-    var seg = load_segment(plane, u32(y), at.x);
+    let rows = band_rows(ky);
+    var seg = load_segment(band.plane, u32(y), at.x);
     for (var q = 0u; q < OUT_VEC4; q++) {
       for (var kx = 0u; kx < K_W; kx++) {
         let taps = window_taps(&seg, q, kx);
-        total[q] += select(vec4<f32>(0.0), taps.v, taps.inside);
+        for (var r = 0u; r < OUT_ROWS; r++) {
+          total[2u * r + q] += select(vec4<f32>(0.0), taps.v, taps.inside & vec4<bool>(rows[r]));
+        }
       }
     }
   }
-  for (var q = 0u; q < OUT_VEC4; q++) {
-    var d: vec4<f32>;
-    for (var j = 0u; j < 4u; j++) {
-      d[j] = divisor(vec2<i32>(y0, col0 + i32((4u * q + j) * STRIDE_W)));
-    }
-    if (at.x * OUT_VEC4 + q < quads) {
-      out4[at.y * quads + at.x * OUT_VEC4 + q] = total[q] / d;
+  for (var r = 0u; r < OUT_ROWS; r++) {
+    let y0 = band.y0 + i32(r * params.stride_h);
+    for (var q = 0u; q < OUT_VEC4; q++) {
+      var d: vec4<f32>;
+      for (var j = 0u; j < 4u; j++) {
+        d[j] = divisor(vec2<i32>(y0, col0 + i32((4u * q + j) * STRIDE_W)));
+      }
+      if (at.x * OUT_VEC4 + q < quads && band.oy + r < params.out_h) {
+        out4[(band.plane * params.out_h + band.oy + r) * quads + at.x * OUT_VEC4 + q] = total[2u * r + q] / d;
+      }
     }
   }
 }

@@ -77,7 +77,10 @@ export function candidatesFor(kernel: VariantKernel, sizes: readonly number[]): 
     case 'attention-backward':
       return [{ variant: 'fused' }, { variant: 'gemm' }];
     case 'pool':
-      return [{ variant: 'rows' }, { variant: 'vec4' }, { variant: 'vec4', constants: { OUT_VEC4: 1 } }, { variant: 'vec4', constants: { WG: 32 } }];
+      return [
+        { variant: 'rows' }, { variant: 'vec4' }, { variant: 'vec4', constants: { OUT_VEC4: 1 } }, { variant: 'vec4', constants: { OUT_ROWS: 1 } },
+        { variant: 'vec4', constants: { WG: 32 } },
+      ];
     case 'upsample':
       return [{ variant: 'rows' }, { variant: 'vec4' }, { variant: 'vec4', constants: { WG: 32 } }];
     default:

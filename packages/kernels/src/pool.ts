@@ -62,10 +62,10 @@ const POOL_MAX_SPAN4 = 8;
 const POOL_VEC4_MAX_OUT = 2;
 
 /**
- * Tuning of the vec4 kernels: invocations per workgroup (a workgroup covers part of one row) and
- * vec4s of outputs per invocation of the forwards (1 or 2).
+ * Tuning of the vec4 kernels: invocations per workgroup (a workgroup covers part of one row), and
+ * of the forwards vec4s of outputs per output row (1 or 2) and output rows (1 or 2) per invocation.
  */
-export const POOL_VEC4_TUNING = { WG: 8, OUT_VEC4: 2 } as const;
+export const POOL_VEC4_TUNING = { WG: 8, OUT_VEC4: 2, OUT_ROWS: 2 } as const;
 
 /** The vec4 kernels' compile-time window geometry along x for a pooling. */
 export function poolVec4Constants(g: Pool2dGeometry): Record<string, number> {
@@ -90,7 +90,7 @@ export function poolVec4Fits(g: Pool2dGeometry): boolean {
 
 const vec4Base = { ...base, constants: { ...POOL_VEC4_TUNING, K_W: 3, STRIDE_W: 2, PAD_W: 1 } } as const;
 const overOutputs4 = (u: Record<string, unknown>, c: Record<string, number>) =>
-  rowGrid(Math.ceil((u.out_w as number) / 4 / c.OUT_VEC4), (u.planes as number) * (u.out_h as number), c.WG);
+  rowGrid(Math.ceil((u.out_w as number) / 4 / c.OUT_VEC4), (u.planes as number) * Math.ceil((u.out_h as number) / c.OUT_ROWS), c.WG);
 const overInputs4 = (u: Record<string, unknown>, c: Record<string, number>) =>
   rowGrid(Math.ceil((u.in_w as number) / 4 / c.STRIDE_W), (u.planes as number) * (u.in_h as number), c.WG);
 

@@ -277,18 +277,20 @@ describe('pooling structure choice', () => {
     y.dispose();
   });
 
-  it('takes OUT_VEC4 from a tuned entry: one vec4 of outputs per invocation matches float64', async () => {
-    const t = vec4Cases[1];
-    const g = geometry(t);
-    applyTuning([{ kernel: 'pool', shapeClass: shapeClass(g.planes, g.inH, g.inW, g.kH * g.kW), variant: 'vec4', constants: { OUT_VEC4: 1 } }]);
-    expect(chooseVariant('pool', g.planes, g.inH, g.inW, g.kH * g.kW).constants).toEqual({ OUT_VEC4: 1 });
-    const data = randomArray(t.shape.reduce((a, b) => a * b, 1), 130);
-    const x = tensor(data, t.shape);
-    const y = avgPool2d(x, t.kernel, { stride: t.stride });
-    assertClose(await y.toArray(), avgPool2dReference(data, g, true), tol, 'OUT_VEC4 1');
-    const m = maxPool2d(x, t.kernel, { stride: t.stride });
-    assertClose(await m.toArray(), maxPool2dReference(data, g).values, tol, 'OUT_VEC4 1 (max)');
-    for (const u of [x, y, m]) u.dispose();
+  it.each([{ OUT_VEC4: 1 }, { OUT_ROWS: 1 }, { OUT_VEC4: 1, OUT_ROWS: 1 }])('takes the forwards\' constants %o from a tuned entry (against float64)', async (constants) => {
+    for (const t of [vec4Cases[0], vec4Cases[1], vec4Cases[4]]) {
+      const g = geometry(t);
+      applyTuning([{ kernel: 'pool', shapeClass: shapeClass(g.planes, g.inH, g.inW, g.kH * g.kW), variant: 'vec4', constants }]);
+      expect(chooseVariant('pool', g.planes, g.inH, g.inW, g.kH * g.kW).constants).toEqual(constants);
+      const data = randomArray(t.shape.reduce((a, b) => a * b, 1), 130);
+      const x = tensor(data, t.shape);
+      const pooling = { stride: t.stride, padding: t.padding };
+      const y = avgPool2d(x, t.kernel, pooling);
+      assertClose(await y.toArray(), avgPool2dReference(data, g, true), tol, `${t.name}: averages`);
+      const m = maxPool2d(x, t.kernel, pooling);
+      assertClose(await m.toArray(), maxPool2dReference(data, g).values, tol, `${t.name}: maxima`);
+      for (const u of [x, y, m]) u.dispose();
+    }
   });
 });
 
