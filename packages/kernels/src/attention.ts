@@ -113,6 +113,36 @@ export const attentionWeightsKernel = defineKernel({
   inputs: ['q', 'k', 'mask'], outputs: ['weights'], constants: { WG: 64 }, dispatch: perQueryRow,
 });
 
+/** Grid of the GEMM backward's elementwise kernels: x = blocks of WG keys, y = batch * heads, z = query rows. */
+const scoreGrid = (u: UniformValues, c: Constants): Workgroups => [Math.ceil(n(u, 'len_k') / c.WG), n(u, 'batch') * n(u, 'heads'), n(u, 'len_q')];
+
+/** GEMM backward: P (B, H, Lq, Lk) = exp(S - lse) on attended keys, from the scores S and lse. */
+export const attentionProbsKernel = defineKernel({
+  ...base, name: 'attention_probs', entryPoint: 'attention_probs',
+  inputs: ['scores', 'lse_in', 'mask'], outputs: ['weights'], constants: { WG: 32 }, dispatch: scoreGrid,
+});
+
+/** GEMM backward: dS = P (dP - delta), from dP (`scores`), P (`probs_in`) and the row stats. */
+export const attentionScoreGradKernel = defineKernel({
+  ...base, name: 'attention_score_grad', entryPoint: 'attention_score_grad',
+  inputs: ['scores', 'probs_in', 'stats_in'], outputs: ['weights'], constants: { WG: 32 }, dispatch: scoreGrid,
+});
+
+/** Grid of their vec4 forms: x = blocks of WG vec4s of keys. */
+const scoreGrid4 = (u: UniformValues, c: Constants): Workgroups => [Math.ceil(n(u, 'len_k') / 4 / c.WG), n(u, 'batch') * n(u, 'heads'), n(u, 'len_q')];
+
+/** attention_probs on 4 keys per invocation (Lk a multiple of 4). */
+export const attentionProbsVec4Kernel = defineKernel({
+  ...base, name: 'attention_probs_vec4', entryPoint: 'attention_probs_vec4',
+  inputs: ['scores4', 'lse_in', 'mask'], outputs: ['weights4'], constants: { WG: 8 }, dispatch: scoreGrid4,
+});
+
+/** attention_score_grad on 4 keys per invocation (Lk a multiple of 4). */
+export const attentionScoreGradVec4Kernel = defineKernel({
+  ...base, name: 'attention_score_grad_vec4', entryPoint: 'attention_score_grad_vec4',
+  inputs: ['scores4', 'probs4_in', 'stats_in'], outputs: ['weights4'], constants: { WG: 8 }, dispatch: scoreGrid4,
+});
+
 /** The row kernels of each structure (the subgroup structure's backward is the lines kernels). */
 export const ATTENTION_KERNELS = {
   lines: { forward: attentionForwardLinesKernel, backwardQuery: attentionBackwardQueryLinesKernel, backwardKey: attentionBackwardKeyLinesKernel },

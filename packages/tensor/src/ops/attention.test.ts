@@ -145,6 +145,14 @@ describe('attention backward through batched GEMMs (P recomputed and materialise
     await checkForwardAndBackward(c);
   });
 
+  // Lk a multiple of 4: P and dS from the vec4 row kernels
+  it.each([
+    ['Lk 36, padded (batch 1 fully)', { dims: dims(2, 3, 13, 36, 8, 12), seed: 91, padded: [11, 36] }],
+    ['Lk 8, odd head dims, no mask', { dims: dims(2, 2, 7, 8, 5, 3), seed: 92, padded: null }],
+  ] as [string, Case][])('%s: backward against float64', async (_, c) => {
+    await checkForwardAndBackward(c);
+  });
+
   it('finite differences (with a padding mask and a fully padded row)', async () => {
     const mask = tensor([1, 0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0], [2, 6]);
     await gradcheck((q: Tensor, k: Tensor, v: Tensor) => attention(q, k, v, { keyPaddingMask: mask }), [

@@ -23,7 +23,8 @@
  * D and Dv at most 128. Operands may be any strided view (read in place, never copied).
  */
 import {
-  ATTENTION_KERNELS, attentionCombineKernel, attentionRowStatsKernel, attentionWeightsKernel, ATTENTION_MAX_HEAD_DIM,
+  ATTENTION_KERNELS, attentionCombineKernel, attentionRowStatsKernel, attentionWeightsKernel, attentionProbsKernel, attentionScoreGradKernel,
+  attentionProbsVec4Kernel, attentionScoreGradVec4Kernel, ATTENTION_MAX_HEAD_DIM,
   type AttentionStrategy, type AttentionDims, type Constants, type KernelSpec,
 } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
@@ -34,11 +35,7 @@ import { fmt } from '../shape.js';
 import { needsGrad, record, saved } from '../autograd/graph.js';
 import { sum } from './reduce.js';
 import { matmulRaw } from './matmul.js';
-import { binaryRaw } from './binary.js';
-import { unaryRaw } from './unary.js';
-import { whereRaw } from './where.js';
-import { reshape, transpose } from './shape.js';
-import { scalar } from './creation.js';
+import { transpose } from './shape.js';
 
 export interface AttentionOptions {
   /** (B, Lk): nonzero (1) = attend, 0 = padded key. Not differentiated. */
@@ -255,36 +252,48 @@ function foldSplits(part: Tensor, splits: number): Tensor {
 /**
  * The backward through batched GEMMs: S = scale Q K^T, P = exp(S - lse) on attended keys (0 on
  * padded ones, and so on rows with none), dV = P^T dO, dP = dO V^T, dS = P (dP - delta),
- * dQ = scale dS K, dK = scale dS^T Q.
+ * dQ = scale dS K, dK = scale dS^T Q. P and dS each come from one elementwise row kernel (on vec4s
+ * of keys when Lk is a multiple of 4).
  */
-function attentionGradGemm(dO: Tensor, c: AttentionContext, needs: readonly boolean[]): (Tensor | null)[] {
-  const [B, H, Lq] = c.q.shape;
+function attentionGradGemm(dO: Tensor, c: AttentionContext, g: Geometry, needs: readonly boolean[]): (Tensor | null)[] {
+  const rt = runtime();
+  const uniforms = { ...operandUniforms(g, c.scale, c.q, c.k, c.v, c.mask, dO), splits: 1, span: 0 };
+  // S, P, dP and dS are fresh contiguous (B, H, Lq, Lk) tensors: rows of vec4s when Lk allows
+  const v4 = g.lenK % 4 === 0 ? '4' : '';
   const scores = matmulRaw(c.q, transpose(c.k), c.scale);
-  const lse = reshape(c.lse, [B, H, Lq, 1]);
-  const shifted = binaryRaw('sub', scores, lse);
-  const expd = unaryRaw('exp', shifted);
-  let p = expd;
-  if (c.mask) {
-    const zero = scalar(0);
-    const keep = reshape(c.mask, [B, 1, 1, c.mask.shape[1]]);
-    p = whereRaw(keep, expd, zero);
-    for (const t of [zero, keep, expd]) t.dispose();
-  }
+  const p = Tensor.empty(scores.shape, 'f32', 'attention.probs');
+  rt.run(v4 ? attentionProbsVec4Kernel : attentionProbsKernel, 'default', {
+    buffers: { [`scores${v4}`]: scores.buffer, lse_in: c.lse.buffer, mask: c.mask?.buffer ?? null, [`weights${v4}`]: p.buffer }, uniforms,
+  });
+  scores.dispose();
   const dv = needs[2] ? matmulRaw(transpose(p), dO) : null;
   let dq: Tensor | null = null;
   let dk: Tensor | null = null;
   if (needs[0] || needs[1]) {
-    const product = binaryRaw('mul', dO, c.out);
-    const delta = sum(product, -1, true);
+    const stats = rowStats(dO, c, g);
     const dp = matmulRaw(dO, transpose(c.v));
-    const centred = binaryRaw('sub', dp, delta);
-    const ds = binaryRaw('mul', p, centred);
+    const ds = Tensor.empty(dp.shape, 'f32', 'attention.score_grad');
+    rt.run(v4 ? attentionScoreGradVec4Kernel : attentionScoreGradKernel, 'default', {
+      buffers: { [`scores${v4}`]: dp.buffer, [`probs${v4}_in`]: p.buffer, stats_in: stats.buffer, [`weights${v4}`]: ds.buffer }, uniforms,
+    });
     if (needs[0]) dq = matmulRaw(ds, c.k, c.scale);
     if (needs[1]) dk = matmulRaw(transpose(ds), c.q, c.scale);
-    for (const t of [product, delta, dp, centred, ds]) t.dispose();
+    for (const t of [stats, dp, ds]) t.dispose();
   }
-  for (const t of [scores, lse, shifted, p]) t.dispose();
+  p.dispose();
   return [dq, dk, dv];
+}
+
+/** The backward's row stats (B, H, Lq, 2) = (lse, delta = dO . O). */
+function rowStats(dO: Tensor, c: AttentionContext, g: Geometry): Tensor {
+  const stats = Tensor.empty([g.batch, g.heads, g.lenQ, 2], 'f32', 'attention.stats');
+  if (g.batch * g.heads * g.lenQ > 0) {
+    runtime().run(attentionRowStatsKernel, 'default', {
+      buffers: { o: c.out.buffer, lse_in: c.lse.buffer, grad_out: dO.buffer, stats: stats.buffer },
+      uniforms: { ...operandUniforms(g, c.scale, c.q, c.k, c.v, c.mask, dO), splits: 1, span: 0 },
+    });
+  }
+  return stats;
 }
 
 function backwardPath(g: Geometry): 'fused' | 'gemm' {
@@ -300,20 +309,14 @@ export function attentionBackwardPath(q: Tensor, k: Tensor, v: Tensor): 'fused' 
 /** The gradient rule: recomputes P per (query, key) pair from q, k and the saved lse. */
 export function attentionGrad(gradOut: Tensor, c: AttentionContext, needs: readonly boolean[]): (Tensor | null)[] {
   const g = checkOperands('attention backward', c.q, c.k, c.v, c.mask);
-  if (backwardPath(g) === 'gemm') return attentionGradGemm(gradOut, c, needs);
+  if (backwardPath(g) === 'gemm') return attentionGradGemm(gradOut, c, g, needs);
   const rt = runtime();
   const kernels = ATTENTION_KERNELS[strategyFor(g).strategy];
   const rows = g.batch * g.heads * g.lenQ;
   const keyRows = g.batch * g.heads * g.lenK;
   const common = operandUniforms(g, c.scale, c.q, c.k, c.v, c.mask, gradOut);
   const inputs = { q: c.q.buffer, k: c.k.buffer, v: c.v.buffer, mask: c.mask?.buffer ?? null, grad_out: gradOut.buffer };
-  const stats = Tensor.empty([g.batch, g.heads, g.lenQ, 2], 'f32', 'attention.stats');
-  if (rows > 0) {
-    rt.run(attentionRowStatsKernel, 'default', {
-      buffers: { o: c.out.buffer, lse_in: c.lse.buffer, grad_out: gradOut.buffer, stats: stats.buffer },
-      uniforms: { ...common, splits: 1, span: 0 },
-    });
-  }
+  const stats = rowStats(gradOut, c, g);
   let dq: Tensor | null = null;
   if (needs[0]) {
     const { splits, span } = splitWork(rows, g.lenK);

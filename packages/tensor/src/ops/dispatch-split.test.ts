@@ -118,6 +118,30 @@ describe.each(attentionKinds)('attention row kernels split (%s)', (kind, dim) =>
   });
 });
 
+describe.each([10, 12])('attention GEMM backward split (Lk %i: scalar and vec4 row kernels)', (lenK) => {
+  it('matches float64', async () => {
+    forceVariant('attention', 'lines');
+    forceVariant('attention-backward', 'gemm');
+    const g: AttentionDims = { batch: 2, heads: 3, lenQ: 21, lenK, dim: 5, dimV: 4 };
+    const q = randomArray(g.batch * g.heads * g.lenQ * g.dim, 17, -2, 2);
+    const k = randomArray(g.batch * g.heads * g.lenK * g.dim, 18, -2, 2);
+    const v = randomArray(g.batch * g.heads * g.lenK * g.dimV, 19);
+    const go = randomArray(g.batch * g.heads * g.lenQ * g.dimV, 20);
+    const tq = tensor(q, [g.batch, g.heads, g.lenQ, g.dim]);
+    const tk = tensor(k, [g.batch, g.heads, g.lenK, g.dim]);
+    const tv = tensor(v, [g.batch, g.heads, g.lenK, g.dimV]);
+    for (const t of [tq, tk, tv]) t.requiresGrad = true;
+    const y = attention(tq, tk, tv, { scale: 0.5 });
+    runtime().setGridSplitLimitForTests(2);
+    backward(y, { grad: tensor(go, y.shape) });
+    const ref = attentionBackwardReference(q, k, v, null, go, g, 0.5);
+    assertClose(await tq.grad!.toArray(), ref.dq, { rtol: 1e-3, atol: 1e-4 }, 'dQ');
+    assertClose(await tk.grad!.toArray(), ref.dk, { rtol: 1e-3, atol: 1e-4 }, 'dK');
+    assertClose(await tv.grad!.toArray(), ref.dv, { rtol: 1e-3, atol: 1e-4 }, 'dV');
+    for (const t of [tq, tk, tv, y]) t.dispose();
+  });
+});
+
 it('a convolution whose grid crosses the device limit (65,535) itself matches float64', async () => {
   forceVariant('gemm', null);
   setConv2dSplitK(null);
