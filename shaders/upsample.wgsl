@@ -14,8 +14,9 @@
 //     with NEIGHBOURS, the columns on either side, edges clamped as axis_taps clamps them);
 //     `expand_row` turns them into the 8 outputs
 //   upsample2x_backward_vec4: 4 inputs of a row per invocation from two vec4s of each output row
-//     that taps it (and, with NEIGHBOURS, the columns on either side, clamped likewise);
-//     `gather_row` folds them into the 4 inputs' gradients. Both need W a multiple of 4.
+//     that taps it (and, with NEIGHBOURS, the columns on either side, clamped likewise; with
+//     G_DENSE off, the same 8 or 10 elements through g's strides); `gather_row` folds them into
+//     the 4 inputs' gradients. Both need W a multiple of 4.
 // All run on a grid of (ceil(width / WG), rows) workgroups, rows = planes * height of the
 // written tensor (folded into the third dimension past the per-dimension limit): a workgroup
 // writes part of one row, whose plane and row index come from the workgroup id, so invocations
@@ -26,6 +27,10 @@ struct Params {
   in_h: u32,
   in_w: u32,
   x_offset: u32,
+  // The vec4 backward with G_DENSE off reads g (N, C, 2H, 2W) through these: planes = N * C.
+  channels: u32,
+  g_offset: u32,
+  g_strides: vec4<u32>,
 }
 
 struct Taps {
@@ -38,6 +43,9 @@ struct Taps {
 override WG: u32 = 32u;
 // The vec4 kernels also read the column on either side of their vec4s (bilinear).
 override NEIGHBOURS: bool = false;
+// The vec4 backward reads the output gradient as contiguous vec4s (g4), or else element by
+// element through its strides (g; any view: an expanded gradient is read in place, not copied).
+override G_DENSE: bool = true;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -183,16 +191,34 @@ fn upsample2x_forward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @built
   out4[dst + 1u] = b;
 }
 
-// Output row oy of plane `plane` (of g, contiguous) folded into the gradients of the 4 inputs of group t.
-fn gathered_output_row(plane: u32, oy: u32, t: u32) -> vec4<f32> {
+// Output row oy of plane `plane` folded into the gradients of the 4 inputs of group t; with
+// G_DENSE off, g_plane is the plane's first element in g.
+fn gathered_output_row(plane: u32, g_plane: u32, oy: u32, t: u32) -> vec4<f32> {
   let out_w4 = params.in_w / 2u;
-  let row4 = (plane * 2u * params.in_h + oy) * out_w4;
-  let grad = Pair(g4[row4 + 2u * t], g4[row4 + 2u * t + 1u]);
-  var left = grad.a.x;
-  var right = grad.b.w;
-  if (NEIGHBOURS) {
-    left = select(grad.a.x, g4[row4 + max(2u * t, 1u) - 1u].w, t > 0u);
-    right = select(grad.b.w, g4[row4 + min(2u * t + 2u, out_w4 - 1u)].x, 2u * t + 2u < out_w4);
+  var grad: Pair;
+  var left: f32;
+  var right: f32;
+  if (G_DENSE) {
+    let row4 = params.g_offset / 4u + (plane * 2u * params.in_h + oy) * out_w4;
+    grad = Pair(g4[row4 + 2u * t], g4[row4 + 2u * t + 1u]);
+    left = grad.a.x;
+    right = grad.b.w;
+    if (NEIGHBOURS) {
+      left = select(grad.a.x, g4[row4 + max(2u * t, 1u) - 1u].w, t > 0u);
+      right = select(grad.b.w, g4[row4 + min(2u * t + 2u, out_w4 - 1u)].x, 2u * t + 2u < out_w4);
+    }
+  } else {
+    let row = g_plane + oy * params.g_strides.z;
+    let sw = params.g_strides.w;
+    let x0 = row + 8u * t * sw;
+    grad = Pair(vec4<f32>(g[x0], g[x0 + sw], g[x0 + 2u * sw], g[x0 + 3u * sw]),
+                vec4<f32>(g[x0 + 4u * sw], g[x0 + 5u * sw], g[x0 + 6u * sw], g[x0 + 7u * sw]));
+    left = grad.a.x;
+    right = grad.b.w;
+    if (NEIGHBOURS) {
+      left = select(grad.a.x, g[row + (max(8u * t, 1u) - 1u) * sw], t > 0u);
+      right = select(grad.b.w, g[row + min(8u * t + 8u, 4u * out_w4 - 1u) * sw], 2u * t + 2u < out_w4);
+    }
   }
   return gather_row(left, grad, right);
 }
@@ -208,12 +234,17 @@ fn upsample2x_backward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @buil
   let iy = row % params.in_h;
   let plane = row / params.in_h;
   let out_h = 2u * params.in_h;
+  var g_plane = 0u;
+  if (!G_DENSE) {
+    let n = plane / params.channels;
+    g_plane = params.g_offset + n * params.g_strides.x + (plane - n * params.channels) * params.g_strides.y;
+  }
   let wy = axis_window(iy);
   var s = vec4<f32>(0.0);
   for (var oy = wy.x; oy < min(wy.y, out_h); oy++) {
     let weight_y = tap_weight(axis_taps(oy, params.in_h), iy);
     if (weight_y != 0.0) {
-      s += weight_y * gathered_output_row(plane, oy, t);
+      s += weight_y * gathered_output_row(plane, g_plane, oy, t);
     }
   }
   out4[row * (params.in_w / 4u) + t] = s;

@@ -54,7 +54,7 @@ const vec4Variants: Record<UpsampleMode, { hooks?: Record<string, string>; const
 export const UPSAMPLE_STRUCTURES = ['rows', 'vec4'] as const;
 export type UpsampleStructure = (typeof UPSAMPLE_STRUCTURES)[number];
 
-const base = { shader: 'upsample', uniforms: ['planes', 'in_h', 'in_w', 'x_offset'], constants: { WG: 32 }, variants } as const;
+const base = { shader: 'upsample', uniforms: ['planes', 'in_h', 'in_w', 'x_offset', 'channels', 'g_offset', 'g_strides'], constants: { WG: 32 }, variants } as const;
 const vec4Base = { ...base, constants: { WG: 8 }, variants: vec4Variants } as const;
 
 /** (ceil(width / WG), rows) workgroups, rows folded into the third dimension past the limit. */
@@ -81,9 +81,13 @@ export const upsample2xVec4Kernel = defineKernel({
   dispatch: (u, c) => rowGrid((u.in_w as number) / 4, (u.planes as number) * 2 * (u.in_h as number), c.WG),
 });
 
-/** Gradient (planes, 2H, 2W) -> (planes, H, W) as vec4s, 4 inputs per invocation; W a multiple of 4. */
+/**
+ * Gradient (planes, 2H, 2W) -> (planes, H, W) as vec4s, 4 inputs per invocation; W a multiple of 4.
+ * The gradient is read from `g4` (contiguous, G_DENSE) or from `g` through `g_offset`/`g_strides`
+ * (G_DENSE 0, any view of (N, C, 2H, 2W) with `channels` = C); the other binding may be anything.
+ */
 export const upsample2xBackwardVec4Kernel = defineKernel({
-  ...vec4Base, name: 'upsample2x_backward_vec4', entryPoint: 'upsample2x_backward_vec4', inputs: ['g4'], outputs: ['out4'],
+  ...vec4Base, constants: { ...vec4Base.constants, G_DENSE: 1 }, name: 'upsample2x_backward_vec4', entryPoint: 'upsample2x_backward_vec4', inputs: ['g', 'g4'], outputs: ['out4'],
   dispatch: (u, c) => rowGrid((u.in_w as number) / 4, (u.planes as number) * (u.in_h as number), c.WG),
 });
 

@@ -94,6 +94,37 @@ describe.each(['rows', 'vec4'] as const)('upsample2x with the %s kernels forced'
       await gradcheck((x: Tensor) => upsample2x(x, mode), [{ data: randomArray(2 * 3 * 8, 43), shape: [1, 2, 3, 8] }]);
     });
 
+    it('takes the output gradient as any view: expanded (a sum\'s), permuted, at offsets', async () => {
+      const [N, C, H, W] = [2, 3, 3, 8];
+      const xs = randomArray(N * C * H * W, 45);
+      const gs = randomArray(4 * N * C * H * W + 4, 46);
+      const x = tensor(xs, [N, C, H, W]);
+      x.requiresGrad = true;
+      const y = upsample2x(x, mode);
+      const nhwc = tensor(gs.slice(0, 4 * N * C * H * W), [N, 2 * H, 2 * W, C]);
+      const flat = tensor(gs, [gs.length]);
+      const one = tensor([1.5], [1, 1, 1, 1]);
+      const views: [string, () => Tensor, Float32Array][] = [
+        ['expanded', () => one.expand([N, C, 2 * H, 2 * W]), new Float32Array(y.size).fill(1.5)],
+        ['permuted', () => permute(nhwc, [0, 3, 1, 2]), Float32Array.from({ length: y.size }, (_, i) => {
+          const [n, c, oy, ox] = [Math.floor(i / (C * 4 * H * W)), Math.floor(i / (4 * H * W)) % C, Math.floor(i / (2 * W)) % (2 * H), i % (2 * W)];
+          return gs[((n * 2 * H + oy) * 2 * W + ox) * C + c];
+        })],
+        ['offset 3', () => flat.view(y.shape, [C * 4 * H * W, 4 * H * W, 2 * W, 1], 3), gs.slice(3, 3 + y.size)],
+        ['offset 4 (vec4s)', () => flat.view(y.shape, [C * 4 * H * W, 4 * H * W, 2 * W, 1], 4), gs.slice(4)],
+      ];
+      for (const [name, view, dense] of views) {
+        const kernels = await runtime().profile(() => tidy(() => {
+          backward(y, { grad: view(), retainGraph: true });
+        }));
+        if (structure === 'vec4') expect(kernels.map((k) => k.kernel), name).not.toContain('copy/default');
+        assertClose(await x.grad!.toArray(), upsample2xBackwardReference(dense, N * C, H, W, mode), { rtol: 1e-5, atol: 1e-6 }, `dx from a ${name} gradient`);
+        x.grad!.dispose();
+        x.grad = null;
+      }
+      for (const t of [x, y, nhwc, flat, one]) t.dispose();
+    });
+
     it('an input view at an offset that is not a multiple of 4 runs the rows kernel, correctly', async () => {
       const flat = tensor(randomArray(1 + 2 * 3 * 4, 44), [1 + 2 * 3 * 4]);
       const x = flat.view([1, 2, 3, 4], [24, 12, 4, 1], 1);

@@ -23,6 +23,11 @@ declare module '../autograd/rules.js' {
 
 export type { UpsampleMode };
 
+/** The uniforms every upsampling kernel takes for an (N, C, H, W) input (the strided gradient's: zero). */
+function geometryUniforms(N: number, C: number, H: number, W: number): Record<string, number | number[]> {
+  return { planes: N * C, in_h: H, in_w: W, channels: C, g_offset: 0, g_strides: [0, 0, 0, 0] };
+}
+
 /** The variant table's structure for (planes, H, W), `rows` where the vec4 kernels cannot run (data at `offset`). */
 function structureFor(planes: number, H: number, W: number, offset: number): { structure: UpsampleStructure; constants: Record<string, number> } {
   const choice = chooseVariant('upsample', planes, H, W);
@@ -44,7 +49,7 @@ export function upsample2x(x: Tensor, mode: UpsampleMode = 'nearest'): Tensor {
   if (out.size > 0) {
     const { structure, constants } = structureFor(N * C, H, W, src.offset);
     const buffers: Record<string, GPUBuffer> = structure === 'vec4' ? { x4: src.buffer, out4: out.buffer } : { x: src.buffer, out: out.buffer };
-    runtime().run(UPSAMPLE_KERNELS[structure].forward, mode, { buffers, uniforms: { planes: N * C, in_h: H, in_w: W, x_offset: src.offset }, constants });
+    runtime().run(UPSAMPLE_KERNELS[structure].forward, mode, { buffers, uniforms: { ...geometryUniforms(N, C, H, W), x_offset: src.offset }, constants });
   }
   if (src !== x) src.dispose();
   if (needsGrad(x)) record('upsample2x', [x], { inShape: x.shape, mode }, out);
@@ -55,10 +60,19 @@ export function upsample2xGrad(g: Tensor, c: { inShape: readonly number[]; mode:
   const [N, C, H, W] = c.inShape;
   const dx = Tensor.empty(c.inShape, 'f32', `upsample2x_backward/${c.mode}`);
   if (dx.size === 0) return [dx];
-  const gc = g.isContiguous && g.offset === 0 ? g : contiguousCopy(g);
+  const uniforms = { ...geometryUniforms(N, C, H, W), x_offset: 0 };
   const { structure, constants } = structureFor(N * C, H, W, 0);
-  const buffers: Record<string, GPUBuffer> = structure === 'vec4' ? { g4: gc.buffer, out4: dx.buffer } : { g: gc.buffer, out: dx.buffer };
-  runtime().run(UPSAMPLE_KERNELS[structure].backward, c.mode, { buffers, uniforms: { planes: N * C, in_h: H, in_w: W, x_offset: 0 }, constants });
+  if (structure === 'vec4') {
+    // a contiguous gradient is read as vec4s, any other view element by element through its strides
+    const dense = g.isContiguous && g.offset % 4 === 0;
+    runtime().run(UPSAMPLE_KERNELS.vec4.backward, c.mode, {
+      buffers: { g: dense ? null : g.buffer, g4: dense ? g.buffer : null, out4: dx.buffer },
+      uniforms: { ...uniforms, g_offset: g.offset, g_strides: [...g.strides] }, constants: { ...constants, G_DENSE: dense ? 1 : 0 },
+    });
+    return [dx];
+  }
+  const gc = g.isContiguous && g.offset === 0 ? g : contiguousCopy(g);
+  runtime().run(UPSAMPLE_KERNELS.rows.backward, c.mode, { buffers: { g: gc.buffer, out: dx.buffer }, uniforms, constants });
   if (gc !== g) gc.dispose();
   return [dx];
 }
