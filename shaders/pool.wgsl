@@ -23,7 +23,8 @@
 //                 writes the argmaxes only with WRITE_ARGMAX (they are needed for the backward);
 //       backward: 4 STRIDE_W inputs (so the outputs covering them start at a fixed offset from
 //                 4t); per output row that covers the input row it loads G_SPAN4 vec4s of the
-//                 gradient (and of argmax) from vec4 t + G_LEAD on.
+//                 gradient (and of argmax) from vec4 t + G_LEAD on (the gradient element by
+//                 element through its strides with G_DENSE off).
 
 struct Params {
   planes: u32,
@@ -39,6 +40,10 @@ struct Params {
   pad_w: u32,
   x_offset: u32,
   count_include_pad: u32,
+  // The vec4 backwards with G_DENSE off read g (N, C, OH, OW) through these: planes = N * C.
+  channels: u32,
+  g_offset: u32,
+  g_strides: vec4<u32>,
 }
 
 override WG: u32 = 32u;
@@ -78,6 +83,9 @@ override G_SPAN4: u32 = u32((R_HI - 4 * G_LEAD) / 4 + 1);
 // The window of gradient element c of that segment starts at input c STRIDE_W - TAP_SHIFT
 // (relative to 4 t STRIDE_W).
 override TAP_SHIFT: u32 = u32(PAD_W) + u32(-4 * G_LEAD) * STRIDE_W;
+// The backwards read the output gradient as contiguous vec4s (g4), or else element by element
+// through its strides (g; any view: an expanded gradient is read in place, not copied).
+override G_DENSE: bool = true;
 // On lavapipe a private array indexed by a non-constant lives in memory and costs many times
 // more than registers, so the loops below over register arrays must unroll (constant trip
 // counts, unsigned index arithmetic: signed division does not fold) and stay small (NIR unrolls
@@ -385,11 +393,21 @@ struct GradSegment {
 fn load_grad(plane: u32, oy: u32, t: u32) -> GradSegment {
   var seg: GradSegment;
   let w4 = i32(params.out_w / 4u);
-  let row4 = (plane * params.out_h + oy) * params.out_w / 4u;
+  let row4 = params.g_offset / 4u + (plane * params.out_h + oy) * params.out_w / 4u;
+  // with G_DENSE off: the row's first element in g
+  let n = plane / max(params.channels, 1u);
+  let row = params.g_offset + n * params.g_strides.x + (plane - n * params.channels) * params.g_strides.y + oy * params.g_strides.z;
+  let sw = params.g_strides.w;
   for (var v = 0u; v < G_SPAN4; v++) {
     let c4 = i32(t) + G_LEAD + i32(v);
     seg.inside[v] = c4 >= 0 && c4 < w4;
-    seg.g[v] = g4[row4 + u32(clamp(c4, 0, w4 - 1))];
+    let c = u32(clamp(c4, 0, w4 - 1));
+    if (G_DENSE) {
+      seg.g[v] = g4[row4 + c];
+    } else {
+      let x0 = row + 4u * c * sw;
+      seg.g[v] = vec4<f32>(g[x0], g[x0 + sw], g[x0 + 2u * sw], g[x0 + 3u * sw]);
+    }
   }
   return seg;
 }

@@ -23,13 +23,20 @@ export interface Pool2dGeometry {
   padW: number;
 }
 
-const UNIFORMS = ['planes', 'in_h', 'in_w', 'out_h', 'out_w', 'k_h', 'k_w', 'stride_h', 'stride_w', 'pad_h', 'pad_w', 'x_offset', 'count_include_pad'] as const;
+const UNIFORMS = [
+  'planes', 'in_h', 'in_w', 'out_h', 'out_w', 'k_h', 'k_w', 'stride_h', 'stride_w', 'pad_h', 'pad_w', 'x_offset', 'count_include_pad',
+  'channels', 'g_offset', 'g_strides',
+] as const;
 
-/** The uniform values of a pooling (x_offset and count_include_pad added by the caller). */
-export function pool2dUniforms(g: Pool2dGeometry): Record<string, number> {
+/**
+ * The uniform values of a pooling (x_offset and count_include_pad added by the caller; the vec4
+ * backwards' strided gradient fields zero, the caller sets them).
+ */
+export function pool2dUniforms(g: Pool2dGeometry): Record<string, number | number[]> {
   return {
     planes: g.planes, in_h: g.inH, in_w: g.inW, out_h: g.outH, out_w: g.outW, k_h: g.kH, k_w: g.kW,
     stride_h: g.strideH, stride_w: g.strideW, pad_h: g.padH, pad_w: g.padW,
+    channels: 1, g_offset: 0, g_strides: [0, 0, 0, 0],
   };
 }
 
@@ -102,12 +109,22 @@ export const maxPool2dVec4Kernel = defineKernel({
   ...vec4Base, constants: { ...vec4Base.constants, WRITE_ARGMAX: 1 }, name: 'max_pool2d_vec4', entryPoint: 'max_pool_forward_vec4',
   inputs: ['x4'], outputs: ['out4', 'argmax4'], dispatch: overOutputs4,
 });
-/** max_pool2d_backward as vec4s: 4 STRIDE_W inputs per invocation. */
-export const maxPool2dBackwardVec4Kernel = defineKernel({ ...vec4Base, name: 'max_pool2d_backward_vec4', entryPoint: 'max_pool_backward_vec4', inputs: ['g4', 'argmax4_in'], outputs: ['out4'], dispatch: overInputs4 });
+/**
+ * max_pool2d_backward as vec4s: 4 STRIDE_W inputs per invocation. The gradient is read from `g4`
+ * (contiguous, G_DENSE) or from `g` through `g_offset`/`g_strides` (G_DENSE 0, any view of
+ * (N, C, OH, OW) with `channels` = C); the other binding may be anything. So for the average's.
+ */
+export const maxPool2dBackwardVec4Kernel = defineKernel({
+  ...vec4Base, constants: { ...vec4Base.constants, G_DENSE: 1 }, name: 'max_pool2d_backward_vec4', entryPoint: 'max_pool_backward_vec4',
+  inputs: ['g', 'g4', 'argmax4_in'], outputs: ['out4'], dispatch: overInputs4,
+});
 /** avg_pool2d as vec4s: 4 OUT_VEC4 outputs per invocation. */
 export const avgPool2dVec4Kernel = defineKernel({ ...vec4Base, name: 'avg_pool2d_vec4', entryPoint: 'avg_pool_forward_vec4', inputs: ['x4'], outputs: ['out4'], dispatch: overOutputs4 });
-/** avg_pool2d_backward as vec4s: 4 STRIDE_W inputs per invocation. */
-export const avgPool2dBackwardVec4Kernel = defineKernel({ ...vec4Base, name: 'avg_pool2d_backward_vec4', entryPoint: 'avg_pool_backward_vec4', inputs: ['g4'], outputs: ['out4'], dispatch: overInputs4 });
+/** avg_pool2d_backward as vec4s: 4 STRIDE_W inputs per invocation (the gradient as for max_pool2d_backward_vec4). */
+export const avgPool2dBackwardVec4Kernel = defineKernel({
+  ...vec4Base, constants: { ...vec4Base.constants, G_DENSE: 1 }, name: 'avg_pool2d_backward_vec4', entryPoint: 'avg_pool_backward_vec4',
+  inputs: ['g', 'g4'], outputs: ['out4'], dispatch: overInputs4,
+});
 
 /** The kernels of each structure. */
 export const POOL_KERNELS = {

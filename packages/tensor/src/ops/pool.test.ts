@@ -3,7 +3,7 @@ import {
   maxPool2dReference, maxPool2dBackwardReference, avgPool2dReference, avgPool2dBackwardReference, convOutputSize, type Pool2dGeometry,
 } from '@fusion/kernels';
 import {
-  init, runtime, tensor, maxPool2d, avgPool2d, globalAvgPool2d, backward, nn, memory, tidy, Tensor, forceVariant, chooseVariant, adapterFacts, applyTuning, shapeClass,
+  init, runtime, tensor, maxPool2d, avgPool2d, globalAvgPool2d, backward, nn, memory, tidy, Tensor, forceVariant, chooseVariant, adapterFacts, applyTuning, shapeClass, permute,
 } from '../index.js';
 import { assertClose, gradcheck, hostRng, randomArray } from '../testing.js';
 
@@ -214,6 +214,47 @@ describe.each(['rows', 'vec4'] as const)('pooling with the %s kernels forced', (
     const values = maxPool2d(x, t.kernel, { stride: t.stride, padding: t.padding });
     assertClose(await values.toArray(), maxPool2dReference(await x.toArray(), geometry(t)).values, tol, 'max values without argmax');
     for (const u of [x, values]) u.dispose();
+  });
+
+  it('takes the output gradient as any view: expanded (a sum\'s), permuted, at offsets', async () => {
+    const t = vec4Cases[0];
+    const g = geometry(t);
+    const [N, C] = t.shape;
+    const data = randomArray(t.shape.reduce((a, b) => a * b, 1), 150);
+    const x = tensor(data, t.shape);
+    x.requiresGrad = true;
+    const size = N * C * g.outH * g.outW;
+    const gs = randomArray(size + 4, 151);
+    const nhwc = tensor(gs.slice(0, size), [N, g.outH, g.outW, C]);
+    const flat = tensor(gs, [gs.length]);
+    const one = tensor([1.5], [1, 1, 1, 1]);
+    const outStrides = [C * g.outH * g.outW, g.outH * g.outW, g.outW, 1];
+    const views: [string, () => Tensor, Float32Array][] = [
+      ['expanded', () => one.expand([N, C, g.outH, g.outW]), new Float32Array(size).fill(1.5)],
+      ['permuted', () => permute(nhwc, [0, 3, 1, 2]), Float32Array.from({ length: size }, (_, i) => {
+        const [n, c, oy, ox] = [Math.floor(i / (C * g.outH * g.outW)), Math.floor(i / (g.outH * g.outW)) % C, Math.floor(i / g.outW) % g.outH, i % g.outW];
+        return gs[((n * g.outH + oy) * g.outW + ox) * C + c];
+      })],
+      ['offset 3', () => flat.view([N, C, g.outH, g.outW], outStrides, 3), gs.slice(3, 3 + size)],
+      ['offset 4 (vec4s)', () => flat.view([N, C, g.outH, g.outW], outStrides, 4), gs.slice(4)],
+    ];
+    const pooling = { stride: t.stride, padding: t.padding };
+    const ref = maxPool2dReference(data, g);
+    for (const kind of ['max', 'avg'] as const) {
+      const y = kind === 'max' ? maxPool2d(x, t.kernel, pooling) : avgPool2d(x, t.kernel, pooling);
+      for (const [name, view, dense] of views) {
+        const kernels = await runtime().profile(() => tidy(() => {
+          backward(y, { grad: view(), retainGraph: true });
+        }));
+        if (structure === 'vec4') expect(kernels.map((k) => k.kernel), name).not.toContain('copy/default');
+        const expected = kind === 'max' ? maxPool2dBackwardReference(dense, ref.indices, g) : avgPool2dBackwardReference(dense, g, true);
+        assertClose(await x.grad!.toArray(), expected, tol, `${kind} pool dx from a ${name} gradient`);
+        x.grad!.dispose();
+        x.grad = null;
+      }
+      y.dispose();
+    }
+    for (const u of [x, nhwc, flat, one]) u.dispose();
   });
 
   it('finite differences (3x3 stride 2 padding 1; 2x3 stride [1, 2] average)', async () => {

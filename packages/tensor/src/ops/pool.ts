@@ -76,10 +76,32 @@ function structureFor(g: Pool2dGeometry, offset: number): { structure: PoolStruc
   return { structure: 'rows', constants: {} };
 }
 
-/** Runs a pooling kernel of either structure; buffers are named as the scalar kernels' (x, g, argmax_in, out, argmax). */
-function runPool(spec: KernelSpec, structure: PoolStructure, constants: Constants, buffers: Record<string, GPUBuffer | null>, uniforms: Record<string, number>): void {
-  const named = structure === 'vec4' ? Object.fromEntries(Object.entries(buffers).map(([k, b]) => [k === 'argmax_in' ? 'argmax4_in' : `${k}4`, b])) : buffers;
+/** Runs a forward of either structure; buffers are named as the rows kernels' (x, out, argmax). */
+function runForward(spec: KernelSpec, structure: PoolStructure, constants: Constants, buffers: Record<string, GPUBuffer | null>, uniforms: Record<string, number | number[]>): void {
+  const named = structure === 'vec4' ? Object.fromEntries(Object.entries(buffers).map(([k, b]) => [`${k}4`, b])) : buffers;
   runtime().run(spec, 'default', { buffers: named, uniforms, constants });
+}
+
+/**
+ * Runs a backward into dx: the vec4 kernels read dy in place, as vec4s when it is contiguous at an
+ * offset that is a multiple of 4, else element by element through its strides; the rows kernels
+ * read a contiguous copy. `indices`: max pooling's argmaxes.
+ */
+function runBackward(kind: 'maxBackward' | 'avgBackward', dy: Tensor, geometry: Pool2dGeometry, dx: Tensor, indices: Tensor | null, uniforms: Record<string, number>): void {
+  const { structure, constants } = structureFor(geometry, 0);
+  const common = { ...pool2dUniforms(geometry), x_offset: 0, ...uniforms };
+  if (structure === 'vec4') {
+    const vec4s = dy.isContiguous && dy.offset % 4 === 0;
+    runtime().run(POOL_KERNELS.vec4[kind], 'default', {
+      buffers: { g: vec4s ? null : dy.buffer, g4: vec4s ? dy.buffer : null, out4: dx.buffer, ...(indices ? { argmax4_in: indices.buffer } : {}) },
+      uniforms: { ...common, channels: dy.shape[dy.rank - 3], g_offset: dy.offset, g_strides: dy.rank === 4 ? [...dy.strides] : [0, ...dy.strides] },
+      constants: { ...constants, G_DENSE: vec4s ? 1 : 0 },
+    });
+    return;
+  }
+  const g = dy.isContiguous && dy.offset === 0 ? dy : contiguousCopy(dy);
+  runtime().run(POOL_KERNELS.rows[kind], 'default', { buffers: { g: g.buffer, out: dx.buffer, ...(indices ? { argmax_in: indices.buffer } : {}) }, uniforms: common });
+  if (g !== dy) g.dispose();
 }
 
 function outShape(x: Tensor, g: Pool2dGeometry): number[] {
@@ -101,7 +123,7 @@ export function maxPool2d(x: Tensor, kernel: Pair, options: MaxPool2dOptions = {
     const src = x.isContiguous ? x : contiguousCopy(x);
     const { structure, constants } = structureFor(g, src.offset);
     if (grad || structure === 'rows') indices = Tensor.empty(shape, 'i32', 'max_pool2d_indices');
-    runPool(POOL_KERNELS[structure].maxForward, structure, { ...constants, ...(structure === 'vec4' ? { WRITE_ARGMAX: grad ? 1 : 0 } : {}) }, {
+    runForward(POOL_KERNELS[structure].maxForward, structure, { ...constants, ...(structure === 'vec4' ? { WRITE_ARGMAX: grad ? 1 : 0 } : {}) }, {
       x: src.buffer, out: out.buffer, argmax: indices?.buffer ?? null,
     }, { ...pool2dUniforms(g), x_offset: src.offset });
     if (src !== x) src.dispose();
@@ -126,7 +148,7 @@ export function avgPool2d(x: Tensor, kernel: Pair, options: AvgPool2dOptions = {
   if (out.size > 0) {
     const src = x.isContiguous ? x : contiguousCopy(x);
     const { structure, constants } = structureFor(g, src.offset);
-    runPool(POOL_KERNELS[structure].avgForward, structure, constants, { x: src.buffer, out: out.buffer }, {
+    runForward(POOL_KERNELS[structure].avgForward, structure, constants, { x: src.buffer, out: out.buffer }, {
       ...pool2dUniforms(g), x_offset: src.offset, count_include_pad: countIncludePad ? 1 : 0,
     });
     if (src !== x) src.dispose();
@@ -142,18 +164,11 @@ export function globalAvgPool2d(x: Tensor): Tensor {
   return mean(x, [2, 3]);
 }
 
-function dense(t: Tensor): Tensor {
-  return t.isContiguous && t.offset === 0 ? t : contiguousCopy(t);
-}
-
 /** d maxPool2d: each input element gathers the output gradients whose argmax it is. */
 export function maxPool2dGrad(dy: Tensor, c: PoolContext & { indices: Tensor }): (Tensor | null)[] {
   const dx = Tensor.empty(c.inShape, 'f32', 'max_pool2d_backward');
   if (dx.size === 0) return [dx];
-  const g = dense(dy);
-  const { structure, constants } = structureFor(c.geometry, 0);
-  runPool(POOL_KERNELS[structure].maxBackward, structure, constants, { g: g.buffer, argmax_in: c.indices.buffer, out: dx.buffer }, { ...pool2dUniforms(c.geometry), x_offset: 0 });
-  if (g !== dy) g.dispose();
+  runBackward('maxBackward', dy, c.geometry, dx, c.indices, {});
   return [dx];
 }
 
@@ -161,11 +176,6 @@ export function maxPool2dGrad(dy: Tensor, c: PoolContext & { indices: Tensor }):
 export function avgPool2dGrad(dy: Tensor, c: PoolContext & { countIncludePad: boolean }): (Tensor | null)[] {
   const dx = Tensor.empty(c.inShape, 'f32', 'avg_pool2d_backward');
   if (dx.size === 0) return [dx];
-  const g = dense(dy);
-  const { structure, constants } = structureFor(c.geometry, 0);
-  runPool(POOL_KERNELS[structure].avgBackward, structure, constants, { g: g.buffer, out: dx.buffer }, {
-    ...pool2dUniforms(c.geometry), x_offset: 0, count_include_pad: c.countIncludePad ? 1 : 0,
-  });
-  if (g !== dy) g.dispose();
+  runBackward('avgBackward', dy, c.geometry, dx, null, { count_include_pad: c.countIncludePad ? 1 : 0 });
   return [dx];
 }
