@@ -44,6 +44,9 @@ struct Params {
   channels: u32,
   g_offset: u32,
   g_strides: vec4<u32>,
+  // Origin of this dispatch in the whole grid: the runtime splits grids past the per-dimension
+  // limit into repeated dispatches (0 otherwise).
+  wg_base: vec4<u32>,
 }
 
 override WG: u32 = 32u;
@@ -92,9 +95,13 @@ override G_DENSE: bool = true;
 // a nest only below a size limit): their bodies are a few vector operations.
 const MAX_SPAN4: u32 = 8u;
 
-// The (column, row) of this invocation: column along x, row = plane * height + y.
-fn position(gid: vec3<u32>, wid: vec3<u32>, nwg: vec3<u32>) -> vec2<u32> {
-  return vec2<u32>(gid.x, wid.y + wid.z * nwg.y);
+// The (column, row) of this invocation in a grid of `rows` rows: column along x, row = plane *
+// height + y, the rows folded into z past the per-dimension limit (rowGrid in kernels/src/pool.ts;
+// its y extent is recomputed here because a split dispatch sees only its piece in num_workgroups).
+fn position(gid: vec3<u32>, wid: vec3<u32>, rows: u32) -> vec2<u32> {
+  let w = wid + params.wg_base.xyz;
+  let grid_y = max(1u, min(rows, 65535u));
+  return vec2<u32>(gid.x + params.wg_base.x * WG, w.y + w.z * grid_y);
 }
 
 // Top-left corner of output (oy, ox)'s window in input coordinates (may be negative: padding).
@@ -126,7 +133,7 @@ fn divisor(c: vec2<i32>) -> f32 {
 @compute @workgroup_size(WG)
 fn max_pool_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
                     @builtin(num_workgroups) nwg: vec3<u32>) {
-  let at = position(gid, wid, nwg);
+  let at = position(gid, wid, params.planes * params.out_h);
   if (at.x >= params.out_w || at.y >= params.planes * params.out_h) {
     return;
   }
@@ -162,7 +169,7 @@ fn max_pool_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(work
 @compute @workgroup_size(WG)
 fn max_pool_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
                      @builtin(num_workgroups) nwg: vec3<u32>) {
-  let at = position(gid, wid, nwg);
+  let at = position(gid, wid, params.planes * params.in_h);
   if (at.x >= params.in_w || at.y >= params.planes * params.in_h) {
     return;
   }
@@ -187,7 +194,7 @@ fn max_pool_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(wor
 @compute @workgroup_size(WG)
 fn avg_pool_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
                     @builtin(num_workgroups) nwg: vec3<u32>) {
-  let at = position(gid, wid, nwg);
+  let at = position(gid, wid, params.planes * params.out_h);
   if (at.x >= params.out_w || at.y >= params.planes * params.out_h) {
     return;
   }
@@ -214,7 +221,7 @@ fn avg_pool_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(work
 @compute @workgroup_size(WG)
 fn avg_pool_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
                      @builtin(num_workgroups) nwg: vec3<u32>) {
-  let at = position(gid, wid, nwg);
+  let at = position(gid, wid, params.planes * params.in_h);
   if (at.x >= params.in_w || at.y >= params.planes * params.in_h) {
     return;
   }
@@ -279,8 +286,13 @@ struct Band {
   y0: i32,
 }
 
+// Bands of OUT_ROWS output rows per plane (the vec4 forwards' grid has planes * output_bands() rows).
+fn output_bands() -> u32 {
+  return (params.out_h + OUT_ROWS - 1u) / OUT_ROWS;
+}
+
 fn output_band(at: vec2<u32>) -> Band {
-  let bands = (params.out_h + OUT_ROWS - 1u) / OUT_ROWS;
+  let bands = output_bands();
   let plane = at.y / bands;
   let oy = (at.y - plane * bands) * OUT_ROWS;
   return Band(plane, oy, i32(oy * params.stride_h) - i32(params.pad_h));
@@ -299,8 +311,8 @@ fn band_rows(ky: u32) -> array<bool, 2> {
 @compute @workgroup_size(WG)
 fn max_pool_forward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
                          @builtin(num_workgroups) nwg: vec3<u32>) {
-  let at = position(gid, wid, nwg);
   let quads = params.out_w / 4u;
+  let at = position(gid, wid, params.planes * output_bands());
   let band = output_band(at);
   if (at.x * OUT_VEC4 >= quads || band.plane >= params.planes) {
     return;
@@ -345,8 +357,8 @@ fn max_pool_forward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin
 @compute @workgroup_size(WG)
 fn avg_pool_forward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
                          @builtin(num_workgroups) nwg: vec3<u32>) {
-  let at = position(gid, wid, nwg);
   let quads = params.out_w / 4u;
+  let at = position(gid, wid, params.planes * output_bands());
   let band = output_band(at);
   if (at.x * OUT_VEC4 >= quads || band.plane >= params.planes) {
     return;
@@ -426,7 +438,7 @@ fn store_inputs(at: vec2<u32>, dx: ptr<function, array<vec4<f32>, MAX_SPAN4>>) {
 @compute @workgroup_size(WG)
 fn max_pool_backward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
                           @builtin(num_workgroups) nwg: vec3<u32>) {
-  let at = position(gid, wid, nwg);
+  let at = position(gid, wid, params.planes * params.in_h);
   let w4 = params.in_w / 4u;
   if (at.x * STRIDE_W >= w4 || at.y >= params.planes * params.in_h) {
     return;
@@ -466,7 +478,7 @@ fn max_pool_backward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builti
 @compute @workgroup_size(WG)
 fn avg_pool_backward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
                           @builtin(num_workgroups) nwg: vec3<u32>) {
-  let at = position(gid, wid, nwg);
+  let at = position(gid, wid, params.planes * params.in_h);
   let w4 = params.in_w / 4u;
   if (at.x * STRIDE_W >= w4 || at.y >= params.planes * params.in_h) {
     return;

@@ -18,9 +18,10 @@
 //     G_DENSE off, the same 8 or 10 elements through g's strides); `gather_row` folds them into
 //     the 4 inputs' gradients. Both need W a multiple of 4.
 // All run on a grid of (ceil(width / WG), rows) workgroups, rows = planes * height of the
-// written tensor (folded into the third dimension past the per-dimension limit): a workgroup
-// writes part of one row, whose plane and row index come from the workgroup id, so invocations
-// do no integer division (slow on CPU adapters) and neighbours touch neighbouring addresses.
+// written tensor (folded into the third dimension past the per-dimension limit; a grid still past
+// it is split by the runtime, each piece dispatched at its origin wg_base): a workgroup writes
+// part of one row, whose plane and row index come from the workgroup id, so invocations do no
+// integer division (slow on CPU adapters) and neighbours touch neighbouring addresses.
 
 struct Params {
   planes: u32,
@@ -31,6 +32,9 @@ struct Params {
   channels: u32,
   g_offset: u32,
   g_strides: vec4<u32>,
+  // Origin of this dispatch in the whole grid: the runtime splits grids past the per-dimension
+  // limit into repeated dispatches (0 otherwise).
+  wg_base: vec4<u32>,
 }
 
 struct Taps {
@@ -83,8 +87,12 @@ fn gather_row(left: f32, row: Pair, right: f32) -> vec4<f32> {
   return vec4<f32>(row.a.xz, row.b.xz) + vec4<f32>(row.a.yw, row.b.yw);
 }
 
-fn row_of(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return wid.y + wid.z * nwg.y;
+// The row of this workgroup in a grid of `rows` rows folded into z past the per-dimension limit
+// (rowGrid in kernels/src/upsample.ts; its y extent is recomputed here because a split dispatch
+// sees only its piece in num_workgroups).
+fn row_of(wid: vec3<u32>, rows: u32) -> u32 {
+  let w = wid + params.wg_base.xyz;
+  return w.y + w.z * max(1u, min(rows, 65535u));
 }
 
 fn tap_weight(t: Taps, i: u32) -> f32 {
@@ -96,8 +104,8 @@ fn upsample2x_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(wo
                       @builtin(num_workgroups) nwg: vec3<u32>) {
   let out_h = 2u * params.in_h;
   let out_w = 2u * params.in_w;
-  let row = row_of(wid, nwg);
-  let ox = gid.x;
+  let row = row_of(wid, params.planes * out_h);
+  let ox = gid.x + params.wg_base.x * WG;
   if (ox >= out_w || row >= params.planes * out_h) {
     return;
   }
@@ -118,8 +126,8 @@ fn upsample2x_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(wo
 @compute @workgroup_size(WG)
 fn upsample2x_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
                        @builtin(num_workgroups) nwg: vec3<u32>) {
-  let row = row_of(wid, nwg);
-  let ix = gid.x;
+  let row = row_of(wid, params.planes * params.in_h);
+  let ix = gid.x + params.wg_base.x * WG;
   if (ix >= params.in_w || row >= params.planes * params.in_h) {
     return;
   }
@@ -170,8 +178,8 @@ fn expanded_input_row(plane: u32, y: u32, t: u32) -> Pair {
 fn upsample2x_forward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
                            @builtin(num_workgroups) nwg: vec3<u32>) {
   let out_h = 2u * params.in_h;
-  let row = row_of(wid, nwg);
-  let t = gid.x;
+  let row = row_of(wid, params.planes * out_h);
+  let t = gid.x + params.wg_base.x * WG;
   if (t >= params.in_w / 4u || row >= params.planes * out_h) {
     return;
   }
@@ -226,8 +234,8 @@ fn gathered_output_row(plane: u32, g_plane: u32, oy: u32, t: u32) -> vec4<f32> {
 @compute @workgroup_size(WG)
 fn upsample2x_backward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
                             @builtin(num_workgroups) nwg: vec3<u32>) {
-  let row = row_of(wid, nwg);
-  let t = gid.x;
+  let row = row_of(wid, params.planes * params.in_h);
+  let t = gid.x + params.wg_base.x * WG;
   if (t >= params.in_w / 4u || row >= params.planes * params.in_h) {
     return;
   }

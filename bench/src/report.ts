@@ -8,8 +8,7 @@
  * usually a matmul's; a matmul probe when no compute-bound kernel ran).
  * Also the table printed on stdout and the default file name.
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { writeTextFile } from '#bench-host';
 import type { Clock } from './measure.js';
 
 export interface BenchRow {
@@ -106,6 +105,5 @@ export function defaultResultPath(benchDir: string, report: BenchReport): string
 }
 
 export function writeReport(path: string, report: BenchReport): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+  writeTextFile(path, `${JSON.stringify(report, null, 2)}\n`);
 }

@@ -6,7 +6,7 @@
  * peer's) and the best GFLOP/s seen (usually a matmul's). A benchmark whose ops are not exported is
  * reported missing; a case that throws is reported as a failure and the run goes on.
  */
-import { cpus, totalmem } from 'node:os';
+import { hostMachine } from '#bench-host';
 import { init, runtime, tidy, tensor, copyInto, memory, deviceOptionsFromEnv, matmul, type DeviceOptions } from '@fusion/tensor';
 import { randomArray } from '@fusion/tensor/testing';
 import { gridEntries, type GridEntry, type KernelBench, type Prepared, type Work } from './declare.js';
@@ -188,7 +188,7 @@ export async function runKernels(benches: readonly KernelBench[], options: RunOp
   const report: BenchReport = {
     adapter: { description: info.description, vendor: info.vendor, architecture: info.architecture, features: info.features, limits: info.limits },
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, memory: totalmem() },
+    machine: hostMachine(),
     rows: [],
   };
   const result: RunResult = { report, missing: [], failures: [], peerNotes: new Map(), selected: [] };

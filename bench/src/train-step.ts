@@ -1,11 +1,12 @@
 /**
- * One training step of the study's model as `pnpm train` runs it (Adam, BCE with the preset's
- * pos_weight, fresh synthetic samples), shared by `pnpm bench:step` and `pnpm bench tune`.
+ * One training step of the study's model as `pnpm train` runs it (`trainStep` of @fusion/train:
+ * Adam, BCE with the preset's pos_weight, fresh synthetic samples), shared by `pnpm bench:step`
+ * and `pnpm bench tune`.
  * The device must be initialised first; `dispose()` frees the model and optimizer.
  */
-import { tidy, bceWithLogits, Adam, manualSeed, type Tensor } from '@fusion/tensor';
+import { Adam, manualSeed, type Tensor } from '@fusion/tensor';
 import { MaskModel, loadTokenizer, DEFAULT_TOKENIZER_PATH, type FusionKind } from '@fusion/models';
-import { PRESETS, FUSION_KINDS, syntheticSource, batchTensors, disposeBatch, type PresetName } from '@fusion/train';
+import { PRESETS, FUSION_KINDS, syntheticSource, batchTensors, disposeBatch, trainStep, type PresetName } from '@fusion/train';
 
 export interface TrainStepOptions {
   preset: string;
@@ -58,14 +59,7 @@ export async function makeTrainStep(options: TrainStepOptions): Promise<TrainSte
     posWeight: preset.posWeight,
     run(s: number): Tensor {
       const b = batchTensors(data.trainBatch(s % batches, batch), tokenizer, preset.maxTokens);
-      const loss = tidy(() => {
-        const { logits } = model.forward({ images: b.images, inputIds: b.inputIds, attentionMask: b.attentionMask, tokenTypeIds: b.tokenTypeIds });
-        const l = bceWithLogits(logits, b.masks, { posWeight: preset.posWeight });
-        l.backward();
-        optimizer.step();
-        optimizer.zeroGrad();
-        return l;
-      });
+      const loss = trainStep(model, optimizer, b, { posWeight: preset.posWeight });
       disposeBatch(b);
       return loss;
     },

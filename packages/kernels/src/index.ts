@@ -22,3 +22,4 @@ export * from './outer.js';
 export * from './bce.js';
 export * from './attention.js';
 export * from './optim.js';
+export * from './guard.js';

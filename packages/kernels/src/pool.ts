@@ -6,7 +6,7 @@
  * `poolVec4Fits`). Float64 references of the forwards and of the backwards, the latter written as
  * scatters (the adjoint), independent of the kernels' gathers.
  */
-import { defineKernel, MAX_WORKGROUPS_PER_DIM, type Workgroups } from './spec.js';
+import { defineKernel, GRID_BASE_UNIFORM, MAX_WORKGROUPS_PER_DIM, type Workgroups } from './spec.js';
 
 /** Sizes of one pooling over (planes, H, W). */
 export interface Pool2dGeometry {
@@ -25,7 +25,7 @@ export interface Pool2dGeometry {
 
 const UNIFORMS = [
   'planes', 'in_h', 'in_w', 'out_h', 'out_w', 'k_h', 'k_w', 'stride_h', 'stride_w', 'pad_h', 'pad_w', 'x_offset', 'count_include_pad',
-  'channels', 'g_offset', 'g_strides',
+  'channels', 'g_offset', 'g_strides', GRID_BASE_UNIFORM,
 ] as const;
 
 /**
@@ -40,7 +40,10 @@ export function pool2dUniforms(g: Pool2dGeometry): Record<string, number | numbe
   };
 }
 
-/** (ceil(width / WG), rows) workgroups, rows folded into the third dimension past the limit. */
+/**
+ * (ceil(width / WG), rows) workgroups, rows folded into the third dimension past the limit; a
+ * width past the limit is split by the runtime (the kernels take wg_base).
+ */
 function rowGrid(width: number, rows: number, wg: number): Workgroups {
   const y = Math.max(1, Math.min(rows, MAX_WORKGROUPS_PER_DIM));
   return [Math.ceil(width / wg), y, Math.ceil(rows / y)];

@@ -5,7 +5,7 @@
  * references of the forward and of the backward (written as the scatter adjoint of the forward,
  * independent of the kernels' gathers).
  */
-import { defineKernel, MAX_WORKGROUPS_PER_DIM, type Workgroups } from './spec.js';
+import { defineKernel, GRID_BASE_UNIFORM, MAX_WORKGROUPS_PER_DIM, type Workgroups } from './spec.js';
 
 export type UpsampleMode = 'nearest' | 'bilinear';
 
@@ -54,10 +54,13 @@ const vec4Variants: Record<UpsampleMode, { hooks?: Record<string, string>; const
 export const UPSAMPLE_STRUCTURES = ['rows', 'vec4'] as const;
 export type UpsampleStructure = (typeof UPSAMPLE_STRUCTURES)[number];
 
-const base = { shader: 'upsample', uniforms: ['planes', 'in_h', 'in_w', 'x_offset', 'channels', 'g_offset', 'g_strides'], constants: { WG: 32 }, variants } as const;
+const base = { shader: 'upsample', uniforms: ['planes', 'in_h', 'in_w', 'x_offset', 'channels', 'g_offset', 'g_strides', GRID_BASE_UNIFORM], constants: { WG: 32 }, variants } as const;
 const vec4Base = { ...base, constants: { WG: 8 }, variants: vec4Variants } as const;
 
-/** (ceil(width / WG), rows) workgroups, rows folded into the third dimension past the limit. */
+/**
+ * (ceil(width / WG), rows) workgroups, rows folded into the third dimension past the limit; a
+ * width past the limit is split by the runtime (the kernels take wg_base).
+ */
 function rowGrid(width: number, rows: number, wg: number): Workgroups {
   const y = Math.max(1, Math.min(rows, MAX_WORKGROUPS_PER_DIM));
   return [Math.ceil(width / wg), y, Math.ceil(rows / y)];

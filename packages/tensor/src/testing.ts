@@ -135,3 +135,4 @@ export async function gradcheck(
     for (const t of leaves) t.dispose();
   }
 }
+export { fuzzReader, type FuzzCase, type FuzzEdit, type FuzzOptions, type FuzzReport } from './fuzz.js';

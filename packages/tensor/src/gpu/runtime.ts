@@ -11,6 +11,8 @@ import { init as acquireDevice, gpu, type DeviceOptions, type FusionGPU } from '
 import { BufferPool, type PoolStats } from './pool.js';
 import { KernelCaches, type CompiledKernel } from './caches.js';
 import { gpuWait } from './wait.js';
+import { bindingLimit, bindingLimitError } from './limits.js';
+import { DeviceErrorCollector, summariseDeviceError } from './error-scopes.js';
 
 /** Commands recorded before the encoder is submitted on its own, to bound its memory. */
 const AUTO_FLUSH_COMMANDS = 4096;
@@ -78,9 +80,11 @@ export class Runtime {
   /** While profiling: the kernel label of each compute pass (one dispatch per pass). */
   private passLabels: string[] | null = null;
   readonly stats: StreamStats = { dispatches: 0, submits: 0, uploads: 0, readbacks: 0 };
+  private readonly collector: DeviceErrorCollector;
 
   constructor(readonly gpu: FusionGPU) {
     const device = gpu.device;
+    this.collector = new DeviceErrorCollector(device);
     this.pool = new BufferPool(device, gpu.info.limits.maxStorageBufferBindingSize);
     this.caches = new KernelCaches(device, (b) => this.afterSubmit.push(b));
     device.onuncapturederror = (e) => {
@@ -245,10 +249,12 @@ export class Runtime {
   }
 
   private dispatch(k: CompiledKernel, call: KernelCall, uniforms: UniformValues, wg: Workgroups): void {
+    const limit = bindingLimit();
     const buffers = k.reflection.bindings.map((b) => {
       if (b.kind === 'uniform') return this.caches.uniformBuffer(k, uniforms);
       const buf = call.buffers[b.name];
       if (buf === undefined) throw new Error(`kernel ${k.label}: binding ${b.name} was not given`);
+      if (buf && buf.size > limit) throw bindingLimitError(k.label, b.name, buf, limit);
       return buf ?? (this.placeholders[b.binding] ??= this.device.createBuffer({ size: 16, usage: BufferUsage.STORAGE, label: `placeholder.${b.binding}` }));
     });
     if (this.passLabels && this.pass) {
@@ -329,17 +335,20 @@ export class Runtime {
     await this.checkErrors();
   }
 
+  /** Throws the first WebGPU error since the last check (every source is drained, so none is reported late). */
   private async checkErrors(): Promise<void> {
     const pending = [...this.caches.compileChecks.splice(0), ...this.errors.splice(0)];
+    const collected = this.collector.drain(gpuWait);
+    let first: string | null = null;
     for (const { check, context } of pending) {
       const error = await gpuWait(check);
-      if (error) throw new Error(`WebGPU error while ${context}: ${error.message}`);
+      if (error && !first) first = `WebGPU error while ${context}: ${error.message}`;
     }
-    if (this.uncaptured) {
-      const message = this.uncaptured;
-      this.uncaptured = null;
-      throw new Error(`WebGPU error: ${message}`);
-    }
+    const scoped = await collected;
+    if (scoped && !first) first = `WebGPU error: ${summariseDeviceError(scoped)} (the first device error since the last readback; later ones are not shown)`;
+    if (this.uncaptured && !first) first = `WebGPU error: ${this.uncaptured}`;
+    this.uncaptured = null;
+    if (first) throw new Error(first);
   }
 
   /** Destroys pooled buffers (after submitting, so no recorded work still names them). */

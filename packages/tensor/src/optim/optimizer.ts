@@ -16,6 +16,7 @@ import { zeros } from '../ops/creation.js';
 import { keep } from '../scope.js';
 import { fmt, contiguousStrides } from '../shape.js';
 import { runtime } from '../gpu/runtime.js';
+import { bindingLimit } from '../gpu/limits.js';
 
 /** A range of elements one update dispatch covers (offsets in elements). */
 export interface UpdateRange {
@@ -66,7 +67,8 @@ export abstract class Optimizer {
 
   /** Packing moves a parameter's data; only safe when no other handle sees its storage. */
   private canPack(): boolean {
-    return this.params.length > 1 && this.params.every((p) => p.offset === 0 && p.storage.holders === 1);
+    // Kernels bind a parameter's whole buffer, so the packed buffer must fit one binding.
+    return this.params.length > 1 && this.total * 4 <= bindingLimit() && this.params.every((p) => p.offset === 0 && p.storage.holders === 1);
   }
 
   private pack(): Storage {
