@@ -25,7 +25,7 @@ export const VARIANT_KERNELS = {
   /** softmax / log-softmax forward. Sizes: outer, len, inner. */
   softmax: ['lines', 'workgroup', 'vec4'],
   /** Fused attention kernels. Sizes: batch * heads, Lq, Lk, head dim. */
-  attention: ['tiled', 'lines'],
+  attention: ['tiled', 'lines', 'subgroup'],
   /** Attention backward: the row kernels, or batched GEMMs over the recomputed P. Sizes: batch * heads, Lq, Lk, max head dim. */
   'attention-backward': ['fused', 'gemm'],
   /** BatchNorm statistics and gradient sums. Sizes: channels, elements per channel. */
@@ -36,6 +36,10 @@ export const VARIANT_KERNELS = {
   embedding: ['lines', 'workgroup'],
   /** Batched outer product forward. Sizes: batch, I, J. */
   outer: ['vec4', 'scalar'],
+  /** 2-D max and average pooling, forward and backward. Sizes: planes, H, W, window elements. */
+  pool: ['rows', 'vec4'],
+  /** 2x upsampling (nearest and bilinear), forward and backward. Sizes: planes, H, W. */
+  upsample: ['rows', 'vec4'],
 } as const;
 
 export type VariantKernel = keyof typeof VARIANT_KERNELS;
@@ -98,7 +102,7 @@ const HEURISTICS: { [K in VariantKernel]: (f: AdapterFacts, a: number, b: number
     return Math.min(M, N) >= BLOCKED8_GEMM_MIN_SIDE ? 'blocked8' : 'blocked4';
   },
   softmax: (f, outer, len, inner) => (inner !== 1 ? 'lines' : !f.software && len >= 256 ? 'workgroup' : len % 4 === 0 ? 'vec4' : 'lines'),
-  attention: (f) => (f.software ? 'lines' : 'tiled'),
+  attention: (f) => (!f.software ? 'tiled' : f.subgroupGemm && f.subgroupsOf8 ? 'subgroup' : 'lines'),
   'attention-backward': (f, bh, lq, lk, dim) => {
     if (bh * lq * lk * dim === 0) return 'fused';
     const scores = bh * lq * lk;
@@ -109,6 +113,8 @@ const HEURISTICS: { [K in VariantKernel]: (f: AdapterFacts, a: number, b: number
   layernorm: (f, rows, dim) => (!f.software && dim >= 128 ? 'workgroup' : 'lines'),
   embedding: (f) => (f.software ? 'lines' : 'workgroup'),
   outer: (f, batch, rows, cols) => (cols % 4 === 0 ? 'vec4' : 'scalar'),
+  pool: (f) => (f.software ? 'vec4' : 'rows'),
+  upsample: (f) => (f.software ? 'vec4' : 'rows'),
 };
 
 /** Bits per size in a packed shape class: bucket 0 for 0, else 1 + ceil(log2 size) (1..33). */
@@ -184,16 +190,24 @@ function isCandidate(kernel: VariantKernel, variant: string): boolean {
   return (VARIANT_KERNELS[kernel] as readonly string[]).includes(variant);
 }
 
+/** Variants written for 8-lane subgroups, which need the `subgroups` feature with subgroups of >= 8 lanes. */
+function needsSubgroups(kernel: VariantKernel, variant: string): boolean {
+  return (kernel === 'gemm' || kernel === 'attention') && variant === 'subgroup';
+}
+
 function checkAvailable(kernel: VariantKernel, variant: string): void {
   if (kernel === 'gemm' && variant === 'subgroup' && !currentFacts().subgroupGemm) {
     throw new Error('GEMM variant subgroup needs the subgroups feature with subgroups of 8 lanes or more, which this device lacks');
+  }
+  if (needsSubgroups(kernel, variant) && !currentFacts().subgroupGemm) {
+    throw new Error(`${kernel} variant ${variant} needs the subgroups feature with subgroups of 8 lanes or more, which this device lacks`);
   }
 }
 
 function loadEntries(entries: readonly TunedVariant[]): void {
   for (const e of entries) {
     if (!(e.kernel in VARIANT_KERNELS) || !isCandidate(e.kernel, e.variant)) continue;
-    if (e.kernel === 'gemm' && e.variant === 'subgroup' && !facts.subgroupGemm) continue;
+    if (needsSubgroups(e.kernel, e.variant) && !facts.subgroupGemm) continue;
     let byClass = tuned.get(e.kernel);
     if (!byClass) tuned.set(e.kernel, (byClass = new Map()));
     byClass.set(e.shapeClass, { variant: e.variant as VariantOf<VariantKernel>, constants: e.constants, source: 'tuned' });
