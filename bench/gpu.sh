@@ -23,9 +23,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-bundle() { # entry outfile: esbuild with prepare.sh's flags (WGSL inlined, webgpu left external)
+bundle() { # entry outfile: esbuild with prepare.sh's flags (WGSL inlined, webgpu left external), from
+  # the packages' sources as every other entry point reads them (a clean clone has no dist/)
   node scripts/embed-shaders.mjs
   node_modules/.bin/esbuild "$1" --bundle --platform=node --format=esm --target=node20 --external:webgpu \
+    --conditions=source \
     --loader:.wgsl=text --log-level=warning --outfile="$2" \
     --banner:js="import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);"
 }
@@ -48,7 +50,8 @@ case "${1:-}" in
       echo "bench/gpu.sh --prepare: $prepare not found (set FUSION_GPU_PREPARE to the GPU machine's prepare.sh)" >&2
       exit 2
     fi
-    node scripts/embed-shaders.mjs
+    # prepare.sh bundles without the source condition, so it reads dist/: build it first
+    pnpm --silent build
     "$prepare" bench/gpu.ts bench/f16-check.ts
     echo "then, on the GPU machine: run(command='bench/gpu.sh --out \"\$OUT\"', carry=[\".gpu\"], timeout_s=600)"
     exit 0

@@ -1,5 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { init, tensor, matmul, softmax, layerNorm, recordVariantLookups, recordedVariantLookups, forcedVariant, tunedVariants, type RecordedLookup } from '@fusion/tensor';
+import {
+  init, tensor, matmul, softmax, layerNorm, maxPool2d, upsample2x, attention, backward, tidy, recordVariantLookups, recordedVariantLookups, forcedVariant, tunedVariants,
+  type RecordedLookup,
+} from '@fusion/tensor';
 import { tuneLookups, gainPerKernel, candidatesFor, blockedGemmCandidates } from './src/tune.js';
 import { parseTuneArgs } from './tune.js';
 
@@ -43,6 +46,30 @@ describe('the tuner', () => {
     const perKernel = gainPerKernel(rows);
     expect(perKernel.map((k) => k.kernel)).toEqual(['gemm', 'softmax', 'layernorm']);
     for (const k of perKernel) expect(k.tunedMs).toBeLessThanOrEqual(k.heuristicMs);
+  });
+
+  it('tunes pooling, upsampling and the attention forward: every candidate runs and agrees with the heuristic', async () => {
+    const x = tensor(new Float32Array(2 * 6 * 16).map((_, i) => Math.sin(i)), [1, 2, 6, 16]);
+    x.requiresGrad = true;
+    const q = tensor(new Float32Array(2 * 9 * 8).map((_, i) => Math.cos(i)), [1, 2, 9, 8]);
+    recordVariantLookups(true);
+    tidy(() => {
+      backward(maxPool2d(x, 3, { stride: 2, padding: 1 }).sum());
+      backward(upsample2x(x, 'bilinear').sum());
+      attention(q, q, q);
+    });
+    const lookups = recordedVariantLookups().filter((l) => ['pool', 'upsample', 'attention'].includes(l.kernel));
+    recordVariantLookups(false);
+    expect(lookups.map((l) => l.kernel)).toEqual(['pool', 'upsample', 'attention']);
+    const { rows } = await tuneLookups(lookups, 1, { repeats: 1, callsPerRegion: 1 });
+    for (const r of rows) {
+      expect(r.candidates).toHaveLength(candidatesFor(r.kernel, r.sizes).length);
+      expect(r.candidates.filter((c) => c.ms === null)).toEqual([]);
+    }
+    for (const t of [x, q]) {
+      t.grad?.dispose();
+      t.dispose();
+    }
   });
 
   it('offers only candidates the shape allows (vec4 softmax needs rows whose length divides by 4)', () => {

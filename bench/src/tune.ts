@@ -9,7 +9,7 @@
  * Results are plain data: the cache entries (`TuneCacheEntry`) and a row per class for the report.
  */
 import {
-  runtime, tidy, tensor, matmul, softmax, layerNorm, batchNorm2d, embedding, outer, attention, backward,
+  runtime, tidy, tensor, matmul, softmax, layerNorm, batchNorm2d, embedding, outer, attention, backward, maxPool2d, upsample2x,
   forceVariant, applyTuning, heuristicVariant, describeShapeClass, adapterFacts, recordVariantLookups, recordedVariantLookups, autocast, bindingLimit,
   type Tensor, type RecordedLookup, type VariantKernel, type TuneCacheEntry,
 } from '@fusion/tensor';
@@ -122,10 +122,20 @@ export function candidatesFor(kernel: VariantKernel, sizes: readonly number[]): 
     }
     case 'outer':
       return sizes[2] % 4 === 0 ? [{ variant: 'vec4' }, { variant: 'scalar' }] : [{ variant: 'scalar' }];
-    case 'attention':
-      return [{ variant: 'lines' }, { variant: 'tiled' }];
+    case 'attention': {
+      const out: Candidate[] = [{ variant: 'lines' }, { variant: 'tiled' }];
+      if (f.subgroupGemm) out.push({ variant: 'subgroup' }, { variant: 'subgroup', constants: { KEYS_PER_LANE: 1 } }, { variant: 'subgroup', constants: { KEYS_PER_LANE: 4 } });
+      return out;
+    }
     case 'attention-backward':
       return [{ variant: 'fused' }, { variant: 'gemm' }];
+    case 'pool':
+      return [
+        { variant: 'rows' }, { variant: 'vec4' }, { variant: 'vec4', constants: { OUT_VEC4: 1 } }, { variant: 'vec4', constants: { OUT_ROWS: 1 } },
+        { variant: 'vec4', constants: { WG: 32 } },
+      ];
+    case 'upsample':
+      return [{ variant: 'rows' }, { variant: 'vec4' }, { variant: 'vec4', constants: { WG: 32 } }];
     default:
       return [{ variant: 'lines' }, { variant: 'workgroup' }];
   }
@@ -226,6 +236,23 @@ function problemFor(kernel: VariantKernel, sizes: readonly number[]): Problem {
       const v = make([1, bh, lk, d], 15, true);
       forward = () => attention(q, k, v);
       withBackward = kernel === 'attention-backward';
+      break;
+    }
+    case 'pool': {
+      // sizes: planes, H, W, window elements; a 3x3 window is the ResNet stem's (stride 2,
+      // padding 1), others square at a stride of their side
+      const [planes, h, w, window] = sizes;
+      const side = Math.max(1, Math.round(Math.sqrt(window)));
+      const x = make([1, planes, h, w], 16, true);
+      forward = () => (side === 3 ? maxPool2d(x, 3, { stride: 2, padding: 1 }) : maxPool2d(x, side));
+      withBackward = true;
+      break;
+    }
+    case 'upsample': {
+      const [planes, h, w] = sizes;
+      const x = make([1, planes, h, w], 17, true);
+      forward = () => upsample2x(x, 'nearest');
+      withBackward = true;
       break;
     }
   }
@@ -368,10 +395,10 @@ export async function tuneLookups(
 }
 
 /**
- * Lookups one stand-in problem makes of its kernel: BatchNorm and LayerNorm ask once in the
- * forward and once in the backward, both of which the problem runs.
+ * Lookups one stand-in problem makes of its kernel: BatchNorm, LayerNorm, pooling and upsampling
+ * ask once in the forward and once in the backward, both of which the problem runs.
  */
-const LOOKUPS_PER_PROBLEM: Partial<Record<VariantKernel, number>> = { batchnorm: 2, layernorm: 2 };
+const LOOKUPS_PER_PROBLEM: Partial<Record<VariantKernel, number>> = { batchnorm: 2, layernorm: 2, pool: 2, upsample: 2 };
 
 /**
  * Per kernel: estimated GPU ms per step under the heuristics and under the tuned choices (each

@@ -25,7 +25,7 @@ export const VARIANT_KERNELS = {
   /** softmax / log-softmax forward. Sizes: outer, len, inner. */
   softmax: ['lines', 'workgroup', 'vec4'],
   /** Fused attention kernels. Sizes: batch * heads, Lq, Lk, head dim. */
-  attention: ['tiled', 'lines'],
+  attention: ['tiled', 'lines', 'subgroup'],
   /** Attention backward: the row kernels, or batched GEMMs over the recomputed P. Sizes: batch * heads, Lq, Lk, max head dim. */
   'attention-backward': ['fused', 'gemm'],
   /** BatchNorm statistics and gradient sums. Sizes: channels, elements per channel. */
@@ -38,6 +38,10 @@ export const VARIANT_KERNELS = {
   outer: ['vec4', 'scalar'],
   /** The f16 x f16 -> f32 GEMM of matmul and the convolutions on f16 operands (gemm-f16.ts). Sizes: M, N, K, batch. */
   'gemm-f16': ['tiled', 'direct', 'subgroup-matrix'],
+  /** 2-D max and average pooling, forward and backward. Sizes: planes, H, W, window elements. */
+  pool: ['rows', 'vec4'],
+  /** 2x upsampling (nearest and bilinear), forward and backward. Sizes: planes, H, W. */
+  upsample: ['rows', 'vec4'],
 } as const;
 
 export type VariantKernel = keyof typeof VARIANT_KERNELS;
@@ -107,7 +111,7 @@ const HEURISTICS: { [K in VariantKernel]: (f: AdapterFacts, a: number, b: number
     return Math.min(M, N) >= BLOCKED8_GEMM_MIN_SIDE ? 'blocked8' : 'blocked4';
   },
   softmax: (f, outer, len, inner) => (inner !== 1 ? 'lines' : !f.software && len >= 256 ? 'workgroup' : len % 4 === 0 ? 'vec4' : 'lines'),
-  attention: (f) => (f.software ? 'lines' : 'tiled'),
+  attention: (f) => (!f.software ? 'tiled' : f.subgroupGemm && f.subgroupsOf8 ? 'subgroup' : 'lines'),
   'attention-backward': (f, bh, lq, lk, dim) => {
     if (bh * lq * lk * dim === 0) return 'fused';
     const scores = bh * lq * lk;
@@ -119,6 +123,8 @@ const HEURISTICS: { [K in VariantKernel]: (f: AdapterFacts, a: number, b: number
   embedding: (f) => (f.software ? 'lines' : 'workgroup'),
   outer: (f, batch, rows, cols) => (cols % 4 === 0 ? 'vec4' : 'scalar'),
   'gemm-f16': (f) => (f.subgroupMatrixF16 ? 'subgroup-matrix' : f.software ? 'direct' : 'tiled'),
+  pool: (f) => (f.software ? 'vec4' : 'rows'),
+  upsample: (f) => (f.software ? 'vec4' : 'rows'),
 };
 
 /** Bits per size in a packed shape class: bucket 0 for 0, else 1 + ceil(log2 size) (1..33). */
@@ -211,10 +217,15 @@ function isCandidate(kernel: VariantKernel, variant: string): boolean {
   return (VARIANT_KERNELS[kernel] as readonly string[]).includes(variant);
 }
 
+/** Variants written for 8-lane subgroups, which need the `subgroups` feature with subgroups of >= 8 lanes. */
+function needsSubgroups(kernel: VariantKernel, variant: string): boolean {
+  return (kernel === 'gemm' || kernel === 'attention') && variant === 'subgroup';
+}
+
 /** Why the current device cannot run a variant, or null when it can. */
 function unavailable(kernel: VariantKernel, variant: string, f: AdapterFacts): string | null {
-  if (kernel === 'gemm' && variant === 'subgroup' && !f.subgroupGemm) {
-    return 'GEMM variant subgroup needs the subgroups feature with subgroups of 8 lanes or more, which this device lacks';
+  if (needsSubgroups(kernel, variant) && !f.subgroupGemm) {
+    return `${kernel === 'gemm' ? 'GEMM' : kernel} variant ${variant} needs the subgroups feature with subgroups of 8 lanes or more, which this device lacks`;
   }
   if (kernel === 'gemm-f16' && !f.shaderF16) return `f16 GEMM variant ${variant} needs the shader-f16 feature, which this device lacks`;
   if (kernel === 'gemm-f16' && variant === 'subgroup-matrix' && !f.subgroupMatrixF16) {

@@ -88,31 +88,45 @@ describe.each(strategies)('GEMM family split into one dispatch per workgroup (%s
   });
 });
 
-describe.each(['lines', 'tiled'] as const)('attention row kernels split (%s)', (kind) => {
+/**
+ * Attention forward and backward with the grid split limit lowered to 2, against float64: the
+ * forward kernel and backward path forced as given.
+ */
+async function checkSplitAttention(kind: 'lines' | 'tiled' | 'subgroup', path: 'fused' | 'gemm', g: AttentionDims): Promise<void> {
+  forceVariant('attention', kind);
+  forceVariant('attention-backward', path);
+  const q = randomArray(g.batch * g.heads * g.lenQ * g.dim, 7, -2, 2);
+  const k = randomArray(g.batch * g.heads * g.lenK * g.dim, 8, -2, 2);
+  const v = randomArray(g.batch * g.heads * g.lenK * g.dimV, 9);
+  const go = randomArray(g.batch * g.heads * g.lenQ * g.dimV, 10);
+  const tq = tensor(q, [g.batch, g.heads, g.lenQ, g.dim]);
+  const tk = tensor(k, [g.batch, g.heads, g.lenK, g.dim]);
+  const tv = tensor(v, [g.batch, g.heads, g.lenK, g.dimV]);
+  const tgo = tensor(go, [g.batch, g.heads, g.lenQ, g.dimV]);
+  for (const t of [tq, tk, tv]) t.requiresGrad = true;
+  runtime().setGridSplitLimitForTests(2);
+  const scale = 0.5;
+  const y = attention(tq, tk, tv, { scale });
+  assertClose(await y.toArray(), attentionReference(q, k, v, null, g, scale).out, tol, 'attention output');
+  backward(y, { grad: tgo });
+  const ref = attentionBackwardReference(q, k, v, null, go, g, scale);
+  assertClose(await tq.grad!.toArray(), ref.dq, { rtol: 1e-3, atol: 1e-4 }, 'dQ');
+  assertClose(await tk.grad!.toArray(), ref.dk, { rtol: 1e-3, atol: 1e-4 }, 'dK');
+  assertClose(await tv.grad!.toArray(), ref.dv, { rtol: 1e-3, atol: 1e-4 }, 'dV');
+  for (const t of [tq, tk, tv, tgo, y]) t.dispose();
+}
+
+// The subgroup forward reads vec4s: its case has head dims that are multiples of 4.
+const attentionKinds = [['lines', 5], ['tiled', 5], ...(hasSubgroupGemm() ? [['subgroup', 8]] : [])] as const;
+
+describe.each(attentionKinds)('attention row kernels split (%s)', (kind, dim) => {
   it('forward and fused backward against float64', async () => {
-    forceVariant('attention', kind);
-    forceVariant('attention-backward', 'fused');
-    const g: AttentionDims = { batch: 2, heads: 3, lenQ: 21, lenK: 10, dim: 5, dimV: 4 };
-    const q = randomArray(g.batch * g.heads * g.lenQ * g.dim, 7, -2, 2);
-    const k = randomArray(g.batch * g.heads * g.lenK * g.dim, 8, -2, 2);
-    const v = randomArray(g.batch * g.heads * g.lenK * g.dimV, 9);
-    const go = randomArray(g.batch * g.heads * g.lenQ * g.dimV, 10);
-    const tq = tensor(q, [g.batch, g.heads, g.lenQ, g.dim]);
-    const tk = tensor(k, [g.batch, g.heads, g.lenK, g.dim]);
-    const tv = tensor(v, [g.batch, g.heads, g.lenK, g.dimV]);
-    const tgo = tensor(go, [g.batch, g.heads, g.lenQ, g.dimV]);
-    for (const t of [tq, tk, tv]) t.requiresGrad = true;
-    runtime().setGridSplitLimitForTests(2);
-    const scale = 0.5;
-    const y = attention(tq, tk, tv, { scale });
-    assertClose(await y.toArray(), attentionReference(q, k, v, null, g, scale).out, tol, 'attention output');
-    backward(y, { grad: tgo });
-    const ref = attentionBackwardReference(q, k, v, null, go, g, scale);
-    assertClose(await tq.grad!.toArray(), ref.dq, { rtol: 1e-3, atol: 1e-4 }, 'dQ');
-    assertClose(await tk.grad!.toArray(), ref.dk, { rtol: 1e-3, atol: 1e-4 }, 'dK');
-    assertClose(await tv.grad!.toArray(), ref.dv, { rtol: 1e-3, atol: 1e-4 }, 'dV');
-    for (const t of [tq, tk, tv, tgo, y]) t.dispose();
+    await checkSplitAttention(kind, 'fused', { batch: 2, heads: 3, lenQ: 21, lenK: 10, dim, dimV: 4 });
   });
+});
+
+it.each([10, 12])('attention GEMM backward split (Lk %i: scalar and vec4 row kernels) against float64', async (lenK) => {
+  await checkSplitAttention('lines', 'gemm', { batch: 2, heads: 3, lenQ: 21, lenK, dim: 5, dimV: 4 });
 });
 
 it('a convolution whose grid crosses the device limit (65,535) itself matches float64', async () => {

@@ -5,7 +5,7 @@
  * time, only the needed columns, so a multi-gigabyte dataset never sits in memory at once. The
  * decoding runs in a worker with a time and heap limit (parquet-isolated.ts), so a corrupt shard
  * ends in an error naming it rather than a hang.
- * Only uncompressed and snappy shards are readable (hyparquet without extra codecs).
+ * Shards compressed with snappy, zstd, gzip, brotli or lz4 are readable (hyparquet and hyparquet-compressors).
  */
 import { openShard, readRows } from './parquet-isolated.js';
 import { MagicBrushRowError, type EncodedImage, type RawTurn, type TurnProblem } from './magicbrush-turn.js';
