@@ -19,7 +19,13 @@
 //     batchnorm_partial_grad + batchnorm_finalize_grad, or batchnorm_grad_sums_wg
 //   batchnorm_input_grad: dx = weight * invstd * input_grad(...), the hook being
 //     training: dy - sum(dy) / M - xhat * sum(dy xhat) / M;  eval: dy
-//   batchnorm_count_batch: counter += 1 (num_batches_tracked)
+//   batchnorm_count_batch: counter += 1 (num_batches_tracked); the statistics kernels do the same
+//     in passing when update_counter is set (BatchNorm2d's counter without a dispatch of its own)
+//   fused strategy (CPU adapters, where dispatches are the cost): one workgroup per channel
+//     batchnorm_fused_forward: the statistics (two passes over the channel: shifted mean, then the
+//         corrected sum of squared deviations), then the normalising map, in one dispatch
+//     batchnorm_fused_backward: the gradient sums, then dx (when write_dx), in one dispatch
+//     Invocations walk the channel's elements m = lid, lid + WG, ... by additions (cursor_*).
 // Fused activation (variants 'relu'): `activate` follows the affine map in batchnorm_apply, and
 // the gradient kernels first take dy through `activation_grad`, recomputing y = xhat * weight +
 // bias (no mask is stored).
@@ -42,6 +48,8 @@ struct Params {
   update_running: u32,
   momentum: f32,
   eps: f32,
+  update_counter: u32,
+  write_dx: u32,
 }
 
 override WG: u32 = 64u;
@@ -145,6 +153,9 @@ fn finish_channel(c: u32, shift: f32, centred_mean: f32, m2: f32) {
     let rv = params.running_var_offset + c;
     running_mean[rm] = (1.0 - params.momentum) * running_mean[rm] + params.momentum * mean;
     running_var[rv] = (1.0 - params.momentum) * running_var[rv] + params.momentum * unbiased;
+  }
+  if (params.update_counter != 0u && c == 0u) {
+    counter[params.counter_offset] = counter[params.counter_offset] + 1;
   }
 }
 
@@ -414,4 +425,130 @@ fn batchnorm_input_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(
 @compute @workgroup_size(1)
 fn batchnorm_count_batch() {
   counter[params.counter_offset] = counter[params.counter_offset] + 1;
+}
+
+// Element m of a channel as (image n, plane offset s), m = n * plane + s, and the step (WG
+// elements) as the same pair, so a walk over the channel adds instead of dividing.
+struct Cursor {
+  n: u32,
+  s: u32,
+  step_n: u32,
+  step_s: u32,
+}
+
+fn cursor_start(first: u32) -> Cursor {
+  let n = first / params.plane;
+  let step_n = WG / params.plane;
+  return Cursor(n, first - n * params.plane, step_n, WG - step_n * params.plane);
+}
+
+fn cursor_next(cur: ptr<function, Cursor>) {
+  (*cur).n += (*cur).step_n;
+  (*cur).s += (*cur).step_s;
+  if ((*cur).s >= params.plane) {
+    (*cur).s -= params.plane;
+    (*cur).n += 1u;
+  }
+}
+
+// Offset (without x_offset) of the cursor's element of channel c.
+fn cursor_element(c: u32, cur: Cursor) -> u32 {
+  return (cur.n * params.channels + c) * params.plane + cur.s;
+}
+
+var<workgroup> wg_pair: array<vec2<f32>, WG>;
+
+// The workgroup's sum of v, returned to every invocation (call in uniform control flow).
+fn workgroup_sum(v: vec2<f32>, lid: u32) -> vec2<f32> {
+  wg_pair[lid] = v;
+  workgroupBarrier();
+  for (var width = WG / 2u; width > 0u; width = width / 2u) {
+    if (lid < width) {
+      wg_pair[lid] = wg_pair[lid] + wg_pair[lid + width];
+    }
+    workgroupBarrier();
+  }
+  let total = wg_pair[0];
+  workgroupBarrier();
+  return total;
+}
+
+// One workgroup per channel: statistics (written to channel_out, running statistics and counter
+// updated as in finish_channel), then y = activate(xhat * weight + bias).
+@compute @workgroup_size(WG)
+fn batchnorm_fused_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+                           @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = wid.x + wid.y * nwg.x;
+  if (c >= params.channels) {
+    return;
+  }
+  let count = f32(count_per_channel());
+  let shift = channel_shift(c);
+  var total = 0.0;
+  for (var cur = cursor_start(lid.x); cur.n < params.batch; cursor_next(&cur)) {
+    total += x[params.x_offset + cursor_element(c, cur)] - shift;
+  }
+  let mean = workgroup_sum(vec2<f32>(total, 0.0), lid.x).x / count;
+  var d_sum = 0.0;
+  var d2_sum = 0.0;
+  for (var cur = cursor_start(lid.x); cur.n < params.batch; cursor_next(&cur)) {
+    let d = (x[params.x_offset + cursor_element(c, cur)] - shift) - mean;
+    d_sum += d;
+    d2_sum += d * d;
+  }
+  let sums = workgroup_sum(vec2<f32>(d_sum, d2_sum), lid.x);
+  // the corrected two-pass form removes the rounding error left in the mean
+  let centred_mean = mean + sums.x / count;
+  let m2 = max(sums.y - sums.x * sums.x / count, 0.0);
+  if (lid.x == 0u) {
+    finish_channel(c, shift, centred_mean, m2);
+  }
+  let scale = inverseSqrt(m2 / count + params.eps) * weight_at(c);
+  let offset = bias_at(c);
+  for (var cur = cursor_start(lid.x); cur.n < params.batch; cursor_next(&cur)) {
+    let e = cursor_element(c, cur);
+    out[e] = activate(((x[params.x_offset + e] - shift) - centred_mean) * scale + offset);
+  }
+}
+
+// One workgroup per channel: sums = [sum(dy), sum(dy xhat)] into channel_out, then (when
+// write_dx) dx = weight * invstd * input_grad(...). g (dy) is contiguous at 0.
+@compute @workgroup_size(WG)
+fn batchnorm_fused_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+                            @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = wid.x + wid.y * nwg.x;
+  if (c >= params.channels) {
+    return;
+  }
+  let shift = stats[c];
+  let centred_mean = stats[params.channels + c];
+  let invstd = stats[2u * params.channels + c];
+  let w = weight_at(c);
+  let b = bias_at(c);
+  var s_dy = 0.0;
+  var s_dy_xc = 0.0;
+  for (var cur = cursor_start(lid.x); cur.n < params.batch; cursor_next(&cur)) {
+    let e = cursor_element(c, cur);
+    let xc = (x[params.x_offset + e] - shift) - centred_mean;
+    let dy = activation_grad(g[e], xc * invstd * w + b);
+    s_dy += dy;
+    s_dy_xc += dy * xc;
+  }
+  let sums = workgroup_sum(vec2<f32>(s_dy, s_dy_xc), lid.x);
+  let sum_dy = sums.x;
+  let sum_dy_xhat = sums.y * invstd;
+  if (lid.x == 0u) {
+    channel_out[c] = sum_dy;
+    channel_out[params.channels + c] = sum_dy_xhat;
+  }
+  if (params.write_dx == 0u) {
+    return;
+  }
+  let scale = w * invstd;
+  let count = f32(count_per_channel());
+  for (var cur = cursor_start(lid.x); cur.n < params.batch; cursor_next(&cur)) {
+    let e = cursor_element(c, cur);
+    let xhat = ((x[params.x_offset + e] - shift) - centred_mean) * invstd;
+    out[e] = scale * input_grad(activation_grad(g[e], xhat * w + b), xhat, sum_dy, sum_dy_xhat, count);
+  }
 }

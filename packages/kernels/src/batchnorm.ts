@@ -8,7 +8,7 @@ import type { UniformValues } from './reflect.js';
 
 export const BATCHNORM_UNIFORMS = [
   'batch', 'channels', 'plane', 'chunk', 'chunks', 'x_offset', 'weight_offset', 'bias_offset', 'running_mean_offset',
-  'running_var_offset', 'counter_offset', 'has_weight', 'has_bias', 'update_running', 'momentum', 'eps',
+  'running_var_offset', 'counter_offset', 'has_weight', 'has_bias', 'update_running', 'momentum', 'eps', 'update_counter', 'write_dx',
 ] as const;
 
 const base = { shader: 'batchnorm', uniforms: BATCHNORM_UNIFORMS, variants: { default: {} } } as const;
@@ -35,17 +35,18 @@ export const batchNormPartialStatsKernel = defineKernel({
 
 /**
  * Training statistics, CPU strategy, step 2: combines the chunks; writes
- * stats = [shift, centred mean, invstd] (3, C) and updates the running statistics.
+ * stats = [shift, centred mean, invstd] (3, C), updates the running statistics and, with
+ * update_counter, the batch counter.
  */
 export const batchNormFinalizeStatsKernel = defineKernel({
   ...base, name: 'batchnorm_finalize_stats', entryPoint: 'batchnorm_finalize_stats', inputs: ['x', 'partial_in'],
-  outputs: ['channel_out', 'running_mean', 'running_var'], constants: { WG: 64 }, dispatch: perChannel,
+  outputs: ['channel_out', 'running_mean', 'running_var', 'counter'], constants: { WG: 64 }, dispatch: perChannel,
 });
 
 /** Training statistics, GPU strategy: one workgroup per channel (Welford, tree combine). */
 export const batchNormStatsWorkgroupKernel = defineKernel({
   ...base, name: 'batchnorm_stats_wg', entryPoint: 'batchnorm_stats_wg', inputs: ['x'],
-  outputs: ['channel_out', 'running_mean', 'running_var'], constants: { WG: 256 }, dispatch: workgroupPerChannel,
+  outputs: ['channel_out', 'running_mean', 'running_var', 'counter'], constants: { WG: 256 }, dispatch: workgroupPerChannel,
 });
 
 /** Evaluation statistics: stats = [running_mean, 0, 1 / sqrt(running_var + eps)]. */
@@ -86,16 +87,34 @@ export const batchNormGradSumsWorkgroupKernel = defineKernel({
   constants: { WG: 256 }, dispatch: workgroupPerChannel, variants: activations,
 });
 
+/** The dx variants: batch statistics (training) or running ones (eval), each with a fused ReLU or not. */
+const inputGradVariants = {
+  training: {},
+  eval: { hooks: { input_grad: EVAL_INPUT_GRAD } },
+  training_relu: { hooks: RELU },
+  eval_relu: { hooks: { ...RELU, input_grad: EVAL_INPUT_GRAD } },
+};
+
 /** dx in training mode (batch statistics) or evaluation mode (an affine map of dy). */
 export const batchNormInputGradKernel = defineKernel({
   ...base, name: 'batchnorm_input_grad', entryPoint: 'batchnorm_input_grad', inputs: ['x', 'g', 'weight', 'bias', 'stats', 'sums'], outputs: ['out'],
-  constants: { WG: 64, PER_INVOCATION: 4 }, dispatch: perPlaneElement,
-  variants: {
-    training: {},
-    eval: { hooks: { input_grad: EVAL_INPUT_GRAD } },
-    training_relu: { hooks: RELU },
-    eval_relu: { hooks: { ...RELU, input_grad: EVAL_INPUT_GRAD } },
-  },
+  constants: { WG: 64, PER_INVOCATION: 4 }, dispatch: perPlaneElement, variants: inputGradVariants,
+});
+
+/**
+ * Training statistics and the normalising map in one dispatch, one workgroup per channel (CPU
+ * strategy 'fused'); writes stats (3, C) as the other strategies, updates the running statistics
+ * and, with update_counter, the batch counter.
+ */
+export const batchNormFusedForwardKernel = defineKernel({
+  ...base, name: 'batchnorm_fused_forward', entryPoint: 'batchnorm_fused_forward', inputs: ['x', 'weight', 'bias'],
+  outputs: ['out', 'channel_out', 'running_mean', 'running_var', 'counter'], constants: { WG: 64 }, dispatch: workgroupPerChannel, variants: activations,
+});
+
+/** Gradient sums (channel_out) and dx (with write_dx) in one dispatch, one workgroup per channel. */
+export const batchNormFusedBackwardKernel = defineKernel({
+  ...base, name: 'batchnorm_fused_backward', entryPoint: 'batchnorm_fused_backward', inputs: ['x', 'g', 'weight', 'bias', 'stats'],
+  outputs: ['out', 'channel_out'], constants: { WG: 64 }, dispatch: workgroupPerChannel, variants: inputGradVariants,
 });
 
 /** num_batches_tracked += 1 (an i32 scalar), in place. */

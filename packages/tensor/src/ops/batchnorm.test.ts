@@ -16,7 +16,7 @@ function leaf(data: Float32Array, shape: number[]): Tensor {
   return t;
 }
 
-describe.each(['lines', 'workgroup'] as const)('batchNorm2d (shaders/batchnorm.wgsl, %s statistics)', (strategy) => {
+describe.each(['lines', 'workgroup', 'fused'] as const)('batchNorm2d (shaders/batchnorm.wgsl, %s statistics)', (strategy) => {
   beforeAll(() => forceVariant('batchnorm', strategy));
 
   it.each([
@@ -54,6 +54,18 @@ describe.each(['lines', 'workgroup'] as const)('batchNorm2d (shaders/batchnorm.w
     assertClose(await w.grad!.toArray(), refGrad.dweight, { rtol: 1e-4, atol: 1e-3 }, 'dweight');
     assertClose(await b.grad!.toArray(), refGrad.dbias, { rtol: 1e-4, atol: 1e-3 }, 'dbias');
     for (const t of [x, w, b, runningMean, runningVar, y, g]) t.dispose();
+  });
+
+  it('counts the batch in the statistics kernel (training only), as num_batches_tracked', async () => {
+    const x = tensor(randomArray(2 * 3 * 4 * 5, 15), [2, 3, 4, 5]);
+    const rm = tensor(new Float32Array(3), [3]);
+    const rv = tensor(new Float32Array(3).fill(1), [3]);
+    const counter = tensor(Int32Array.from([41]), [], 'i32');
+    for (let i = 0; i < 2; i++) batchNorm2d(x, null, null, rm, rv, { training: true, batchCounter: counter }).dispose();
+    batchNorm2d(x, null, null, rm, rv, { training: false, batchCounter: counter }).dispose();
+    expect(Array.from(await counter.toArray())).toEqual([43]);
+    expect(() => batchNorm2d(x, null, null, null, null, { training: true, batchCounter: rm })).toThrow(/expected a i32 tensor, got f32/);
+    for (const t of [x, rm, rv, counter]) t.dispose();
   });
 
   it('evaluation forward and backward (an affine map) against float64', async () => {

@@ -6,13 +6,16 @@
  *   d bn (training) = weight invstd (dy - sum(dy) / M - xhat sum(dy xhat) / M) dx,
  *   d bn (evaluation) = weight invstd dy dx;  dweight = sum(dy xhat), dbias = sum(dy) per channel.
  * Statistics are computed on data shifted by each channel's first element, in chunks combined with
- * Chan's formula (CPU strategy) or by Welford per invocation and a tree (GPU strategy), never as
- * E[x^2] - E[x]^2. No gradient flows into the running statistics.
+ * Chan's formula ('lines'), by Welford per invocation and a tree ('workgroup', GPUs), or by two
+ * passes over the channel in one workgroup ('fused', CPU adapters: statistics and map in one
+ * dispatch, gradient sums and dx in one), never as E[x^2] - E[x]^2. No gradient flows into the
+ * running statistics. A batch counter given in the options is incremented by the statistics
+ * kernel (BatchNorm2d's num_batches_tracked, without a dispatch of its own).
  */
 import {
   batchNormPartialStatsKernel, batchNormFinalizeStatsKernel, batchNormStatsWorkgroupKernel, batchNormEvalStatsKernel,
   batchNormApplyKernel, batchNormPartialGradKernel, batchNormFinalizeGradKernel, batchNormGradSumsWorkgroupKernel,
-  batchNormInputGradKernel, batchNormCountBatchKernel,
+  batchNormInputGradKernel, batchNormCountBatchKernel, batchNormFusedForwardKernel, batchNormFusedBackwardKernel,
 } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
@@ -41,9 +44,11 @@ export interface BatchNormOptions {
    * recomputed in the backward kernels (d relu(y) = [y > 0] dy), so nothing extra is stored.
    */
   activation?: 'relu';
+  /** An i32 scalar incremented in training mode (num_batches_tracked), by the statistics kernel. */
+  batchCounter?: Tensor | null;
 }
 
-export type BatchNormStrategy = 'lines' | 'workgroup';
+export type BatchNormStrategy = 'lines' | 'workgroup' | 'fused';
 
 function strategy(channels: number, perChannel: number): BatchNormStrategy {
   return chooseVariant('batchnorm', channels, perChannel).variant;
@@ -103,6 +108,11 @@ export function batchNorm2d(
   for (const [t, what] of [[runningMean, 'runningMean'], [runningVar, 'runningVar']] as const) {
     if (t && !t.isContiguous) throw new Error(`batchNorm2d: ${what} ${fmt(t.shape)} must be contiguous (it is updated in place)`);
   }
+  const counter = options.training ? options.batchCounter ?? null : null;
+  if (counter) {
+    checkDType(counter.dtype, 'i32', 'batchNorm2d (batchCounter)');
+    if (counter.size !== 1) throw new Error(`batchNorm2d: batchCounter must hold one element, got ${fmt(counter.shape)}`);
+  }
   const momentum = options.momentum ?? 0.1;
   const relu = options.activation === 'relu';
   const eps = options.eps ?? 1e-5;
@@ -124,31 +134,37 @@ export function batchNorm2d(
       ...geo, x_offset: src.offset, weight_offset: w.t?.offset ?? 0, bias_offset: b.t?.offset ?? 0,
       running_mean_offset: runningMean?.offset ?? 0, running_var_offset: runningVar?.offset ?? 0,
       has_weight: w.t ? 1 : 0, has_bias: b.t ? 1 : 0, update_running: options.training && runningMean ? 1 : 0, momentum, eps,
+      update_counter: counter ? 1 : 0, counter_offset: counter?.offset ?? 0,
     };
-    const running = { running_mean: runningMean?.buffer ?? null, running_var: runningVar?.buffer ?? null };
-    if (!options.training) {
-      rt.run(batchNormEvalStatsKernel, 'default', {
-        buffers: { running_mean_in: runningMean!.buffer, running_var_in: runningVar!.buffer, channel_out: stats.buffer }, uniforms,
-      });
-    } else if (strategy(geo.channels, perChannel) === 'workgroup') {
-      rt.run(batchNormStatsWorkgroupKernel, 'default', { buffers: { x: src.buffer, channel_out: stats.buffer, ...running }, uniforms });
+    const running = { running_mean: runningMean?.buffer ?? null, running_var: runningVar?.buffer ?? null, counter: counter?.buffer ?? null };
+    const affine = { weight: w.t?.buffer ?? null, bias: b.t?.buffer ?? null };
+    const variant = options.training ? strategy(geo.channels, perChannel) : null;
+    if (variant === 'fused') {
+      rt.run(batchNormFusedForwardKernel, relu ? 'relu' : 'default', { buffers: { x: src.buffer, ...affine, out: out.buffer, channel_out: stats.buffer, ...running }, uniforms });
     } else {
-      const chunk = chunkFor(perChannel, geo.channels);
-      const chunks = Math.ceil(perChannel / chunk);
-      const partial = Tensor.empty([geo.channels, chunks, 2], 'f32', 'batch_norm.partial');
-      const u = { ...uniforms, chunk, chunks };
-      rt.run(batchNormPartialStatsKernel, 'default', { buffers: { x: src.buffer, partial: partial.buffer }, uniforms: u });
-      rt.run(batchNormFinalizeStatsKernel, 'default', { buffers: { x: src.buffer, partial_in: partial.buffer, channel_out: stats.buffer, ...running }, uniforms: u });
-      partial.dispose();
+      if (!options.training) {
+        rt.run(batchNormEvalStatsKernel, 'default', {
+          buffers: { running_mean_in: runningMean!.buffer, running_var_in: runningVar!.buffer, channel_out: stats.buffer }, uniforms,
+        });
+      } else if (variant === 'workgroup') {
+        rt.run(batchNormStatsWorkgroupKernel, 'default', { buffers: { x: src.buffer, channel_out: stats.buffer, ...running }, uniforms });
+      } else {
+        const chunk = chunkFor(perChannel, geo.channels);
+        const chunks = Math.ceil(perChannel / chunk);
+        const partial = Tensor.empty([geo.channels, chunks, 2], 'f32', 'batch_norm.partial');
+        const u = { ...uniforms, chunk, chunks };
+        rt.run(batchNormPartialStatsKernel, 'default', { buffers: { x: src.buffer, partial: partial.buffer }, uniforms: u });
+        rt.run(batchNormFinalizeStatsKernel, 'default', { buffers: { x: src.buffer, partial_in: partial.buffer, channel_out: stats.buffer, ...running }, uniforms: u });
+        partial.dispose();
+      }
+      rt.run(batchNormApplyKernel, relu ? 'relu' : 'default', { buffers: { x: src.buffer, stats: stats.buffer, ...affine, out: out.buffer }, uniforms });
     }
     if (options.training && runningMean && runningVar) {
       runningMean.storage.version++;
       runningVar.storage.version++;
     }
-    rt.run(batchNormApplyKernel, relu ? 'relu' : 'default', {
-      buffers: { x: src.buffer, stats: stats.buffer, weight: w.t?.buffer ?? null, bias: b.t?.buffer ?? null, out: out.buffer }, uniforms,
-    });
   }
+  if (counter) counter.storage.version++;
   if (needsGrad(x, weight, bias)) {
     record('batch_norm', [x, weight, bias], {
       x: saved(src), stats: saved(stats), weight: w.t ? saved(w.t) : null, bias: relu && b.t ? saved(b.t) : null, training: options.training, relu,
@@ -174,31 +190,44 @@ export function batchNormGrad(
   };
   const affine = { weight: c.weight?.buffer ?? null, bias: c.bias?.buffer ?? null };
   const activation = c.relu ? 'relu' : 'default';
-  // The channel sums feed dweight, dbias and the training-mode dx; evaluation-mode dx reads none.
+  const dxVariant = `${c.training ? 'training' : 'eval'}${c.relu ? '_relu' : ''}`;
+  const variant = strategy(geo.channels, geo.batch * geo.plane);
+  const wantSums = needs[1] || needs[2] || (needs[0] && c.training);
   let sums: Tensor | null = null;
-  if (needs[1] || needs[2] || (needs[0] && c.training)) {
-    sums = Tensor.empty([2, geo.channels], 'f32', 'batch_norm.sums');
-    if (strategy(geo.channels, geo.batch * geo.plane) === 'workgroup') {
-      rt.run(batchNormGradSumsWorkgroupKernel, activation, { buffers: { x: c.x.buffer, g: gc.buffer, stats: c.stats.buffer, ...affine, channel_out: sums.buffer }, uniforms });
-    } else {
-      const perChannel = geo.batch * geo.plane;
-      const chunk = chunkFor(perChannel, geo.channels);
-      const chunks = Math.ceil(perChannel / chunk);
-      const partial = Tensor.empty([geo.channels, chunks, 2], 'f32', 'batch_norm.partial');
-      const u = { ...uniforms, chunk, chunks };
-      rt.run(batchNormPartialGradKernel, activation, { buffers: { x: c.x.buffer, g: gc.buffer, stats: c.stats.buffer, ...affine, partial: partial.buffer }, uniforms: u });
-      rt.run(batchNormFinalizeGradKernel, 'default', { buffers: { partial_in: partial.buffer, channel_out: sums.buffer }, uniforms: u });
-      partial.dispose();
-    }
-  }
   let dx: Tensor | null = null;
-  if (needs[0]) {
-    dx = Tensor.empty(c.x.shape, 'f32', 'batch_norm_backward');
-    rt.run(batchNormInputGradKernel, `${c.training ? 'training' : 'eval'}${c.relu ? '_relu' : ''}`, {
-      // Evaluation mode ignores the sums; the stats buffer stands in so every read is in bounds.
-      buffers: { x: c.x.buffer, g: gc.buffer, ...affine, stats: c.stats.buffer, sums: (sums ?? c.stats).buffer, out: dx.buffer },
-      uniforms,
+  if (variant === 'fused' && wantSums) {
+    // the sums and dx in one dispatch
+    sums = Tensor.empty([2, geo.channels], 'f32', 'batch_norm.sums');
+    dx = needs[0] ? Tensor.empty(c.x.shape, 'f32', 'batch_norm_backward') : null;
+    rt.run(batchNormFusedBackwardKernel, dxVariant, {
+      buffers: { x: c.x.buffer, g: gc.buffer, stats: c.stats.buffer, ...affine, channel_out: sums.buffer, out: dx?.buffer ?? null },
+      uniforms: { ...uniforms, write_dx: dx ? 1 : 0 },
     });
+  } else {
+    // The channel sums feed dweight, dbias and the training-mode dx; evaluation-mode dx reads none.
+    if (wantSums) {
+      sums = Tensor.empty([2, geo.channels], 'f32', 'batch_norm.sums');
+      if (variant === 'workgroup') {
+        rt.run(batchNormGradSumsWorkgroupKernel, activation, { buffers: { x: c.x.buffer, g: gc.buffer, stats: c.stats.buffer, ...affine, channel_out: sums.buffer }, uniforms });
+      } else {
+        const perChannel = geo.batch * geo.plane;
+        const chunk = chunkFor(perChannel, geo.channels);
+        const chunks = Math.ceil(perChannel / chunk);
+        const partial = Tensor.empty([geo.channels, chunks, 2], 'f32', 'batch_norm.partial');
+        const u = { ...uniforms, chunk, chunks };
+        rt.run(batchNormPartialGradKernel, activation, { buffers: { x: c.x.buffer, g: gc.buffer, stats: c.stats.buffer, ...affine, partial: partial.buffer }, uniforms: u });
+        rt.run(batchNormFinalizeGradKernel, 'default', { buffers: { partial_in: partial.buffer, channel_out: sums.buffer }, uniforms: u });
+        partial.dispose();
+      }
+    }
+    if (needs[0]) {
+      dx = Tensor.empty(c.x.shape, 'f32', 'batch_norm_backward');
+      rt.run(batchNormInputGradKernel, dxVariant, {
+        // Evaluation mode ignores the sums; the stats buffer stands in so every read is in bounds.
+        buffers: { x: c.x.buffer, g: gc.buffer, ...affine, stats: c.stats.buffer, sums: (sums ?? c.stats).buffer, out: dx.buffer },
+        uniforms,
+      });
+    }
   }
   if (gc !== g) gc.dispose();
   const dweight = needs[1] && sums ? sums.view([geo.channels], [1], geo.channels) : null;
@@ -207,7 +236,7 @@ export function batchNormGrad(
   return [dx, dweight, dbias];
 }
 
-/** counter += 1 in place on an i32 scalar (BatchNorm's num_batches_tracked). */
+/** counter += 1 in place on an i32 scalar (BatchNorm's num_batches_tracked; batchNorm2d's `batchCounter` does it without a dispatch). */
 export function incrementBatchCounter(counter: Tensor): void {
   checkDType(counter.dtype, 'i32', 'incrementBatchCounter');
   if (counter.size !== 1) throw new Error(`incrementBatchCounter: expected a one-element counter, got ${fmt(counter.shape)}`);
