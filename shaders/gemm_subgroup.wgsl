@@ -51,7 +51,7 @@ struct Params {
   groups_unused: u32,
   k_splits: u32,
   k_chunk: u32,
-  has_bias: u32,
+  k_fold: u32,
   phase_pixels: vec4<i32>,
   phase_dy: vec4<i32>,
   phase_taps: vec4<i32>,
@@ -105,8 +105,13 @@ fn load_b(batch: u32, k: u32, n: u32, col: vec4<i32>, kk: vec4<i32>) -> f32 {
   return select(0.0, b[select(0u, u32(col.x + kk.y), inside)], inside);
 }
 
+// The value stored at C[m, n] for the accumulated product v.
+fn epilogue(m: u32, n: u32, v: f32) -> f32 {
+  return params.alpha * v;
+}
+
 fn store_c(slice: u32, m: u32, n: u32, v: f32) {
-  c[params.c_offset + slice * params.c_batch_stride + m * params.ldc + n] = params.alpha * v;
+  c[params.c_offset + slice * params.c_batch_stride + m * params.ldc + n] = epilogue(m, n, v);
 }
 
 // floor(n / d) for n < 2^24 without an integer division or a float-to-integer conversion, both of

@@ -7,6 +7,17 @@
  *   direct:   no barriers, 4 x 4 block per invocation (CPU adapters without 8-lane subgroups);
  *   subgroup: up to 32 x 2 block per lane, A shared by subgroup shuffles (CPU adapters whose subgroups
  *             have exactly 8 lanes: lavapipe on AVX2). Needs the `subgroups` feature.
+ * Epilogues (GEMM_EPILOGUES) are named hook definitions of `fn epilogue(m, n, v) -> f32`, which
+ * every GEMM shader file of the family defines (default alpha * v) and calls from its store_c: a
+ * bias per row (a convolution's output channel) or per column (a linear layer's output feature)
+ * is added in the store. Another entry point in its own shader file (a discrete-GPU GEMM) gets
+ * them by defining `epilogue` and calling it from its store, and building its specs with
+ * `gemmKernel` / `matmulVariants`.
+ * Plain matmul variants (matmulVariants): layout of A and B (nn, nt, tn, tt), each with an
+ * epilogue (`_bias_row`, `_bias_col`) or folding the batch into K (`_fold`: C = sum over the batch
+ * of A[b] B[b], a broadcast weight's gradient in one product; `_fold_rowsum` also writes the row
+ * sums of A, summed over the batch, after C: a linear layer's bias gradient as one more column of
+ * the same product).
  */
 import { defineKernel, GRID_BASE_UNIFORM, type Constants, type KernelSpec, type KernelVariant, type Workgroups } from './spec.js';
 import type { UniformValues } from './reflect.js';
@@ -15,7 +26,7 @@ export const GEMM_UNIFORMS = [
   'M', 'N', 'K', 'batch', 'a_offset', 'b_offset', 'c_offset', 'bias_offset', 'a_batch_stride', 'b_batch_stride',
   'c_batch_stride', 'lda', 'ldb', 'ldc', 'alpha', 'beta', 'images', 'c_in', 'in_h', 'in_w', 'c_out', 'k_h', 'k_w',
   'out_h', 'out_w', 'stride_h', 'stride_w', 'pad_h', 'pad_w', 'dil_h', 'dil_w', 'groups_unused',
-  'k_splits', 'k_chunk', 'has_bias', 'phase_pixels', 'phase_dy', 'phase_taps', 'phase_tap_step', GRID_BASE_UNIFORM,
+  'k_splits', 'k_chunk', 'k_fold', 'phase_pixels', 'phase_dy', 'phase_taps', 'phase_tap_step', GRID_BASE_UNIFORM,
 ] as const;
 
 /** Register block per invocation of the tiled and direct kernels (TM = TN = 4 in gemm.wgsl). */
@@ -93,20 +104,91 @@ export function gemmKernel<V extends string>(
   });
 }
 
-/** Plain matmul variants: layout of A and B ('n' row-major, 't' transposed view). */
-const layouts = {
-  nn: { constants: { A_T: 0, B_T: 0 } },
-  nt: { constants: { A_T: 0, B_T: 1 } },
-  tn: { constants: { A_T: 1, B_T: 0 } },
-  tt: { constants: { A_T: 1, B_T: 1 } },
+/** Layouts of A and B ('n' row-major, 't' a transposed view). */
+const LAYOUTS = {
+  nn: { A_T: 0, B_T: 0 },
+  nt: { A_T: 0, B_T: 1 },
+  tn: { A_T: 1, B_T: 0 },
+  tt: { A_T: 1, B_T: 1 },
+} as const;
+
+export type GemmLayout = keyof typeof LAYOUTS;
+
+/** Named epilogue hooks: `fn epilogue(m, n, v) -> f32` as stored at C[m, n] (see the module comment). */
+export const GEMM_EPILOGUES = {
+  /** alpha * v (the shaders' default). */
+  none: {},
+  /** alpha * v + bias[bias_offset + m]: a bias per output row (a convolution's channel). */
+  bias_row: {
+    epilogue: `fn epilogue(m: u32, n: u32, v: f32) -> f32 {
+  return params.alpha * v + bias[params.bias_offset + m];
+}`,
+  },
+  /** alpha * v + bias[bias_offset + n]: a bias per output column (a linear layer's feature). */
+  bias_col: {
+    epilogue: `fn epilogue(m: u32, n: u32, v: f32) -> f32 {
+  return params.alpha * v + bias[params.bias_offset + n];
+}`,
+  },
+} as const satisfies Record<string, Readonly<Record<string, string>>>;
+
+export type GemmEpilogue = keyof typeof GEMM_EPILOGUES;
+
+// K runs over (batch entry, step) pairs, k_fold steps per entry; kk = (A offset, B offset, step in
+// the entry, entry), advanced by additions.
+const FOLD_HOOKS = {
+  k_info: `fn k_info(batch: u32, k: u32) -> vec4<i32> {
+  let entry = quotient(k, params.k_fold);
+  let step = k - entry * params.k_fold;
+  return vec4<i32>(i32(entry * params.a_batch_stride + select(step, step * params.lda, A_T)),
+                   i32(entry * params.b_batch_stride + select(step * params.ldb, step, B_T)), i32(step), i32(entry));
+}`,
+  k_next: `fn k_next(batch: u32, k: u32, kk: vec4<i32>) -> vec4<i32> {
+  let entry = u32(kk.w) + 1u;
+  let next_entry = vec4<i32>(i32(entry * params.a_batch_stride), i32(entry * params.b_batch_stride), 0, i32(entry));
+  let next_step = vec4<i32>(kk.x + i32(select(1u, params.lda, A_T)), kk.y + i32(select(params.ldb, 1u, B_T)), kk.z + 1, kk.w);
+  return select(next_step, next_entry, u32(kk.z) + 1u == params.k_fold);
+}`,
 };
 
-export const matmulTiledKernel = gemmKernel('tiled', 'matmul_tiled', ['a', 'b'], layouts);
-export const matmulDirectKernel = gemmKernel('direct', 'matmul_direct', ['a', 'b'], layouts);
-export const matmulSubgroupKernel = gemmKernel('subgroup', 'matmul_subgroup', ['a', 'b'], layouts);
+// The last of the N columns is a column of ones in B, so C's last column holds the row sums of A;
+// it is stored after the M x (N - 1) product: c = [product (row-major), row sums].
+const ROWSUM_HOOKS = {
+  load_b: `fn load_b(batch: u32, k: u32, n: u32, col: vec4<i32>, kk: vec4<i32>) -> f32 {
+  let inside = k < params.K && n + 1u < params.N;
+  let ones = k < params.K && n + 1u == params.N;
+  return select(select(0.0, b[select(0u, u32(col.x + kk.y), inside)], inside), 1.0, ones);
+}`,
+  store_c: `fn store_c(slice: u32, m: u32, n: u32, v: f32) {
+  let cols = params.N - 1u;
+  c[params.c_offset + select(m * cols + n, params.M * cols + m, n == cols)] = epilogue(m, n, v);
+}`,
+};
+
+/** The plain matmul variant names: a layout, optionally with an epilogue or a fold. */
+export type MatmulVariant = GemmLayout | `${GemmLayout}_${Exclude<GemmEpilogue, 'none'>}` | `${GemmLayout}_fold` | `${GemmLayout}_fold_rowsum`;
+
+/** Every plain matmul variant (see the module comment), for the specs of each entry point. */
+export function matmulVariants(): Record<MatmulVariant, KernelVariant> {
+  const out: Record<string, KernelVariant> = {};
+  for (const [layout, constants] of Object.entries(LAYOUTS)) {
+    for (const [epilogue, hooks] of Object.entries(GEMM_EPILOGUES)) {
+      out[epilogue === 'none' ? layout : `${layout}_${epilogue}`] = { constants, ...(epilogue === 'none' ? {} : { hooks }) };
+    }
+    out[`${layout}_fold`] = { constants, hooks: FOLD_HOOKS };
+    out[`${layout}_fold_rowsum`] = { constants, hooks: { ...FOLD_HOOKS, ...ROWSUM_HOOKS } };
+  }
+  return out as Record<MatmulVariant, KernelVariant>;
+}
+
+const matmulVariantTable = matmulVariants();
+
+export const matmulTiledKernel = gemmKernel('tiled', 'matmul_tiled', ['a', 'b', 'bias'], matmulVariantTable);
+export const matmulDirectKernel = gemmKernel('direct', 'matmul_direct', ['a', 'b', 'bias'], matmulVariantTable);
+export const matmulSubgroupKernel = gemmKernel('subgroup', 'matmul_subgroup', ['a', 'b', 'bias'], matmulVariantTable);
 
 /** The matmul spec of each entry point. */
-export const MATMUL_KERNELS: Record<GemmStrategy, KernelSpec<keyof typeof layouts>> = {
+export const MATMUL_KERNELS: Record<GemmStrategy, KernelSpec<MatmulVariant>> = {
   tiled: matmulTiledKernel,
   direct: matmulDirectKernel,
   subgroup: matmulSubgroupKernel,

@@ -23,6 +23,7 @@ export * from './ops/shape.js';
 export { contiguous, copyInto } from './ops/copy.js';
 export { where } from './ops/where.js';
 export { matmul, gemmChoice, hasSubgroupGemm } from './ops/matmul.js';
+export { linear } from './ops/linear.js';
 export {
   VARIANT_KERNELS, chooseVariant, heuristicVariant, forceVariant, forcedVariant, withVariant, shapeClass, describeShapeClass,
   applyTuning, tunedVariants, tuningMessage, adapterFacts, recordVariantLookups, recordedVariantLookups, setTuningSource,

@@ -12,6 +12,7 @@ import { shapeGrads } from '../ops/shape.js';
 import { contiguousGrad } from '../ops/copy.js';
 import { whereGrad } from '../ops/where.js';
 import { matmulGrad } from '../ops/matmul.js';
+import { linearGrad } from '../ops/linear.js';
 import { conv2dGrad } from '../ops/conv2d.js';
 import { maxPool2dGrad, avgPool2dGrad } from '../ops/pool.js';
 import { softmaxGrads } from '../ops/softmax.js';
@@ -56,6 +57,7 @@ export const gradRules: { [K in OpName]: GradRule<K> } = {
   contiguous: contiguousGrad,
   where: whereGrad,
   matmul: matmulGrad,
+  linear: linearGrad,
   conv2d: conv2dGrad,
   max_pool2d: maxPool2dGrad,
   avg_pool2d: avgPool2dGrad,
