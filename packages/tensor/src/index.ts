@@ -51,5 +51,5 @@ export * as optim from './optim/index.js';
 export { Module, Linear, Dropout, type HostTensor, type LoadReport } from './nn/index.js';
 export { BatchNorm2d, LayerNorm, Embedding } from './nn/index.js';
 export { Conv2d, MaxPool2d, AvgPool2d } from './nn/index.js';
-export { SGD, Adam, AdamW, Optimizer } from './optim/index.js';
+export { SGD, Adam, AdamW, Optimizer, setOptimizerPackLimitForTests } from './optim/index.js';
 export * from './io/index.js';

@@ -1,12 +1,14 @@
 /**
  * Optimizer base: holds the parameters, their state (moments) and the step count, and records a
- * multi-tensor update: every state slot (e.g. Adam's exp_avg) is one flat buffer holding that state
- * of every parameter in parameter order, and the parameters themselves are packed into one flat
- * buffer at construction when each owns its storage alone (they stay ordinary tensors: handles at
- * an offset in that buffer). `step()` then copies the gradients into one flat gradient buffer
- * (buffer copies, not dispatches) and records one update dispatch per run of consecutive
- * parameters that have a gradient: one dispatch per step when all do. Parameters that share
- * storage (tied or sliced) are left where they are and updated by one dispatch each.
+ * multi-tensor update. Parameters are split, in order, into packs of at most the device's largest
+ * storage binding (one pack for small models; ResNet50 + BERT-base take several): every state slot
+ * (e.g. Adam's exp_avg) of a pack is one flat buffer holding that state of each of its parameters,
+ * and the parameters themselves are packed into one flat buffer per pack at construction when each
+ * owns its storage alone (they stay ordinary tensors: handles at an offset in that buffer).
+ * `step()` then copies the gradients into one flat gradient buffer per pack (buffer copies, not
+ * dispatches) and records one update dispatch per run of consecutive parameters of a pack that
+ * have a gradient: one dispatch per pack and step when all do. Parameters that share storage
+ * (tied or sliced) are left where they are and updated by one dispatch each.
  * `zeroGrad()` frees the gradients. State is exported for checkpoints (`stateTensors`,
  * `stepCount`) and restored with `loadState`.
  */
@@ -30,18 +32,31 @@ export interface UpdateRange {
   state: GPUBuffer[];
 }
 
+/** Consecutive parameters sharing state buffers (and a packed parameter buffer when packable). */
+interface Pack {
+  /** Indices into params. */
+  members: number[];
+  /** Element offset of each member in the pack's buffers. */
+  offsets: number[];
+  total: number;
+  /** One flat tensor per slot name. */
+  state: Tensor[];
+  packed: Storage | null;
+}
+
+let packLimitForTests: number | null = null;
+
+/** Test hook: the most bytes a pack holds (null: the device's largest storage binding). */
+export function setOptimizerPackLimitForTests(bytes: number | null): void {
+  packLimitForTests = bytes;
+}
+
 export abstract class Optimizer {
   /** Number of steps taken. */
   stepCount = 0;
   /** The distinct parameters, in the order given. */
   readonly params: readonly Tensor[];
-  /** One flat tensor per slot name, holding that state of every parameter. */
-  private readonly stateBuffers: Tensor[];
-  /** Element offset of each parameter in the state buffers (and in the packed parameter buffer). */
-  private readonly offsets: number[];
-  private readonly total: number;
-  /** The packed parameter storage, or null when the parameters stay in their own buffers. */
-  private packed: Storage | null;
+  private readonly packs: Pack[];
   private readonly slots = new Map<Tensor, Tensor[]>();
 
   constructor(params: readonly Tensor[], protected slotNames: readonly string[]) {
@@ -50,28 +65,33 @@ export abstract class Optimizer {
       if (!p.requiresGrad) throw new Error(`${this.constructor.name}: parameter ${fmt(p.shape)} does not require grad`);
       if (p.dtype !== 'f32' || !p.isContiguous) throw new Error(`${this.constructor.name}: parameters must be contiguous f32 tensors`);
     }
-    this.offsets = [];
-    let total = 0;
-    for (const p of this.params) {
-      this.offsets.push(total);
-      total += p.size;
-    }
-    this.total = total;
-    this.stateBuffers = slotNames.map(() => keep(zeros([Math.max(total, 1)])));
+    const limit = Math.floor((packLimitForTests ?? runtime().gpu.info.limits.maxStorageBufferBindingSize) / 4);
+    this.packs = [];
+    let pack: Pack | null = null;
     this.params.forEach((p, i) => {
-      this.slots.set(p, this.stateBuffers.map((s) => s.view(p.shape, contiguousStrides(p.shape), this.offsets[i], true)));
+      if (!pack || (pack.total > 0 && pack.total + p.size > limit)) this.packs.push((pack = { members: [], offsets: [], total: 0, state: [], packed: null }));
+      pack.members.push(i);
+      pack.offsets.push(pack.total);
+      pack.total += p.size;
     });
-    this.packed = this.canPack() ? this.pack() : null;
+    for (const k of this.packs) {
+      k.state = slotNames.map(() => keep(zeros([Math.max(k.total, 1)])));
+      k.members.forEach((i, j) => {
+        const p = this.params[i];
+        this.slots.set(p, k.state.map((s) => s.view(p.shape, contiguousStrides(p.shape), k.offsets[j], true)));
+      });
+      k.packed = this.canPack(k) ? this.pack(k) : null;
+    }
   }
 
   /** Packing moves a parameter's data; only safe when no other handle sees its storage. */
-  private canPack(): boolean {
-    return this.params.length > 1 && this.params.every((p) => p.offset === 0 && p.storage.holders === 1);
+  private canPack(k: Pack): boolean {
+    return k.members.length > 1 && k.members.every((i) => this.params[i].offset === 0 && this.params[i].storage.holders === 1);
   }
 
-  private pack(): Storage {
-    const storage = Storage.allocate(Math.max(this.total, 1) * 4, 'packed parameters');
-    this.params.forEach((p, i) => p.rehome(storage, this.offsets[i]));
+  private pack(k: Pack): Storage {
+    const storage = Storage.allocate(Math.max(k.total, 1) * 4, 'packed parameters');
+    k.members.forEach((i, j) => this.params[i].rehome(storage, k.offsets[j]));
     return storage;
   }
 
@@ -84,37 +104,44 @@ export abstract class Optimizer {
 
   /** Applies one update to every parameter that has a gradient. */
   step(): void {
-    if (this.params.length && !this.stateBuffers.every((s) => !s.isDisposed)) throw new Error(`${this.constructor.name}.step(): the optimizer was disposed`);
+    if (this.packs.some((k) => k.state.some((s) => s.isDisposed))) throw new Error(`${this.constructor.name}.step(): the optimizer was disposed`);
     this.stepCount++;
-    const state = this.stateBuffers.map((s) => s.buffer);
-    if (!this.packed) {
-      this.params.forEach((p, i) => {
+    for (const k of this.packs) this.stepPack(k);
+  }
+
+  private stepPack(k: Pack): void {
+    const state = k.state.map((s) => s.buffer);
+    if (!k.packed) {
+      k.members.forEach((i, j) => {
+        const p = this.params[i];
         if (!p.grad) return;
-        this.update({ p: p.buffer, pOffset: p.offset, grad: p.grad.buffer, gOffset: p.grad.offset, sOffset: this.offsets[i], numel: p.size, state });
+        this.update({ p: p.buffer, pOffset: p.offset, grad: p.grad.buffer, gOffset: p.grad.offset, sOffset: k.offsets[j], numel: p.size, state });
         p.storage.version++;
       });
       return;
     }
-    const grads = Tensor.empty([Math.max(this.total, 1)], 'f32', 'packed gradients');
+    const packed = k.packed;
+    const grads = Tensor.empty([Math.max(k.total, 1)], 'f32', 'packed gradients');
     const rt = runtime();
     let start = -1;
     const flushRun = (end: number): void => {
       if (start < 0) return;
-      const from = this.offsets[start];
-      const to = end < this.params.length ? this.offsets[end] : this.total;
-      this.update({ p: this.packed!.buffer, pOffset: from, grad: grads.buffer, gOffset: from, sOffset: from, numel: to - from, state });
+      const from = k.offsets[start];
+      const to = end < k.members.length ? k.offsets[end] : k.total;
+      this.update({ p: packed.buffer, pOffset: from, grad: grads.buffer, gOffset: from, sOffset: from, numel: to - from, state });
       start = -1;
     };
-    this.params.forEach((p, i) => {
+    k.members.forEach((i, j) => {
+      const p = this.params[i];
       const g = p.grad;
-      if (!g) return flushRun(i);
+      if (!g) return flushRun(j);
       if (!g.isContiguous) throw new Error(`${this.constructor.name}: gradient ${fmt(g.shape)} of a parameter must be contiguous`);
-      rt.copy(g.buffer, g.offset * 4, grads.buffer, this.offsets[i] * 4, p.size * 4);
-      if (start < 0) start = i;
+      rt.copy(g.buffer, g.offset * 4, grads.buffer, k.offsets[j] * 4, p.size * 4);
+      if (start < 0) start = j;
     });
-    flushRun(this.params.length);
+    flushRun(k.members.length);
     grads.dispose();
-    this.packed.version++;
+    packed.version++;
   }
 
   /** Records the update of one range of elements (a parameter, or a run of packed ones). */
@@ -153,8 +180,10 @@ export abstract class Optimizer {
   dispose(): void {
     for (const s of this.slots.values()) for (const t of s) t.dispose();
     this.slots.clear();
-    for (const s of this.stateBuffers) s.dispose();
-    this.packed?.release();
-    this.packed = null;
+    for (const k of this.packs) {
+      for (const s of k.state) s.dispose();
+      k.packed?.release();
+      k.packed = null;
+    }
   }
 }
