@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { init, tensor, matmul, softmax, layerNorm, recordVariantLookups, recordedVariantLookups, forcedVariant, tunedVariants, type RecordedLookup } from '@fusion/tensor';
+import { init, tensor, matmul, softmax, layerNorm, recordVariantLookups, recordedVariantLookups, forcedVariant, tunedVariants, adapterFacts, VARIANT_KERNELS, type RecordedLookup, type VariantKernel } from '@fusion/tensor';
 import { tuneLookups, gainPerKernel, candidatesFor } from './src/tune.js';
 import { parseTuneArgs } from './tune.js';
 
@@ -50,6 +50,16 @@ describe('the tuner', () => {
     expect(candidatesFor('softmax', [3, 7, 1, 0]).map((c) => c.variant)).toEqual(['lines', 'workgroup']);
     expect(candidatesFor('softmax', [3, 8, 2, 0]).map((c) => c.variant)).toEqual(['lines']);
     expect(candidatesFor('outer', [2, 3, 5, 0]).map((c) => c.variant)).toEqual(['scalar']);
+  });
+
+  it('offers every variant of the table (a new variant must be added to the candidates)', () => {
+    // two size sets that between them allow every variant (softmax's vec4 needs no inner dim,
+    // outer's vec4 a third size divisible by 4)
+    for (const kernel of Object.keys(VARIANT_KERNELS) as VariantKernel[]) {
+      const offered = new Set([[8, 64, 1, 16], [8, 64, 16, 16]].flatMap((sizes) => candidatesFor(kernel, sizes).map((c) => c.variant)));
+      const runnable = VARIANT_KERNELS[kernel].filter((v) => kernel !== 'gemm' || v !== 'subgroup' || adapterFacts().subgroupGemm);
+      expect([...offered].sort(), kernel).toEqual([...runnable].sort());
+    }
   });
 });
 

@@ -73,7 +73,10 @@ export function candidatesFor(kernel: VariantKernel, sizes: readonly number[]): 
       return [{ variant: 'lines' }, { variant: 'tiled' }];
     case 'attention-backward':
       return [{ variant: 'fused' }, { variant: 'gemm' }];
-    default:
+    case 'batchnorm':
+      return [{ variant: 'lines' }, { variant: 'workgroup' }, { variant: 'fused' }];
+    case 'layernorm':
+    case 'embedding':
       return [{ variant: 'lines' }, { variant: 'workgroup' }];
   }
 }
