@@ -29,6 +29,11 @@
 // Fused activation (variants 'relu'): `activate` follows the affine map in batchnorm_apply, and
 // the gradient kernels first take dy through `activation_grad`, recomputing y = xhat * weight +
 // bias (no mask is stored).
+// Fused residual (variants '_residual'): `residual_at` adds a tensor of x's shape (contiguous at
+// residual_offset) before the activation, y = activate(xhat * weight + bias + residual) (a
+// ResNet block's end); the gradient kernels recompute it the same way, and the dx kernels hand
+// the gradient of the sum (the residual's gradient) to `keep_residual_grad`, which writes it to
+// residual_grad (contiguous at 0).
 // The tree reductions need WG to be a power of two.
 
 struct Params {
@@ -50,6 +55,7 @@ struct Params {
   eps: f32,
   update_counter: u32,
   write_dx: u32,
+  residual_offset: u32,
 }
 
 override WG: u32 = 64u;
@@ -74,6 +80,17 @@ override PER_INVOCATION: u32 = 4u;
 @group(0) @binding(13) var<storage, read_write> running_mean: array<f32>;
 @group(0) @binding(14) var<storage, read_write> running_var: array<f32>;
 @group(0) @binding(15) var<storage, read_write> counter: array<i32>;
+@group(0) @binding(16) var<storage, read> residual: array<f32>;
+@group(0) @binding(17) var<storage, read_write> residual_grad: array<f32>;
+
+// The residual added before the activation at element e (without x_offset) of the (N, C, plane) view.
+fn residual_at(e: u32) -> f32 {
+  return 0.0;
+}
+
+// Called with the gradient of the pre-activation sum at element e (the residual's gradient).
+fn keep_residual_grad(e: u32, dz: f32) {
+}
 
 // dx / (weight * invstd) from dy, xhat and the channel sums; count = M.
 fn input_grad(dy: f32, xhat: f32, sum_dy: f32, sum_dy_xhat: f32, count: f32) -> f32 {
@@ -302,7 +319,7 @@ fn batchnorm_apply(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workg
   let offset = bias_at(c);
   let base = p * params.plane;
   for (var s = gid.x; s < params.plane; s += nwg.x * WG) {
-    out[base + s] = activate(((x[params.x_offset + base + s] - shift) - centred_mean) * scale + offset);
+    out[base + s] = activate(((x[params.x_offset + base + s] - shift) - centred_mean) * scale + offset + residual_at(base + s));
   }
 }
 
@@ -330,7 +347,7 @@ fn batchnorm_partial_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builti
   for (var m = m0; m < m1; m++) {
     let e = next_element(c, &n_at, &s_at);
     let xc = (x[params.x_offset + e] - shift) - centred_mean;
-    let dy = activation_grad(g[e], xc * invstd * w + b);
+    let dy = activation_grad(g[e], xc * invstd * w + b + residual_at(e));
     s_dy += dy;
     s_dy_xc += dy * xc;
   }
@@ -376,7 +393,7 @@ fn batchnorm_grad_sums_wg(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_
   for (var m = lid.x; m < total; m += WG) {
     let e = channel_element(c, m);
     let xhat = normalized(c, x[params.x_offset + e]);
-    let dy = activation_grad(g[e], xhat * w + b);
+    let dy = activation_grad(g[e], xhat * w + b + residual_at(e));
     s_dy += dy;
     s_dy_xhat += dy * xhat;
   }
@@ -417,7 +434,9 @@ fn batchnorm_input_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(
   let base = p * params.plane;
   for (var s = gid.x; s < params.plane; s += nwg.x * WG) {
     let xhat = ((x[params.x_offset + base + s] - shift) - centred_mean) * invstd;
-    out[base + s] = scale * input_grad(activation_grad(g[base + s], xhat * w + b), xhat, sum_dy, sum_dy_xhat, count);
+    let dz = activation_grad(g[base + s], xhat * w + b + residual_at(base + s));
+    keep_residual_grad(base + s, dz);
+    out[base + s] = scale * input_grad(dz, xhat, sum_dy, sum_dy_xhat, count);
   }
 }
 
@@ -507,7 +526,7 @@ fn batchnorm_fused_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local
   let offset = bias_at(c);
   for (var cur = cursor_start(lid.x); cur.n < params.batch; cursor_next(&cur)) {
     let e = cursor_element(c, cur);
-    out[e] = activate(((x[params.x_offset + e] - shift) - centred_mean) * scale + offset);
+    out[e] = activate(((x[params.x_offset + e] - shift) - centred_mean) * scale + offset + residual_at(e));
   }
 }
 
@@ -530,7 +549,7 @@ fn batchnorm_fused_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(loca
   for (var cur = cursor_start(lid.x); cur.n < params.batch; cursor_next(&cur)) {
     let e = cursor_element(c, cur);
     let xc = (x[params.x_offset + e] - shift) - centred_mean;
-    let dy = activation_grad(g[e], xc * invstd * w + b);
+    let dy = activation_grad(g[e], xc * invstd * w + b + residual_at(e));
     s_dy += dy;
     s_dy_xc += dy * xc;
   }
@@ -549,6 +568,8 @@ fn batchnorm_fused_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(loca
   for (var cur = cursor_start(lid.x); cur.n < params.batch; cursor_next(&cur)) {
     let e = cursor_element(c, cur);
     let xhat = ((x[params.x_offset + e] - shift) - centred_mean) * invstd;
-    out[e] = scale * input_grad(activation_grad(g[e], xhat * w + b), xhat, sum_dy, sum_dy_xhat, count);
+    let dz = activation_grad(g[e], xhat * w + b + residual_at(e));
+    keep_residual_grad(e, dz);
+    out[e] = scale * input_grad(dz, xhat, sum_dy, sum_dy_xhat, count);
   }
 }

@@ -3,12 +3,13 @@
  * (training and evaluation, with the running-statistics update) and of the backward.
  * Layout: x is (N, C, plane) with plane = H * W; statistics are per channel over M = N * plane.
  */
-import { defineKernel, grid1d, MAX_WORKGROUPS_PER_DIM, type Workgroups } from './spec.js';
+import { defineKernel, grid1d, MAX_WORKGROUPS_PER_DIM, type KernelVariant, type Workgroups } from './spec.js';
 import type { UniformValues } from './reflect.js';
 
 export const BATCHNORM_UNIFORMS = [
   'batch', 'channels', 'plane', 'chunk', 'chunks', 'x_offset', 'weight_offset', 'bias_offset', 'running_mean_offset',
   'running_var_offset', 'counter_offset', 'has_weight', 'has_bias', 'update_running', 'momentum', 'eps', 'update_counter', 'write_dx',
+  'residual_offset',
 ] as const;
 
 const base = { shader: 'batchnorm', uniforms: BATCHNORM_UNIFORMS, variants: { default: {} } } as const;
@@ -60,18 +61,33 @@ const RELU = {
   activation_grad: 'fn activation_grad(dy: f32, y: f32) -> f32 {\n  return select(0.0, dy, y > 0.0);\n}',
 };
 const EVAL_INPUT_GRAD = 'fn input_grad(dy: f32, xhat: f32, sum_dy: f32, sum_dy_xhat: f32, count: f32) -> f32 {\n  return dy;\n}';
-/** Variants of the kernels a fused activation touches: none, or ReLU after the affine map. */
-const activations = { default: {}, relu: { hooks: RELU } };
+const RESIDUAL = {
+  residual_at: 'fn residual_at(e: u32) -> f32 {\n  return residual[params.residual_offset + e];\n}',
+  keep_residual_grad: 'fn keep_residual_grad(e: u32, dz: f32) {\n  residual_grad[e] = dz;\n}',
+};
+
+/** Each variant, and the same with the fused residual (`<name>_residual`: hooks merged). */
+function withResidual<V extends string>(variants: Record<V, KernelVariant>): Record<V | `${V}_residual`, KernelVariant> {
+  const out: Record<string, KernelVariant> = { ...variants };
+  for (const [name, v] of Object.entries(variants) as [string, KernelVariant][]) out[`${name}_residual`] = { ...v, hooks: { ...v.hooks, ...RESIDUAL } };
+  return out as Record<V | `${V}_residual`, KernelVariant>;
+}
+
+/**
+ * Variants of the kernels a fused activation touches: none, or ReLU after the affine map; each
+ * with or without a residual added before it.
+ */
+const activations = withResidual({ default: {}, relu: { hooks: RELU } } as Record<'default' | 'relu', KernelVariant>);
 
 /** y = activate(((x - shift) - centred mean) * invstd * weight + bias). */
 export const batchNormApplyKernel = defineKernel({
-  ...base, name: 'batchnorm_apply', entryPoint: 'batchnorm_apply', inputs: ['x', 'stats', 'weight', 'bias'], outputs: ['out'],
+  ...base, name: 'batchnorm_apply', entryPoint: 'batchnorm_apply', inputs: ['x', 'stats', 'weight', 'bias', 'residual'], outputs: ['out'],
   constants: { WG: 64, PER_INVOCATION: 4 }, dispatch: perPlaneElement, variants: activations,
 });
 
 /** Gradient sums, CPU strategy, step 1: (sum dy, sum dy xhat) of each (channel, chunk). */
 export const batchNormPartialGradKernel = defineKernel({
-  ...base, name: 'batchnorm_partial_grad', entryPoint: 'batchnorm_partial_grad', inputs: ['x', 'g', 'stats', 'weight', 'bias'], outputs: ['partial'],
+  ...base, name: 'batchnorm_partial_grad', entryPoint: 'batchnorm_partial_grad', inputs: ['x', 'g', 'stats', 'weight', 'bias', 'residual'], outputs: ['partial'],
   constants: { WG: 64 }, dispatch: perChunk, variants: activations,
 });
 
@@ -83,21 +99,24 @@ export const batchNormFinalizeGradKernel = defineKernel({
 
 /** Gradient sums, GPU strategy: one workgroup per channel. */
 export const batchNormGradSumsWorkgroupKernel = defineKernel({
-  ...base, name: 'batchnorm_grad_sums_wg', entryPoint: 'batchnorm_grad_sums_wg', inputs: ['x', 'g', 'stats', 'weight', 'bias'], outputs: ['channel_out'],
+  ...base, name: 'batchnorm_grad_sums_wg', entryPoint: 'batchnorm_grad_sums_wg', inputs: ['x', 'g', 'stats', 'weight', 'bias', 'residual'], outputs: ['channel_out'],
   constants: { WG: 256 }, dispatch: workgroupPerChannel, variants: activations,
 });
 
-/** The dx variants: batch statistics (training) or running ones (eval), each with a fused ReLU or not. */
-const inputGradVariants = {
+/**
+ * The dx variants: batch statistics (training) or running ones (eval), each with a fused ReLU or
+ * not, each with or without the fused residual (whose gradient they also write).
+ */
+const inputGradVariants = withResidual({
   training: {},
   eval: { hooks: { input_grad: EVAL_INPUT_GRAD } },
   training_relu: { hooks: RELU },
   eval_relu: { hooks: { ...RELU, input_grad: EVAL_INPUT_GRAD } },
-};
+} as Record<'training' | 'eval' | 'training_relu' | 'eval_relu', KernelVariant>);
 
 /** dx in training mode (batch statistics) or evaluation mode (an affine map of dy). */
 export const batchNormInputGradKernel = defineKernel({
-  ...base, name: 'batchnorm_input_grad', entryPoint: 'batchnorm_input_grad', inputs: ['x', 'g', 'weight', 'bias', 'stats', 'sums'], outputs: ['out'],
+  ...base, name: 'batchnorm_input_grad', entryPoint: 'batchnorm_input_grad', inputs: ['x', 'g', 'weight', 'bias', 'stats', 'sums', 'residual'], outputs: ['out', 'residual_grad'],
   constants: { WG: 64, PER_INVOCATION: 4 }, dispatch: perPlaneElement, variants: inputGradVariants,
 });
 
@@ -107,14 +126,14 @@ export const batchNormInputGradKernel = defineKernel({
  * and, with update_counter, the batch counter.
  */
 export const batchNormFusedForwardKernel = defineKernel({
-  ...base, name: 'batchnorm_fused_forward', entryPoint: 'batchnorm_fused_forward', inputs: ['x', 'weight', 'bias'],
+  ...base, name: 'batchnorm_fused_forward', entryPoint: 'batchnorm_fused_forward', inputs: ['x', 'weight', 'bias', 'residual'],
   outputs: ['out', 'channel_out', 'running_mean', 'running_var', 'counter'], constants: { WG: 64 }, dispatch: workgroupPerChannel, variants: activations,
 });
 
 /** Gradient sums (channel_out) and dx (with write_dx) in one dispatch, one workgroup per channel. */
 export const batchNormFusedBackwardKernel = defineKernel({
-  ...base, name: 'batchnorm_fused_backward', entryPoint: 'batchnorm_fused_backward', inputs: ['x', 'g', 'weight', 'bias', 'stats'],
-  outputs: ['out', 'channel_out'], constants: { WG: 64 }, dispatch: workgroupPerChannel, variants: inputGradVariants,
+  ...base, name: 'batchnorm_fused_backward', entryPoint: 'batchnorm_fused_backward', inputs: ['x', 'g', 'weight', 'bias', 'stats', 'residual'],
+  outputs: ['out', 'channel_out', 'residual_grad'], constants: { WG: 64 }, dispatch: workgroupPerChannel, variants: inputGradVariants,
 });
 
 /** num_batches_tracked += 1 (an i32 scalar), in place. */
