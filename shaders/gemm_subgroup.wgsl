@@ -8,7 +8,7 @@
 // permutes:
 //   - lane l of the subgroup loads A[m0 + g * 8 + l, k] for each of ROW_GROUPS row groups g, and
 //     subgroupShuffle hands row i's value to every lane (8 * ROW_GROUPS rows per workgroup);
-//   - lane l loads B[k, n0 + j * WG_X + l] for j < TN (its own columns);
+//   - lane l loads B[k, n0 + j * WG_X + l] for j < TN (its own columns; TN is an override, 1..MAX_TN);
 //   so one step of K costs ROW_GROUPS + TN loads for 8 * ROW_GROUPS * TN fused multiply-adds per lane.
 // Rows and columns beyond M and N load 0 and are not stored; every subgroup of the workgroup works
 // on the same rows and different columns. Correct for any subgroup size >= 8 (lanes beyond 8
@@ -63,7 +63,9 @@ struct Params {
 
 const SUBGROUP: u32 = 8u;
 const MAX_ROW_GROUPS: u32 = 4u;
-const TN: u32 = 2u;
+const MAX_TN: u32 = 8u;
+// Columns per lane, 1..MAX_TN.
+override TN: u32 = 2u;
 // Row groups of SUBGROUP rows per workgroup, 1..MAX_ROW_GROUPS (fewer for products with few rows).
 override ROW_GROUPS: u32 = 4u;
 // Invocations per workgroup: a multiple of SUBGROUP; the tile is (ROW_GROUPS * SUBGROUP) x (WG_X * TN).
@@ -150,18 +152,18 @@ fn gemm_subgroup(@builtin(workgroup_id) dispatch_wid: vec3<u32>, @builtin(local_
   let m_base = wid.x * ROW_GROUPS * SUBGROUP;
   let n_base = wid.y * WG_X * TN + lid.x;
   var rows: array<vec4<i32>, MAX_ROW_GROUPS>;
-  var cols: array<vec4<i32>, TN>;
+  var cols: array<vec4<i32>, MAX_TN>;
   for (var g = 0u; g < ROW_GROUPS; g++) {
     rows[g] = row_info(batch, m_base + g * SUBGROUP + lane);
   }
   for (var j = 0u; j < TN; j++) {
     cols[j] = col_info(batch, n_base + j * WG_X);
   }
-  var acc: array<f32, MAX_ROW_GROUPS * SUBGROUP * TN>;
+  var acc: array<f32, MAX_ROW_GROUPS * SUBGROUP * MAX_TN>;
   var kk = k_info(batch, range.begin);
   for (var k = range.begin; k < range.end; k++) {
     var av: array<f32, MAX_ROW_GROUPS>;
-    var bv: array<f32, TN>;
+    var bv: array<f32, MAX_TN>;
     for (var g = 0u; g < ROW_GROUPS; g++) {
       av[g] = load_a(batch, m_base + g * SUBGROUP + lane, k, rows[g], kk);
     }

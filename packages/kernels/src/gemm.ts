@@ -35,15 +35,18 @@ export const GEMM_BLOCK = 4;
 /**
  * Block of the subgroup kernel (gemm_subgroup.wgsl): rows come in groups of 8, one per lane of the
  * 8-lane subgroup it is written for, up to `maxRowGroups` groups (the ROW_GROUPS constant); each
- * lane holds `cols` (TN) columns.
+ * lane holds TN columns, up to `maxCols`. `accumulators` is the register block per lane the shape
+ * constants keep (ROW_GROUPS * 8 * TN): measured on lavapipe (AVX2), doubling it past 64 runs
+ * 4-5x slower (spills), while a product of 16 rows or fewer gains ~15-25% from TN 4 over TN 2
+ * (fewer shuffles per multiply-add).
  */
-export const GEMM_SUBGROUP_BLOCK = { rowsPerGroup: 8, maxRowGroups: 4, cols: 2 } as const;
+export const GEMM_SUBGROUP_BLOCK = { rowsPerGroup: 8, maxRowGroups: 4, maxCols: 8, accumulators: 64 } as const;
 
 /** Tuning of each entry point (WGSL override constants). */
 export const GEMM_TUNING = {
   tiled: { WG_X: 16, WG_Y: 16, TILE_K: 16 },
   direct: { WG_X: 16, WG_Y: 4, TILE_K: 16 },
-  subgroup: { WG_X: 16, ROW_GROUPS: 4 },
+  subgroup: { WG_X: 16, ROW_GROUPS: 4, TN: 2 },
 } as const;
 
 export type GemmStrategy = keyof typeof GEMM_TUNING;
@@ -52,7 +55,7 @@ export const GEMM_STRATEGIES = Object.keys(GEMM_TUNING) as GemmStrategy[];
 
 /** Rows (M) and columns (N) of C one workgroup computes, for an entry point and its constants. */
 export function gemmTile(strategy: GemmStrategy, c: Constants): { rows: number; cols: number } {
-  if (strategy === 'subgroup') return { rows: c.ROW_GROUPS * GEMM_SUBGROUP_BLOCK.rowsPerGroup, cols: c.WG_X * GEMM_SUBGROUP_BLOCK.cols };
+  if (strategy === 'subgroup') return { rows: c.ROW_GROUPS * GEMM_SUBGROUP_BLOCK.rowsPerGroup, cols: c.WG_X * c.TN };
   return { rows: c.WG_Y * GEMM_BLOCK, cols: c.WG_X * GEMM_BLOCK };
 }
 
@@ -71,12 +74,13 @@ export function gemmWorkgroups(strategy: GemmStrategy): (u: UniformValues, c: Co
 
 /**
  * Per-call constants for an M-row product: the subgroup kernel takes as few row groups as cover M
- * (a 3-row product runs 8-row tiles, not 32); the other entry points need none.
+ * (a 3-row product runs 8-row tiles, not 32) and, with 2 groups or fewer, 4 columns per lane
+ * instead of 2 (the same 64 accumulators or fewer); the other entry points need none.
  */
 export function gemmShapeConstants(strategy: GemmStrategy, M: number): Constants {
   if (strategy !== 'subgroup') return {};
-  const groups = Math.ceil(M / GEMM_SUBGROUP_BLOCK.rowsPerGroup);
-  return { ROW_GROUPS: Math.min(GEMM_SUBGROUP_BLOCK.maxRowGroups, Math.max(1, groups)) };
+  const groups = Math.min(GEMM_SUBGROUP_BLOCK.maxRowGroups, Math.max(1, Math.ceil(M / GEMM_SUBGROUP_BLOCK.rowsPerGroup)));
+  return { ROW_GROUPS: groups, TN: groups <= 2 ? 4 : 2 };
 }
 
 const ENTRY_POINTS: Record<GemmStrategy, { shader: 'gemm' | 'gemm_subgroup'; entryPoint: string }> = {
