@@ -1,7 +1,10 @@
 /**
  * One training step of the study's model as `pnpm train` runs it (Adam, BCE with the preset's
- * pos_weight, fresh synthetic samples), shared by `pnpm bench:step` and `pnpm bench tune`.
- * The device must be initialised first; `dispose()` frees the model and optimizer.
+ * pos_weight, synthetic samples), shared by `pnpm bench:step` and `pnpm bench tune`. The
+ * samples of every batch are generated up front (scene rendering is the data pipeline's work, as
+ * the PyTorch peer's step uses ready tensors); a step tokenizes and uploads its batch and records
+ * forward, backward and the optimizer update. The device must be initialised first; `dispose()`
+ * frees the model and optimizer.
  */
 import { tidy, bceWithLogits, Adam, manualSeed, type Tensor } from '@fusion/tensor';
 import { MaskModel, loadTokenizer, DEFAULT_TOKENIZER_PATH, type FusionKind } from '@fusion/models';
@@ -47,6 +50,7 @@ export async function makeTrainStep(options: TrainStepOptions): Promise<TrainSte
   const model = new MaskModel(modelOptions);
   const optimizer = new Adam(model.trainableParameters(), { lr: preset.lr });
   const data = syntheticSource({ seed: 0, size, train: batch * batches, validation: 1, eval: 1 });
+  const samples = Array.from({ length: batches }, (_, i) => data.trainBatch(i, batch));
   return {
     preset: preset.name,
     fusion,
@@ -57,7 +61,7 @@ export async function makeTrainStep(options: TrainStepOptions): Promise<TrainSte
     lr: preset.lr,
     posWeight: preset.posWeight,
     run(s: number): Tensor {
-      const b = batchTensors(data.trainBatch(s % batches, batch), tokenizer, preset.maxTokens);
+      const b = batchTensors(samples[s % batches], tokenizer, preset.maxTokens);
       const loss = tidy(() => {
         const { logits } = model.forward({ images: b.images, inputIds: b.inputIds, attentionMask: b.attentionMask, tokenTypeIds: b.tokenTypeIds });
         const l = bceWithLogits(logits, b.masks, { posWeight: preset.posWeight });
