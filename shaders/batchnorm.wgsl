@@ -25,7 +25,7 @@
 //     batchnorm_fused_forward: the statistics (two passes over the channel: shifted mean, then the
 //         corrected sum of squared deviations), then the normalising map, in one dispatch
 //     batchnorm_fused_backward: the gradient sums, then dx (when write_dx), in one dispatch
-//     Invocations walk the channel's elements m = lid, lid + WG, ... by additions (cursor_*).
+//     Invocations walk each image's plane of the channel at s = lid, lid + WG, ... (no division).
 // Fused activation (variants 'relu'): `activate` follows the affine map in batchnorm_apply, and
 // the gradient kernels first take dy through `activation_grad`, recomputing y = xhat * weight +
 // bias (no mask is stored).
@@ -446,35 +446,6 @@ fn batchnorm_count_batch() {
   counter[params.counter_offset] = counter[params.counter_offset] + 1;
 }
 
-// Element m of a channel as (image n, plane offset s), m = n * plane + s, and the step (WG
-// elements) as the same pair, so a walk over the channel adds instead of dividing.
-struct Cursor {
-  n: u32,
-  s: u32,
-  step_n: u32,
-  step_s: u32,
-}
-
-fn cursor_start(first: u32) -> Cursor {
-  let n = first / params.plane;
-  let step_n = WG / params.plane;
-  return Cursor(n, first - n * params.plane, step_n, WG - step_n * params.plane);
-}
-
-fn cursor_next(cur: ptr<function, Cursor>) {
-  (*cur).n += (*cur).step_n;
-  (*cur).s += (*cur).step_s;
-  if ((*cur).s >= params.plane) {
-    (*cur).s -= params.plane;
-    (*cur).n += 1u;
-  }
-}
-
-// Offset (without x_offset) of the cursor's element of channel c.
-fn cursor_element(c: u32, cur: Cursor) -> u32 {
-  return (cur.n * params.channels + c) * params.plane + cur.s;
-}
-
 var<workgroup> wg_pair: array<vec2<f32>, WG>;
 
 // The workgroup's sum of v, returned to every invocation (call in uniform control flow).
@@ -504,16 +475,22 @@ fn batchnorm_fused_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local
   let count = f32(count_per_channel());
   let shift = channel_shift(c);
   var total = 0.0;
-  for (var cur = cursor_start(lid.x); cur.n < params.batch; cursor_next(&cur)) {
-    total += x[params.x_offset + cursor_element(c, cur)] - shift;
+  for (var n = 0u; n < params.batch; n++) {
+    let base = params.x_offset + (n * params.channels + c) * params.plane;
+    for (var s = lid.x; s < params.plane; s += WG) {
+      total += x[base + s] - shift;
+    }
   }
   let mean = workgroup_sum(vec2<f32>(total, 0.0), lid.x).x / count;
   var d_sum = 0.0;
   var d2_sum = 0.0;
-  for (var cur = cursor_start(lid.x); cur.n < params.batch; cursor_next(&cur)) {
-    let d = (x[params.x_offset + cursor_element(c, cur)] - shift) - mean;
-    d_sum += d;
-    d2_sum += d * d;
+  for (var n = 0u; n < params.batch; n++) {
+    let base = params.x_offset + (n * params.channels + c) * params.plane;
+    for (var s = lid.x; s < params.plane; s += WG) {
+      let d = (x[base + s] - shift) - mean;
+      d_sum += d;
+      d2_sum += d * d;
+    }
   }
   let sums = workgroup_sum(vec2<f32>(d_sum, d2_sum), lid.x);
   // the corrected two-pass form removes the rounding error left in the mean
@@ -524,9 +501,12 @@ fn batchnorm_fused_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local
   }
   let scale = inverseSqrt(m2 / count + params.eps) * weight_at(c);
   let offset = bias_at(c);
-  for (var cur = cursor_start(lid.x); cur.n < params.batch; cursor_next(&cur)) {
-    let e = cursor_element(c, cur);
-    out[e] = activate(((x[params.x_offset + e] - shift) - centred_mean) * scale + offset + residual_at(e));
+  for (var n = 0u; n < params.batch; n++) {
+    let base = (n * params.channels + c) * params.plane;
+    for (var s = lid.x; s < params.plane; s += WG) {
+      let e = base + s;
+      out[e] = activate(((x[params.x_offset + e] - shift) - centred_mean) * scale + offset + residual_at(e));
+    }
   }
 }
 
@@ -546,12 +526,15 @@ fn batchnorm_fused_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(loca
   let b = bias_at(c);
   var s_dy = 0.0;
   var s_dy_xc = 0.0;
-  for (var cur = cursor_start(lid.x); cur.n < params.batch; cursor_next(&cur)) {
-    let e = cursor_element(c, cur);
-    let xc = (x[params.x_offset + e] - shift) - centred_mean;
-    let dy = activation_grad(g[e], xc * invstd * w + b + residual_at(e));
-    s_dy += dy;
-    s_dy_xc += dy * xc;
+  for (var n = 0u; n < params.batch; n++) {
+    let base = (n * params.channels + c) * params.plane;
+    for (var s = lid.x; s < params.plane; s += WG) {
+      let e = base + s;
+      let xc = (x[params.x_offset + e] - shift) - centred_mean;
+      let dy = activation_grad(g[e], xc * invstd * w + b + residual_at(e));
+      s_dy += dy;
+      s_dy_xc += dy * xc;
+    }
   }
   let sums = workgroup_sum(vec2<f32>(s_dy, s_dy_xc), lid.x);
   let sum_dy = sums.x;
@@ -565,11 +548,14 @@ fn batchnorm_fused_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(loca
   }
   let scale = w * invstd;
   let count = f32(count_per_channel());
-  for (var cur = cursor_start(lid.x); cur.n < params.batch; cursor_next(&cur)) {
-    let e = cursor_element(c, cur);
-    let xhat = ((x[params.x_offset + e] - shift) - centred_mean) * invstd;
-    let dz = activation_grad(g[e], xhat * w + b + residual_at(e));
-    keep_residual_grad(e, dz);
-    out[e] = scale * input_grad(dz, xhat, sum_dy, sum_dy_xhat, count);
+  for (var n = 0u; n < params.batch; n++) {
+    let base = (n * params.channels + c) * params.plane;
+    for (var s = lid.x; s < params.plane; s += WG) {
+      let e = base + s;
+      let xhat = ((x[params.x_offset + e] - shift) - centred_mean) * invstd;
+      let dz = activation_grad(g[e], xhat * w + b + residual_at(e));
+      keep_residual_grad(e, dz);
+      out[e] = scale * input_grad(dz, xhat, sum_dy, sum_dy_xhat, count);
+    }
   }
 }
