@@ -374,8 +374,22 @@ fn batchnorm_finalize_grad(@builtin(global_invocation_id) gid: vec3<u32>, @built
   channel_out[params.channels + c] = s_dy_xhat;
 }
 
-var<workgroup> wg_dy: array<f32, WG>;
-var<workgroup> wg_dy_xhat: array<f32, WG>;
+var<workgroup> wg_pair: array<vec2<f32>, WG>;
+
+// The workgroup's sum of v, returned to every invocation (call in uniform control flow).
+fn workgroup_sum(v: vec2<f32>, lid: u32) -> vec2<f32> {
+  wg_pair[lid] = v;
+  workgroupBarrier();
+  for (var width = WG / 2u; width > 0u; width = width / 2u) {
+    if (lid < width) {
+      wg_pair[lid] = wg_pair[lid] + wg_pair[lid + width];
+    }
+    workgroupBarrier();
+  }
+  let total = wg_pair[0];
+  workgroupBarrier();
+  return total;
+}
 
 // One workgroup per channel: the two gradient sums by strided partial sums and a tree.
 @compute @workgroup_size(WG)
@@ -397,19 +411,10 @@ fn batchnorm_grad_sums_wg(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_
     s_dy += dy;
     s_dy_xhat += dy * xhat;
   }
-  wg_dy[lid.x] = s_dy;
-  wg_dy_xhat[lid.x] = s_dy_xhat;
-  workgroupBarrier();
-  for (var width = WG / 2u; width > 0u; width = width / 2u) {
-    if (lid.x < width) {
-      wg_dy[lid.x] = wg_dy[lid.x] + wg_dy[lid.x + width];
-      wg_dy_xhat[lid.x] = wg_dy_xhat[lid.x] + wg_dy_xhat[lid.x + width];
-    }
-    workgroupBarrier();
-  }
+  let sums = workgroup_sum(vec2<f32>(s_dy, s_dy_xhat), lid.x);
   if (lid.x == 0u) {
-    channel_out[c] = wg_dy[0];
-    channel_out[params.channels + c] = wg_dy_xhat[0];
+    channel_out[c] = sums.x;
+    channel_out[params.channels + c] = sums.y;
   }
 }
 
@@ -446,22 +451,6 @@ fn batchnorm_count_batch() {
   counter[params.counter_offset] = counter[params.counter_offset] + 1;
 }
 
-var<workgroup> wg_pair: array<vec2<f32>, WG>;
-
-// The workgroup's sum of v, returned to every invocation (call in uniform control flow).
-fn workgroup_sum(v: vec2<f32>, lid: u32) -> vec2<f32> {
-  wg_pair[lid] = v;
-  workgroupBarrier();
-  for (var width = WG / 2u; width > 0u; width = width / 2u) {
-    if (lid < width) {
-      wg_pair[lid] = wg_pair[lid] + wg_pair[lid + width];
-    }
-    workgroupBarrier();
-  }
-  let total = wg_pair[0];
-  workgroupBarrier();
-  return total;
-}
 
 // One workgroup per channel: statistics (written to channel_out, running statistics and counter
 // updated as in finish_channel), then y = activate(xhat * weight + bias).
