@@ -411,10 +411,10 @@ fn batchnorm_grad_sums_wg(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_
     s_dy += dy;
     s_dy_xhat += dy * xhat;
   }
-  let sums = workgroup_sum(vec2<f32>(s_dy, s_dy_xhat), lid.x);
+  let totals = workgroup_sum(vec2<f32>(s_dy, s_dy_xhat), lid.x);
   if (lid.x == 0u) {
-    channel_out[c] = sums.x;
-    channel_out[params.channels + c] = sums.y;
+    channel_out[c] = totals.x;
+    channel_out[params.channels + c] = totals.y;
   }
 }
 
@@ -481,10 +481,10 @@ fn batchnorm_fused_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local
       d2_sum += d * d;
     }
   }
-  let sums = workgroup_sum(vec2<f32>(d_sum, d2_sum), lid.x);
+  let totals = workgroup_sum(vec2<f32>(d_sum, d2_sum), lid.x);
   // the corrected two-pass form removes the rounding error left in the mean
-  let centred_mean = mean + sums.x / count;
-  let m2 = max(sums.y - sums.x * sums.x / count, 0.0);
+  let centred_mean = mean + totals.x / count;
+  let m2 = max(totals.y - totals.x * totals.x / count, 0.0);
   if (lid.x == 0u) {
     finish_channel(c, shift, centred_mean, m2);
   }
@@ -525,9 +525,9 @@ fn batchnorm_fused_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(loca
       s_dy_xc += dy * xc;
     }
   }
-  let sums = workgroup_sum(vec2<f32>(s_dy, s_dy_xc), lid.x);
-  let sum_dy = sums.x;
-  let sum_dy_xhat = sums.y * invstd;
+  let totals = workgroup_sum(vec2<f32>(s_dy, s_dy_xc), lid.x);
+  let sum_dy = totals.x;
+  let sum_dy_xhat = totals.y * invstd;
   if (lid.x == 0u) {
     channel_out[c] = sum_dy;
     channel_out[params.channels + c] = sum_dy_xhat;
