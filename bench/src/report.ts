@@ -98,11 +98,11 @@ export function formatTable(report: BenchReport, peerNotes: ReadonlyMap<BenchRow
 }
 
 /** `bench/results/<date>-<adapter>.json` relative to the bench folder. */
-export function defaultResultPath(benchDir: string, report: BenchReport): string {
+export function defaultResultPath(benchDir: string, report: BenchReport, kind?: string): string {
   const date = report.date.slice(0, 16).replace(/:/g, '');
   const adapter = (report.adapter.description || report.adapter.vendor || 'adapter')
     .toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40).replace(/-$/, '');
-  return `${benchDir}/results/${date}-${adapter}.json`;
+  return `${benchDir}/results/${date}-${kind ? `${kind}-` : ''}${adapter}.json`;
 }
 
 export function writeReport(path: string, report: BenchReport): void {
