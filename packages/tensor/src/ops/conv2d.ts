@@ -186,7 +186,10 @@ export function conv2dBackwardInput(dy: Tensor, weight: Tensor, g: Conv2dGeometr
 
 /** Output tiles below which the weight gradient splits K (per adapter kind). */
 function splitTarget(): number {
-  return runtime().gpu.info.isSoftware ? 16 : 256;
+  // CPU adapters: split only products of fewer tiles than a small CPU has threads (measured on
+  // lavapipe, 2 cores: the tiny step's weight gradients take the same GPU time with or without
+  // split-K, and each split costs a reduction dispatch)
+  return runtime().gpu.info.isSoftware ? 2 : 256;
 }
 
 /** Shortest K chunk worth a split. */
