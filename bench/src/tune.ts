@@ -60,8 +60,8 @@ export function candidatesFor(kernel: VariantKernel, sizes: readonly number[]): 
       if (f.subgroupGemm) {
         out.push({ variant: 'subgroup' }, { variant: 'subgroup', constants: { WG_X: 8 } }, { variant: 'subgroup', constants: { WG_X: 32 } });
         if (sizes[0] > 16) out.push({ variant: 'subgroup', constants: { ROW_GROUPS: 2 } }, { variant: 'subgroup', constants: { ROW_GROUPS: 2, TN: 4 } });
-        // columns per lane around the shape constants' choice (TN 4 for 16 rows or fewer)
-        else out.push({ variant: 'subgroup', constants: { TN: 2 } }, { variant: 'subgroup', constants: { TN: 8 } });
+        // columns per lane and workgroup width around the shape constants' choice for thin products
+        else out.push({ variant: 'subgroup', constants: { TN: 2, WG_X: 16 } }, { variant: 'subgroup', constants: { TN: 4 } }, { variant: 'subgroup', constants: { TN: 8 } });
       }
       return out;
     }

@@ -113,11 +113,11 @@ describe('GEMM tiling constants agree with the WGSL', () => {
     expect(gemmWorkgroups('subgroup')(u, { WG_X: 16, ROW_GROUPS: 4, TN: 4 })).toEqual([Math.ceil(70 / 32), Math.ceil(129 / 64), 6]);
   });
   it('the subgroup kernel takes as few row groups as cover M, and more columns per lane with 16 rows or fewer', () => {
-    expect(gemmShapeConstants('subgroup', 3)).toEqual({ ROW_GROUPS: 1, TN: 4 });
-    expect(gemmShapeConstants('subgroup', 16)).toEqual({ ROW_GROUPS: 2, TN: 4 });
+    expect(gemmShapeConstants('subgroup', 3)).toEqual({ ROW_GROUPS: 1, TN: 8, WG_X: 8 });
+    expect(gemmShapeConstants('subgroup', 16)).toEqual({ ROW_GROUPS: 2, TN: 4, WG_X: 8 });
     expect(gemmShapeConstants('subgroup', 17)).toEqual({ ROW_GROUPS: 3, TN: 2 });
     expect(gemmShapeConstants('subgroup', 4096)).toEqual({ ROW_GROUPS: GEMM_SUBGROUP_BLOCK.maxRowGroups, TN: 2 });
-    expect(gemmShapeConstants('subgroup', 0)).toEqual({ ROW_GROUPS: 1, TN: 4 });
+    expect(gemmShapeConstants('subgroup', 0)).toEqual({ ROW_GROUPS: 1, TN: 8, WG_X: 8 });
     // the register block never passes the accumulators the constants keep
     for (const M of [1, 8, 9, 16, 17, 24, 25, 32, 1000]) {
       const c = gemmShapeConstants('subgroup', M);
