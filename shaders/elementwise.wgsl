@@ -25,9 +25,10 @@ override WG: u32 = 256;
 override ITEMS: u32 = 4;
 // True when every input is laid out like the output (row-major, no gaps): no index arithmetic.
 override CONTIGUOUS: bool = false;
-// Grid launch: views of rank <= 3 (shape and strides right-aligned to 3 dims by the caller) run on
-// a (ceil(d2 / WG), d1, d0) grid, so an invocation's element comes from its ids and no index is
-// divided (divisions run one lane at a time on CPU adapters).
+// Grid launch: views of rank <= 4 (shape and strides right-aligned to 4 dims by the caller) run on
+// a (ceil(d3 / WG), d2, d0 * d1) grid, so an invocation's element comes from its ids: no index is
+// divided per element (divisions run one lane at a time on CPU adapters; d0 and d1 are recovered
+// from the workgroup id, the same for every lane).
 override GRID: bool = false;
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -59,27 +60,28 @@ fn item_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
   return gid.x + gid.y * nwg.x * WG;
 }
 
-// An invocation's element: its row-major index, its (d0, d1, d2) position in grid launches, and
-// whether it lies inside the view.
+// An invocation's element: its row-major index, its (d0, d1, d2, d3) position in grid launches,
+// and whether it lies inside the view.
 struct Element {
   i: u32,
-  at: vec3<u32>,
+  at: vec4<u32>,
   valid: bool,
 }
 
 fn element(gid: vec3<u32>, nwg: vec3<u32>) -> Element {
   if (GRID) {
-    let at = vec3<u32>(gid.z, gid.y, gid.x);
-    return Element((at.x * params.shape[0].y + at.y) * params.shape[0].z + at.z, at, at.z < params.shape[0].z);
+    let d = params.shape[0];
+    let at = vec4<u32>(gid.z / d.y, gid.z % d.y, gid.y, gid.x);
+    return Element(((at.x * d.y + at.y) * d.z + at.z) * d.w + at.w, at, at.w < d.w);
   }
   let i = item_index(gid, nwg);
-  return Element(i, vec3<u32>(0u), i < params.numel);
+  return Element(i, vec4<u32>(0u), i < params.numel);
 }
 
 // Storage offset of an element in a view with the given strides and base offset.
 fn offset_of(e: Element, strides: array<vec4<u32>, 2>, base: u32) -> u32 {
   if (GRID) {
-    return base + e.at.x * strides[0].x + e.at.y * strides[0].y + e.at.z * strides[0].z;
+    return base + dot(e.at, strides[0]);
   }
   return strided(e.i, strides, base);
 }

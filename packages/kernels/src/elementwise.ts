@@ -6,11 +6,11 @@ import { defineKernel, grid1d, type KernelVariant, type Workgroups } from './spe
 import { erf, gelu, geluGrad, sigmoid } from './math.js';
 
 const UNIFORMS = ['numel', 'rank', 'offset_a', 'offset_b', 'offset_c', 'alpha', 'beta', 'bits', 'shape', 'strides_a', 'strides_b', 'strides_c', 'row4'] as const;
-/** One invocation per element: a 1-D grid, or with GRID a (ceil(d2 / WG), d1, d0) grid over a rank-3 view. */
+/** One invocation per element: a 1-D grid, or with GRID a (ceil(d3 / WG), d2, d0 * d1) grid over a rank-4 view. */
 const dispatch = (u: Record<string, unknown>, c: Record<string, number>): Workgroups => {
   if (!c.GRID) return grid1d(u.numel as number, c.WG);
-  const [d0, d1, d2] = u.shape as number[];
-  return [Math.ceil(d2 / c.WG), d1, d0];
+  const [d0, d1, d2, d3] = u.shape as number[];
+  return [Math.ceil(d3 / c.WG), d2, d0 * d1];
 };
 const constants = { WG: 256, CONTIGUOUS: 0, GRID: 0 };
 /** The vec4 entry points: numel counts vec4s, ITEMS of them per invocation. */

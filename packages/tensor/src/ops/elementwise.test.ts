@@ -123,8 +123,8 @@ function permuteHost(data: ArrayLike<number>, shape: number[], dims: number[]): 
   return out;
 }
 
-describe('grid launch of strided views (rank <= 3 after merging, rows of 16 or more)', () => {
-  it('unary, binary with broadcasting, where, copy and cast against host references; rank 4 and short rows take the 1-D launch', async () => {
+describe('grid launch of strided views (rank <= 4 after merging, rows of 16 or more)', () => {
+  it('unary, binary with broadcasting, where, copy and cast against host references; rank 5 and short rows take the 1-D launch', async () => {
     // the first 39 columns of a 37 x 40 matrix (not dense: a unary map cannot run in memory order)
     const a = randomArray(37 * 40, 51);
     const x = tensor(a, [37, 40]);
@@ -146,11 +146,16 @@ describe('grid launch of strided views (rank <= 3 after merging, rows of 16 or m
     assertClose(await c1.toArray(), permuteHost(m, [4, 5, 70], [0, 2, 1]), { rtol: 0, atol: 0 }, 'short-row copy');
     const c2 = contiguous(permute(c1, [0, 2, 1]));
     assertClose(await c2.toArray(), m, { rtol: 0, atol: 0 }, 'grid copy');
-    // rank 4 that no dims merge: (2, 4, 3, 20) from (2, 3, 4, 20)
+    // rank 4 that no dims merge (grid, d0 * d1 folded into z): (2, 4, 3, 20) from (2, 3, 4, 20)
     const r4 = randomArray(2 * 3 * 4 * 20, 55);
     const t4 = tensor(r4, [2, 3, 4, 20]);
     const c4 = contiguous(permute(t4, [0, 2, 1, 3]));
     assertClose(await c4.toArray(), permuteHost(r4, [2, 3, 4, 20], [0, 2, 1, 3]), { rtol: 0, atol: 0 }, 'rank-4 copy');
+    // rank 5 that no dims merge (1-D launch): (2, 5, 4, 3, 20) from (2, 3, 4, 5, 20)
+    const r5 = randomArray(2 * 3 * 4 * 5 * 20, 56);
+    const t5 = tensor(r5, [2, 3, 4, 5, 20]);
+    const c5 = contiguous(permute(t5, [0, 3, 2, 1, 4]));
+    assertClose(await c5.toArray(), permuteHost(r5, [2, 3, 4, 5, 20], [0, 3, 2, 1, 4]), { rtol: 0, atol: 0 }, 'rank-5 copy');
     // where with a strided condition, and a cast of a transposed i32 view
     const w = where(gtHost(xt), xt, tensor([0]));
     assertClose(await w.toArray(), permuteHost(a, [37, 40], [1, 0]).map((v) => (v > 0 ? v : 0)), { rtol: 0, atol: 0 }, 'where');
@@ -164,7 +169,7 @@ describe('grid launch of strided views (rank <= 3 after merging, rows of 16 or m
     fillInPlace(slice(wide, 1, 30, 48), -1);
     const expected = Array.from({ length: 300 }, (_, i) => { const col = i % 50; const row = Math.floor(i / 50); return col >= 10 && col < 30 ? row * 20 + (col - 10) + 1 : col >= 30 && col < 48 ? -1 : 0; });
     assertClose(await wide.toArray(), expected, { rtol: 0, atol: 0 }, 'strided destination');
-    tidy(() => [x, tp, tq, tm, t4, ints, wide].forEach((t) => t.dispose()));
+    tidy(() => [x, tp, tq, tm, t4, t5, ints, wide].forEach((t) => t.dispose()));
   });
 });
 

@@ -2,7 +2,7 @@
  * Launching elementwise-family kernels on strided views: broadcasting to the output shape,
  * merging dimensions that are contiguous in every operand (fewer index divisions), and picking
  * the CONTIGUOUS fast path when no index arithmetic is needed, or the GRID launch when the merged
- * view has rank 3 or less (each invocation's position comes from its workgroup and invocation
+ * view has rank 4 or less (each invocation's position comes from its workgroup and invocation
  * ids: no division per element, which CPU adapters run one lane at a time).
  */
 import { unaryKernel, binaryKernel, copyKernel, unaryVec4Kernel, binaryVec4Kernel, binaryVec4RowKernel, copyVec4Kernel, MAX_WORKGROUPS_PER_DIM, type KernelSpec } from '@fusion/kernels';
@@ -107,7 +107,7 @@ export function launchElementwise(
   const grid = contiguous ? null : gridLaunch(merged);
   const view = grid ?? merged;
   if (grid) {
-    uniforms.rank = 3;
+    uniforms.rank = 4;
     uniforms.shape = grid.shape;
   }
   const buffers: Record<string, GPUBuffer | null> = {};
@@ -132,18 +132,18 @@ export function launchElementwise(
 const GRID_MIN_ROW = 16;
 
 /**
- * The GRID launch of a merged view of rank <= 3: its shape and strides right-aligned to 3 dims
+ * The GRID launch of a merged view of rank <= 4: its shape and strides right-aligned to 4 dims
  * (leading size-1 dims, stride 0) and the workgroup width, or null when the view is longer, its
- * rows are too short, or a dim does not fit the grid.
+ * rows are too short, or the grid does not fit (d2 and d0 * d1 workgroups, rows / WG).
  */
 function gridLaunch(merged: { shape: number[]; strides: number[][] }): { shape: number[]; strides: number[][]; wg: number } | null {
   const rank = merged.shape.length;
-  if (rank === 0 || rank > 3) return null;
-  const pad = 3 - rank;
+  if (rank === 0 || rank > 4) return null;
+  const pad = 4 - rank;
   const shape = [...new Array<number>(pad).fill(1), ...merged.shape];
-  const row = shape[2];
+  const row = shape[3];
   const wg = row >= 64 ? 64 : row >= 32 ? 32 : 16;
-  if (row < GRID_MIN_ROW || Math.ceil(row / wg) > MAX_WORKGROUPS_PER_DIM || shape[1] > MAX_WORKGROUPS_PER_DIM || shape[0] > MAX_WORKGROUPS_PER_DIM) return null;
+  if (row < GRID_MIN_ROW || Math.ceil(row / wg) > MAX_WORKGROUPS_PER_DIM || shape[2] > MAX_WORKGROUPS_PER_DIM || shape[0] * shape[1] > MAX_WORKGROUPS_PER_DIM) return null;
   return { shape, strides: merged.strides.map((s) => [...new Array<number>(pad).fill(0), ...s]), wg };
 }
 
