@@ -19,8 +19,8 @@
 //     batchnorm_partial_grad + batchnorm_finalize_grad, or batchnorm_grad_sums_wg
 //   batchnorm_input_grad: dx = weight * invstd * input_grad(...), the hook being
 //     training: dy - sum(dy) / M - xhat * sum(dy xhat) / M;  eval: dy
-//   batchnorm_count_batch: counter += 1 (num_batches_tracked); the statistics kernels do the same
-//     in passing when update_counter is set (BatchNorm2d's counter without a dispatch of its own)
+//   the statistics kernels count the batch (counter += 1, num_batches_tracked) in passing when
+//     update_counter is set
 //   fused strategy (CPU adapters, where dispatches are the cost): one workgroup per channel
 //     batchnorm_fused_forward: the statistics (two passes over the channel: shifted mean, then the
 //         corrected sum of squared deviations), then the normalising map, in one dispatch
@@ -443,12 +443,6 @@ fn batchnorm_input_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(
     keep_residual_grad(base + s, dz);
     out[base + s] = scale * input_grad(dz, xhat, sum_dy, sum_dy_xhat, count);
   }
-}
-
-// A single invocation: counter += 1 (BatchNorm's num_batches_tracked, an i32 scalar).
-@compute @workgroup_size(1)
-fn batchnorm_count_batch() {
-  counter[params.counter_offset] = counter[params.counter_offset] + 1;
 }
 
 

@@ -138,12 +138,6 @@ export const batchNormFusedBackwardKernel = defineKernel({
   outputs: ['out', 'channel_out', 'residual_grad'], constants: { WG: 8 }, dispatch: workgroupPerChannel, variants: inputGradVariants,
 });
 
-/** num_batches_tracked += 1 (an i32 scalar), in place. */
-export const batchNormCountBatchKernel = defineKernel({
-  ...base, name: 'batchnorm_count_batch', entryPoint: 'batchnorm_count_batch', inputs: [], outputs: ['counter'],
-  constants: {}, dispatch: () => [1, 1, 1],
-});
-
 export interface BatchNormReferenceOptions {
   training: boolean;
   eps: number;

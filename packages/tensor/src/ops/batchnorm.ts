@@ -15,7 +15,7 @@
 import {
   batchNormPartialStatsKernel, batchNormFinalizeStatsKernel, batchNormStatsWorkgroupKernel, batchNormEvalStatsKernel,
   batchNormApplyKernel, batchNormPartialGradKernel, batchNormFinalizeGradKernel, batchNormGradSumsWorkgroupKernel,
-  batchNormInputGradKernel, batchNormCountBatchKernel, batchNormFusedForwardKernel, batchNormFusedBackwardKernel,
+  batchNormInputGradKernel, batchNormFusedForwardKernel, batchNormFusedBackwardKernel,
 } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
@@ -282,12 +282,4 @@ export function batchNormGrad(g: Tensor, c: BatchNormContext, needs: readonly bo
   const dbias = needs[2] && sums ? sums.view([geo.channels], [1], 0) : null;
   sums?.dispose();
   return [dx, dweight, dbias, dresidual];
-}
-
-/** counter += 1 in place on an i32 scalar (BatchNorm's num_batches_tracked; batchNorm2d's `batchCounter` does it without a dispatch). */
-export function incrementBatchCounter(counter: Tensor): void {
-  checkDType(counter.dtype, 'i32', 'incrementBatchCounter');
-  if (counter.size !== 1) throw new Error(`incrementBatchCounter: expected a one-element counter, got ${fmt(counter.shape)}`);
-  runtime().run(batchNormCountBatchKernel, 'default', { buffers: { counter: counter.buffer }, uniforms: { counter_offset: counter.offset } });
-  counter.storage.version++;
 }
