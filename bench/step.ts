@@ -15,7 +15,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { init, runtime, destroyDevice } from '@fusion/tensor';
-import { makeTrainStep, type TrainStep } from './src/train-step.js';
+import { makeTrainStep, timeTrainSteps, type StepTiming } from './src/train-step.js';
 import { DEFAULT_TORCH_PYTHON, runTorchStep, type TorchStepConfig } from './src/torch-peer.js';
 import { defaultResultPath, writeReport, type BenchReport } from './src/report.js';
 
@@ -30,28 +30,6 @@ function positive(name: string, fallback: number): number {
   return v;
 }
 
-interface FusionRun {
-  ms: number;
-  hostMs: number;
-  dispatches: number;
-}
-
-/** Times `steps` steps (reading back only the last loss) after the step counter `from`. */
-async function timeFusion(step: TrainStep, from: number, steps: number): Promise<FusionRun> {
-  const rt = runtime();
-  await rt.sync();
-  const dispatches = rt.stats.dispatches;
-  let host = 0;
-  const t0 = performance.now();
-  for (let s = from; s < from + steps; s++) {
-    const h = performance.now();
-    const l = step.run(s);
-    host += performance.now() - h;
-    if (s === from + steps - 1) await l.item();
-    l.dispose();
-  }
-  return { ms: (performance.now() - t0) / steps, hostMs: host / steps, dispatches: (rt.stats.dispatches - dispatches) / steps };
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -74,14 +52,14 @@ async function main(): Promise<void> {
   }
   console.log(`${step.fusion}, ${step.preset} preset, batch ${step.batch}, ${step.size}x${step.size}, ${rt.gpu.info.description}`);
   console.log(step.describeParameters());
-  const line = (r: FusionRun) =>
-    `${r.ms.toFixed(1)} ms/step, ${((step.batch * 1000) / r.ms).toFixed(1)} img/s, ${r.dispatches.toFixed(0)} dispatches/step, ${r.hostMs.toFixed(1)} ms/step host recording (${((100 * r.hostMs) / r.ms).toFixed(0)}%)`;
-  const fusionRuns: FusionRun[] = [];
+  const line = (r: StepTiming) =>
+    `${r.ms.toFixed(1)} ms/step, ${((step.batch * 1000) / r.ms).toFixed(1)} img/s, ${r.dispatches.toFixed(0)} dispatches/step, ${r.hostMs.toFixed(1)} ms/step host recording (${((100 * r.hostMs) / r.ms).toFixed(0)}%), peak ${(r.peakBytes / 2 ** 20).toFixed(0)} MiB live GPU buffers`;
+  const fusionRuns: StepTiming[] = [];
   const torchMs: number[] = [];
   let torchNote: string | null = null;
   let torchVersion = '';
   if (!vsTorch) {
-    const r = await timeFusion(step, 3, steps);
+    const r = await timeTrainSteps(step, 3, steps);
     fusionRuns.push(r);
     console.log(line(r));
   } else {
@@ -92,7 +70,7 @@ async function main(): Promise<void> {
     };
     console.log(`alternating ${runs} Fusion runs and ${runs} PyTorch CPU runs (${python}, 2 threads) of ${steps} steps each; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     for (let r = 0; r < runs; r++) {
-      const f = await timeFusion(step, 3 + r * steps, steps);
+      const f = await timeTrainSteps(step, 3 + r * steps, steps);
       fusionRuns.push(f);
       console.log(`  Fusion  run ${r + 1}: ${line(f)}`);
       if (torchNote) continue;

@@ -11,11 +11,11 @@ import { loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  init, runtime, recordVariantLookups, recordedVariantLookups, applyTuning, tuneCachePath, writeTuneCache, useTuneCache,
+  init, runtime, applyTuning, tuneCachePath, writeTuneCache, useTuneCache,
   dawnVersion, tunedVariants, type TuneCacheEntry,
 } from '@fusion/tensor';
 import { makeTrainStep, type TrainStep } from './src/train-step.js';
-import { tuneLookups, gainPerKernel } from './src/tune.js';
+import { tuneLookups, gainPerKernel, stepLookups } from './src/tune.js';
 import { defaultResultPath, writeReport, type BenchReport } from './src/report.js';
 
 export const TUNE_USAGE = `usage: pnpm bench tune [--preset tiny|seed] [--fusion NAME] [--cache FILE] [--json FILE] [--force]
@@ -90,14 +90,7 @@ export async function tuneMain(argv: readonly string[]): Promise<number> {
   const rt = runtime();
   const step = await makeTrainStep({ preset: args.preset, fusion: args.fusion });
   log(`bench tune: ${step.fusion}, ${step.preset} preset, batch ${step.batch}, ${step.size}x${step.size}; ${rt.gpu.info.description}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  applyTuning([]);
-  await step.run(0).item();
-  recordVariantLookups(true);
-  const loss = step.run(1);
-  const lookups = recordedVariantLookups();
-  recordVariantLookups(false);
-  await loss.item();
-  loss.dispose();
+  const lookups = await stepLookups(step);
   log(`one step looked up ${lookups.length} (kernel, shape class) pairs in the variant table; timing the candidates of each`);
   const tuneStart = performance.now();
   const { rows, entries } = await tuneLookups(lookups, 1, { log });

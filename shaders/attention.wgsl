@@ -26,6 +26,9 @@
 //   attention_backward_query_*:  dQ_i = scale * sum_j P_ij (dO_i . V_j - delta_i) K_j
 //   attention_backward_key_*:    dK_j = scale * sum_i dS_ij Q_i, dV_j = sum_i P_ij dO_i
 //   attention_weights:           P itself (B, H, Lq, Lk), for inspection
+//   attention_probs:             P = exp(S - lse) from materialised scores S (the GEMM backward)
+//   attention_score_grad:        dS = P (dP - delta) from materialised P and dP (the GEMM backward)
+//   (and *_vec4: the same on 4 keys per invocation, when Lk is a multiple of 4)
 // with P_ij = exp(scale * Q_i . K_j - lse_i) recomputed. A row with no attended key (all padded,
 // or Lk = 0) outputs 0 and gets zero gradients; its lse is EMPTY_LSE, a finite stand-in for -inf
 // (WGSL constants cannot hold infinities). Padded keys get zero dK and dV.
@@ -88,6 +91,11 @@ override HEAD_DIM_V: u32 = 64u;
 @group(0) @binding(13) var<storage, read_write> grad_k: array<f32>;
 @group(0) @binding(14) var<storage, read_write> grad_v: array<f32>;
 @group(0) @binding(15) var<storage, read_write> weights: array<f32>;
+@group(0) @binding(16) var<storage, read> scores: array<f32>;
+@group(0) @binding(17) var<storage, read> probs_in: array<f32>;
+@group(0) @binding(18) var<storage, read> scores4: array<vec4<f32>>;
+@group(0) @binding(19) var<storage, read> probs4_in: array<vec4<f32>>;
+@group(0) @binding(20) var<storage, read_write> weights4: array<vec4<f32>>;
 
 var<workgroup> tile_a: array<f32, TILE * D_MAX>;
 var<workgroup> tile_b: array<f32, TILE * D_MAX>;
@@ -646,4 +654,70 @@ fn score(qb: u32, kb: u32) -> f32 {
     s = fma(q[qb + d * params.q_strides.w], k[kb + d * params.k_strides.w], s);
   }
   return s;
+}
+
+// ---- elementwise row kernels of the GEMM backward: grid x = blocks of WG keys, y = batch * heads,
+// z = query rows; scores, probs_in and weights are contiguous (B, H, Lq, Lk) ----
+
+// weights = P = exp(S - lse) on attended keys, 0 on padded ones (so also on rows with none);
+// S (already scaled) in `scores`, lse in `lse_in`.
+@compute @workgroup_size(WG)
+fn attention_probs(@builtin(workgroup_id) dispatch_wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let wid = dispatch_wid + params.wg_base.xyz;
+  let j = wid.x * WG + lid;
+  if (j >= params.len_k) {
+    return;
+  }
+  let row = wid.y * params.len_q + wid.z;
+  let at = row * params.len_k + j;
+  weights[at] = select(0.0, exp(scores[at] - lse_in[row]), key_attended(wid.y / params.heads, j));
+}
+
+// weights = dS = P (dP - delta): dP in `scores`, P in `probs_in`, delta = stats_in[2 row + 1].
+@compute @workgroup_size(WG)
+fn attention_score_grad(@builtin(workgroup_id) dispatch_wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let wid = dispatch_wid + params.wg_base.xyz;
+  let j = wid.x * WG + lid;
+  if (j >= params.len_k) {
+    return;
+  }
+  let row = wid.y * params.len_q + wid.z;
+  let at = row * params.len_k + j;
+  weights[at] = probs_in[at] * (scores[at] - stats_in[2u * row + 1u]);
+}
+
+// The two kernels above on 4 keys per invocation (Lk a multiple of 4): x = blocks of WG vec4s.
+
+// Whether each of keys 4 j4 .. 4 j4 + 3 is attended.
+fn keys_attended4(b: u32, j4: u32) -> vec4<bool> {
+  if (params.has_mask == 0u) {
+    return vec4<bool>(true);
+  }
+  return vec4<bool>(key_attended(b, 4u * j4), key_attended(b, 4u * j4 + 1u), key_attended(b, 4u * j4 + 2u), key_attended(b, 4u * j4 + 3u));
+}
+
+@compute @workgroup_size(WG)
+fn attention_probs_vec4(@builtin(workgroup_id) dispatch_wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let wid = dispatch_wid + params.wg_base.xyz;
+  let j4 = wid.x * WG + lid;
+  let len4 = params.len_k / 4u;
+  if (j4 >= len4) {
+    return;
+  }
+  let row = wid.y * params.len_q + wid.z;
+  let at = row * len4 + j4;
+  weights4[at] = select(vec4<f32>(0.0), exp(scores4[at] - vec4<f32>(lse_in[row])), keys_attended4(wid.y / params.heads, j4));
+}
+
+@compute @workgroup_size(WG)
+fn attention_score_grad_vec4(@builtin(workgroup_id) dispatch_wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let wid = dispatch_wid + params.wg_base.xyz;
+  let j4 = wid.x * WG + lid;
+  let len4 = params.len_k / 4u;
+  if (j4 >= len4) {
+    return;
+  }
+  let row = wid.y * params.len_q + wid.z;
+  let at = row * len4 + j4;
+  weights4[at] = probs4_in[at] * (scores4[at] - vec4<f32>(stats_in[2u * row + 1u]));
 }

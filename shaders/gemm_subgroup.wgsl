@@ -97,6 +97,12 @@ fn k_next(batch: u32, k: u32, kk: vec4<i32>) -> vec4<i32> {
   return k_info(batch, k + 1u);
 }
 
+// B by element index (hooks shared with gemm_blocked.wgsl, whose operands are vec4 arrays, read
+// through it).
+fn b_at(i: u32) -> f32 {
+  return b[i];
+}
+
 fn load_a(batch: u32, m: u32, k: u32, row: vec4<i32>, kk: vec4<i32>) -> f32 {
   let inside = m < params.M && k < params.K;
   return select(0.0, a[select(0u, u32(row.x + kk.x), inside)], inside);
@@ -107,13 +113,14 @@ fn load_b(batch: u32, k: u32, n: u32, col: vec4<i32>, kk: vec4<i32>) -> f32 {
   return select(0.0, b[select(0u, u32(col.x + kk.y), inside)], inside);
 }
 
-// The value stored at C[m, n] for the accumulated product v.
-fn epilogue(m: u32, n: u32, v: f32) -> f32 {
+// The value stored at C[m, n] (index `at` past c_offset) for the accumulated product v.
+fn epilogue(m: u32, n: u32, at: u32, v: f32) -> f32 {
   return params.alpha * v;
 }
 
 fn store_c(slice: u32, m: u32, n: u32, v: f32) {
-  c[params.c_offset + slice * params.c_batch_stride + m * params.ldc + n] = epilogue(m, n, v);
+  let at = slice * params.c_batch_stride + m * params.ldc + n;
+  c[params.c_offset + at] = epilogue(m, n, at, v);
 }
 
 // floor(n / d) for n < 2^24 without an integer division or a float-to-integer conversion, both of

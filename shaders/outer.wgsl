@@ -37,12 +37,15 @@ fn item_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
 fn outer_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
                  @builtin(num_workgroups) nwg: vec3<u32>) {
   let bi = wid.y + wid.z * nwg.y;
-  let j = gid.x;
-  if (j >= params.cols || bi >= params.batch * params.rows) {
+  if (bi >= params.batch * params.rows) {
     return;
   }
   let b = bi / params.rows;
-  out[bi * params.cols + j] = u[params.u_offset + bi] * v[params.v_offset + b * params.cols + j];
+  // A grid-stride loop: the grid's x is capped at the per-dimension limit (outer.ts), so a row
+  // longer than that many workgroups is covered in several passes.
+  for (var j = gid.x; j < params.cols; j += nwg.x * WG) {
+    out[bi * params.cols + j] = u[params.u_offset + bi] * v[params.v_offset + b * params.cols + j];
+  }
 }
 
 @compute @workgroup_size(WG)

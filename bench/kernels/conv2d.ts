@@ -10,7 +10,7 @@
  * (tf.conv2dTranspose); the Conv2DBackpropFilter kernel.
  * FLOPs of each pass: 2 N C_out OH OW C_in KH KW.
  */
-import { backward, type Tensor } from '@fusion/tensor';
+import { backward, chooseVariant, type Tensor } from '@fusion/tensor';
 import { defineBench, type GridEntry, type KernelBench, type Prepared } from '../src/declare.js';
 import { oursParam, oursRandom, peerRandomPermuted, NHWC, HWIO } from '../src/data.js';
 import { op } from '../src/ops.js';
@@ -56,6 +56,8 @@ export const CONV_GRID: readonly GridEntry<ConvCase>[] = [
   layer('layer4.conv2', B, 512, 7, 512, 3, 1, 1),
   layer('layer4.conv3', B, 512, 7, 2048, 1),
   layer('tfjs-reference', 8, 64, 32, 64, 3, 1, 1),
+  // the GPU target's shape (issue 12: conv2d 3x3 f32 8x256x64x64 against cuDNN)
+  { ...layer('gpu-target', 8, 256, 64, 256, 3, 1, 1), gpuOnly: true },
   { ...layer('stem (small)', 1, 3, 32, 16, 7, 2, 3), quickOnly: true },
   { ...layer('3x3 (small)', 1, 32, 14, 32, 3, 1, 1), quickOnly: true },
   { ...layer('downsample (small)', 1, 64, 14, 128, 1, 2, 0), quickOnly: true },
@@ -94,6 +96,15 @@ function oursCase(c: ConvCase, pass: Pass): Prepared {
   };
 }
 
+/** The GEMM entry point the pass runs (the variant table's choice for its product; a 1x1 stride-1 forward is a batched matmul). */
+function gemmVariant(c: ConvCase, pass: Pass): string {
+  const { oh, ow } = outSize(c);
+  if (pass === 'forward' && c.k === 1 && c.stride === 1 && c.pad === 0) return chooseVariant('gemm', c.cout, c.h * c.w, c.cin, c.n).variant;
+  if (pass === 'forward') return chooseVariant('gemm', c.cout, c.n * oh * ow, c.cin * c.k * c.k).variant;
+  if (pass === 'input') return chooseVariant('gemm', c.cin, c.n * c.h * c.w, c.cout * c.k * c.k).variant;
+  return chooseVariant('gemm', c.cout, c.cin * c.k * c.k, c.n * oh * ow).variant;
+}
+
 function peerCase(c: ConvCase, pass: Pass, tf: Tf): Prepared {
   const { oh, ow } = outSize(c);
   const strides: [number, number] = [c.stride, c.stride];
@@ -123,6 +134,7 @@ function convBench(kernel: string, pass: Pass): KernelBench {
     requires: ['conv2d'],
     grid: CONV_GRID,
     shape: convShape,
+    variant: (c) => gemmVariant(c, pass),
     work: (c) => ({ flops: convFlops(c) }),
     setup: (c) => oursCase(c, pass),
     peer: { name: PEER_NAMES[pass], setup: (c, tf) => peerCase(c, pass, tf) },

@@ -35,6 +35,8 @@ export type GridEntry<P> = P & {
   quickOnly?: boolean;
   /** Why this entry does not run the peer (e.g. it repeats another row's peer measurement). */
   skipPeer?: string;
+  /** Only on GPU adapters (a forced GPU kernel, or a shape too large for a CPU adapter's full grid). */
+  gpuOnly?: boolean;
 };
 
 export interface KernelBench<P = unknown> {
@@ -60,9 +62,9 @@ export function defineBench<P>(bench: KernelBench<P>): KernelBench<unknown> {
   return bench as unknown as KernelBench<unknown>;
 }
 
-/** The entries of a grid in the quick or the full grid. */
-export function gridEntries<P>(bench: KernelBench<P>, quick: boolean): GridEntry<P>[] {
-  return bench.grid.filter((e) => (quick ? e.quick || e.quickOnly : !e.quickOnly));
+/** The entries of a grid in the quick or the full grid (without the GPU-only ones on a CPU adapter). */
+export function gridEntries<P>(bench: KernelBench<P>, quick: boolean, software = false): GridEntry<P>[] {
+  return bench.grid.filter((e) => (quick ? e.quick || e.quickOnly : !e.quickOnly) && !(software && e.gpuOnly));
 }
 
 /** Bytes of `n` f32 values. */

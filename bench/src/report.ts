@@ -8,8 +8,7 @@
  * usually a matmul's; a matmul probe when no compute-bound kernel ran).
  * Also the table printed on stdout and the default file name.
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { writeTextFile } from '#bench-host';
 import type { Clock } from './measure.js';
 
 export interface BenchRow {
@@ -97,7 +96,7 @@ export function formatTable(report: BenchReport, peerNotes: ReadonlyMap<BenchRow
   return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(fmt)].join('\n');
 }
 
-/** `bench/results/<date>-<adapter>.json` relative to the bench folder. */
+/** `bench/results/<date>-<adapter>.json` relative to the bench folder (`<date>-<kind>-<adapter>.json` with a kind). */
 export function defaultResultPath(benchDir: string, report: BenchReport, kind?: string): string {
   const date = report.date.slice(0, 16).replace(/:/g, '');
   const adapter = (report.adapter.description || report.adapter.vendor || 'adapter')
@@ -106,6 +105,5 @@ export function defaultResultPath(benchDir: string, report: BenchReport, kind?: 
 }
 
 export function writeReport(path: string, report: BenchReport): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+  writeTextFile(path, `${JSON.stringify(report, null, 2)}\n`);
 }

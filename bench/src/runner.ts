@@ -6,7 +6,7 @@
  * peer's) and the best GFLOP/s seen (usually a matmul's). A benchmark whose ops are not exported is
  * reported missing; a case that throws is reported as a failure and the run goes on.
  */
-import { cpus, totalmem } from 'node:os';
+import { hostMachine } from '#bench-host';
 import { init, runtime, tidy, tensor, copyInto, memory, deviceOptionsFromEnv, matmul, type DeviceOptions } from '@fusion/tensor';
 import { randomArray } from '@fusion/tensor/testing';
 import { gridEntries, type GridEntry, type KernelBench, type Prepared, type Work } from './declare.js';
@@ -26,6 +26,8 @@ export interface RunOptions {
   measure?: MeasureOptions;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
+  /** `performance.now()` past which no further case starts (they are listed in `unrun`). */
+  deadline?: number;
 }
 
 export interface RunResult {
@@ -38,6 +40,8 @@ export interface RunResult {
   peerNotes: Map<BenchRow, string>;
   /** Benchmarks selected by the filter, missing or not. */
   selected: string[];
+  /** Cases not started because the deadline had passed. */
+  unrun: { kernel: string; shape: string }[];
 }
 
 export function defaultMeasureOptions(quick: boolean): MeasureOptions {
@@ -188,10 +192,10 @@ export async function runKernels(benches: readonly KernelBench[], options: RunOp
   const report: BenchReport = {
     adapter: { description: info.description, vendor: info.vendor, architecture: info.architecture, features: info.features, limits: info.limits },
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, memory: totalmem() },
+    machine: hostMachine(),
     rows: [],
   };
-  const result: RunResult = { report, missing: [], failures: [], peerNotes: new Map(), selected: [] };
+  const result: RunResult = { report, missing: [], failures: [], peerNotes: new Map(), selected: [], unrun: [] };
   const filter = options.filter?.toLowerCase();
   const selected = benches.filter((b) => !filter || b.kernel.toLowerCase().includes(filter));
   result.selected = selected.map((b) => b.kernel);
@@ -208,7 +212,11 @@ export async function runKernels(benches: readonly KernelBench[], options: RunOp
       log(`${bench.kernel}: missing (@fusion/tensor does not export ${missing.join(', ')} yet)`);
       continue;
     }
-    for (const p of gridEntries(bench, options.quick)) {
+    for (const p of gridEntries(bench, options.quick, info.isSoftware)) {
+      if (options.deadline !== undefined && performance.now() > options.deadline) {
+        result.unrun.push({ kernel: bench.kernel, shape: bench.shape(p) });
+        continue;
+      }
       const row = await runCase(bench, p, peer, mo, result, log);
       if (!row) continue;
       report.rows.push(row);
@@ -216,6 +224,7 @@ export async function runKernels(benches: readonly KernelBench[], options: RunOp
       log(`${bench.kernel} [${row.variant}] ${row.shape}: ${formatMs(row.ms)} ms (${row.clock})${peerText}`);
     }
   }
+  if (result.unrun.length) log(`${result.unrun.length} cases not run: the time budget ran out`);
   const compute = await computeCeiling(report.rows, options.quick, mo);
   // The copy kernel is one reference; a memory-bound kernel may stream faster than it does.
   const bandwidth = bestRow(report.rows, 'bandwidth', 'gbps', (r) => r.kernel !== CEILING_KERNEL || r.variant === 'copy')!;

@@ -1,14 +1,21 @@
 /**
- * One training step of the study's model as `pnpm train` runs it (Adam, BCE with the preset's
- * pos_weight, synthetic samples), shared by `pnpm bench:step` and `pnpm bench tune`. The
- * samples of every batch are generated up front (scene rendering is the data pipeline's work, as
- * the PyTorch peer's step uses ready tensors); a step tokenizes and uploads its batch and records
- * forward, backward and the optimizer update. The device must be initialised first; `dispose()`
- * frees the model and optimizer.
+ * One training step of the study's model as `pnpm train` runs it (`trainStep` of @fusion/train:
+ * Adam, BCE with the preset's pos_weight, synthetic samples), shared by `pnpm bench:step` and
+ * `pnpm bench tune`. The samples of every batch are generated up front (scene rendering is the
+ * data pipeline's work, as the PyTorch peer's step uses ready tensors); a step tokenizes and
+ * uploads its batch and records forward, backward and the optimizer update. The device must be
+ * initialised first; `dispose()` frees the model and optimizer.
  */
-import { tidy, bceWithLogits, Adam, manualSeed, type Tensor } from '@fusion/tensor';
+import { Adam, manualSeed, runtime, memory, type Tensor } from '@fusion/tensor';
 import { MaskModel, loadTokenizer, DEFAULT_TOKENIZER_PATH, type FusionKind } from '@fusion/models';
-import { PRESETS, FUSION_KINDS, syntheticSource, batchTensors, disposeBatch, type PresetName } from '@fusion/train';
+import { PRESETS, FUSION_KINDS, syntheticSource, batchTensors, disposeBatch, trainStep, type PresetName } from '@fusion/train';
+
+/**
+ * Precisions `makeTrainStep` runs. f32 only in this build: the mixed-precision step (f16 compute,
+ * f32 master weights, loss scaling) is issue 12 item 2's; when it lands, 'mixed' joins this list
+ * and `bench/gpu.sh` times the mixed rows too (it reports them absent until then).
+ */
+export const TRAIN_STEP_PRECISIONS: readonly string[] = ['f32'];
 
 export interface TrainStepOptions {
   preset: string;
@@ -17,6 +24,10 @@ export interface TrainStepOptions {
   size?: number;
   /** Distinct synthetic batches to cycle through (default 16). */
   batches?: number;
+  /** One of TRAIN_STEP_PRECISIONS (default f32). */
+  precision?: string;
+  /** The tokenizer file (default the shipped one; a bundle passes it, its own location being elsewhere). */
+  tokenizerPath?: string;
 }
 
 export interface TrainStep {
@@ -44,7 +55,9 @@ export async function makeTrainStep(options: TrainStepOptions): Promise<TrainSte
   const batch = options.batch ?? preset.batch;
   const size = options.size ?? preset.size;
   const batches = options.batches ?? 16;
-  const tokenizer = await loadTokenizer(DEFAULT_TOKENIZER_PATH);
+  const precision = options.precision ?? 'f32';
+  if (!TRAIN_STEP_PRECISIONS.includes(precision)) throw new Error(`--precision must be one of ${TRAIN_STEP_PRECISIONS.join(', ')} in this build, got '${precision}'`);
+  const tokenizer = await loadTokenizer(options.tokenizerPath ?? DEFAULT_TOKENIZER_PATH);
   manualSeed(0);
   const modelOptions = preset.model(fusion, size, tokenizer.vocabSize);
   const model = new MaskModel(modelOptions);
@@ -62,14 +75,7 @@ export async function makeTrainStep(options: TrainStepOptions): Promise<TrainSte
     posWeight: preset.posWeight,
     run(s: number): Tensor {
       const b = batchTensors(samples[s % batches], tokenizer, preset.maxTokens);
-      const loss = tidy(() => {
-        const { logits } = model.forward({ images: b.images, inputIds: b.inputIds, attentionMask: b.attentionMask, tokenTypeIds: b.tokenTypeIds });
-        const l = bceWithLogits(logits, b.masks, { posWeight: preset.posWeight });
-        l.backward();
-        optimizer.step();
-        optimizer.zeroGrad();
-        return l;
-      });
+      const loss = trainStep(model, optimizer, b, { posWeight: preset.posWeight });
       disposeBatch(b);
       return loss;
     },
@@ -79,4 +85,33 @@ export async function makeTrainStep(options: TrainStepOptions): Promise<TrainSte
       model.dispose();
     },
   };
+}
+
+/** What `timeTrainSteps` measured, per step. */
+export interface StepTiming {
+  /** Wall milliseconds per step (recording, submission and the GPU's work, to the last loss read back). */
+  ms: number;
+  /** Host milliseconds spent recording a step. */
+  hostMs: number;
+  dispatches: number;
+  /** Highest bytes of live GPU buffers (`memory().peakBytes`) during the timed steps. */
+  peakBytes: number;
+}
+
+/** Times `steps` steps (reading back only the last loss) after the step counter `from`. */
+export async function timeTrainSteps(step: TrainStep, from: number, steps: number): Promise<StepTiming> {
+  const rt = runtime();
+  await rt.sync();
+  rt.pool.resetPeak();
+  const dispatches = rt.stats.dispatches;
+  let host = 0;
+  const t0 = performance.now();
+  for (let s = from; s < from + steps; s++) {
+    const h = performance.now();
+    const l = step.run(s);
+    host += performance.now() - h;
+    if (s === from + steps - 1) await l.item();
+    l.dispose();
+  }
+  return { ms: (performance.now() - t0) / steps, hostMs: host / steps, dispatches: (rt.stats.dispatches - dispatches) / steps, peakBytes: memory().peakBytes };
 }

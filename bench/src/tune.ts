@@ -9,11 +9,11 @@
  * Results are plain data: the cache entries (`TuneCacheEntry`) and a row per class for the report.
  */
 import {
-  runtime, tidy, tensor, matmul, softmax, layerNorm, batchNorm2d, embedding, outer, attention, backward,
-  forceVariant, applyTuning, heuristicVariant, describeShapeClass, adapterFacts,
+  runtime, tidy, tensor, matmul, softmax, layerNorm, batchNorm2d, embedding, outer, attention, backward, maxPool2d, upsample2x,
+  forceVariant, applyTuning, heuristicVariant, describeShapeClass, adapterFacts, recordVariantLookups, recordedVariantLookups,
   type Tensor, type RecordedLookup, type VariantKernel, type TuneCacheEntry,
 } from '@fusion/tensor';
-import type { Constants } from '@fusion/kernels';
+import { GEMM_BLOCKED_TUNING, blockedConstantsProblem, type BlockedStrategy, type Constants } from '@fusion/kernels';
 
 /** One candidate: a variant and the constants merged over the op's. */
 export interface Candidate {
@@ -43,19 +43,61 @@ export interface TuneOptions {
   callsPerRegion?: number;
   /** Smallest gain (heuristic ms / best ms - 1) worth a cache entry (default 0.05). */
   minGain?: number;
+  /** `performance.now()` past which the remaining lookups are not tuned (they keep the heuristics). */
+  deadline?: number;
   log?: (line: string) => void;
 }
 
-/** Candidate variants and constants of a kernel on this device (the heuristic's default included). */
+/**
+ * The (kernel, shape class) lookups one training step makes in the variant table, untuned: one
+ * step warms up (pipelines, pool), the next is recorded.
+ */
+export async function stepLookups(step: { run(s: number): Tensor }): Promise<RecordedLookup[]> {
+  applyTuning([]);
+  const warm = step.run(0);
+  await warm.item();
+  warm.dispose();
+  recordVariantLookups(true);
+  const loss = step.run(1);
+  const lookups = recordedVariantLookups();
+  recordVariantLookups(false);
+  await loss.item();
+  loss.dispose();
+  return lookups;
+}
+
+/** The register-blocked kernels' tuning sweep: TILE_K and the workgroup shape around each default. */
+const BLOCKED_SWEEP: readonly [BlockedStrategy, Constants | undefined][] = [
+  ['blocked4', undefined], ['blocked4', { TILE_K: 8 }], ['blocked4', { TILE_K: 32 }], ['blocked4', { WG_X: 8, WG_Y: 8 }], ['blocked4', { WG_X: 32, WG_Y: 8 }],
+  ['blocked8', undefined], ['blocked8', { TILE_K: 16 }], ['blocked8', { WG_X: 8, WG_Y: 8 }], ['blocked8', { WG_X: 8, WG_Y: 8, TILE_K: 16 }],
+  ['blocked8', { WG_X: 8, WG_Y: 8, TILE_K: 32 }],
+];
+
+/** The register-blocked GEMM candidates whose tiles the device's limits (workgroup memory, invocations) allow. */
+export function blockedGemmCandidates(limits: Readonly<Record<string, number>>): Candidate[] {
+  return BLOCKED_SWEEP.filter(([v, c]) => blockedConstantsProblem({ ...GEMM_BLOCKED_TUNING[v], ...c }, limits) === null)
+    .map(([variant, constants]) => (constants ? { variant, constants } : { variant }));
+}
+
+/**
+ * Candidate variants and constants of a kernel on this device (the heuristic's default included).
+ * The GEMM's candidates follow the adapter kind: on a CPU adapter the direct and subgroup kernels
+ * (written for it) and the tiled one; on a GPU the tiled one and the register-blocked kernels
+ * (each kind's kernels are too slow on the other to be worth timing there).
+ */
 export function candidatesFor(kernel: VariantKernel, sizes: readonly number[]): Candidate[] {
   const f = adapterFacts();
   switch (kernel) {
     case 'gemm': {
+      const tiled: Candidate[] = [
+        { variant: 'tiled' }, { variant: 'tiled', constants: { TILE_K: 8 } }, { variant: 'tiled', constants: { TILE_K: 32 } },
+        { variant: 'tiled', constants: { WG_X: 8, WG_Y: 8 } },
+      ];
+      if (!f.software) return [...tiled, ...blockedGemmCandidates(runtime().gpu.info.limits)];
       const out: Candidate[] = [
         { variant: 'direct' }, { variant: 'direct', constants: { WG_X: 8, WG_Y: 8 } }, { variant: 'direct', constants: { WG_X: 8, WG_Y: 4 } },
         { variant: 'direct', constants: { WG_X: 32, WG_Y: 4 } },
-        { variant: 'tiled' }, { variant: 'tiled', constants: { TILE_K: 8 } }, { variant: 'tiled', constants: { TILE_K: 32 } },
-        { variant: 'tiled', constants: { WG_X: 8, WG_Y: 8 } },
+        ...tiled,
       ];
       if (f.subgroupGemm) {
         out.push({ variant: 'subgroup' }, { variant: 'subgroup', constants: { WG_X: 8 } }, { variant: 'subgroup', constants: { WG_X: 32 } });
@@ -71,10 +113,20 @@ export function candidatesFor(kernel: VariantKernel, sizes: readonly number[]): 
     }
     case 'outer':
       return sizes[2] % 4 === 0 ? [{ variant: 'vec4' }, { variant: 'scalar' }] : [{ variant: 'scalar' }];
-    case 'attention':
-      return [{ variant: 'lines' }, { variant: 'tiled' }];
+    case 'attention': {
+      const out: Candidate[] = [{ variant: 'lines' }, { variant: 'tiled' }];
+      if (f.subgroupGemm) out.push({ variant: 'subgroup' }, { variant: 'subgroup', constants: { KEYS_PER_LANE: 1 } }, { variant: 'subgroup', constants: { KEYS_PER_LANE: 4 } });
+      return out;
+    }
     case 'attention-backward':
       return [{ variant: 'fused' }, { variant: 'gemm' }];
+    case 'pool':
+      return [
+        { variant: 'rows' }, { variant: 'vec4' }, { variant: 'vec4', constants: { OUT_VEC4: 1 } }, { variant: 'vec4', constants: { OUT_ROWS: 1 } },
+        { variant: 'vec4', constants: { WG: 32 } },
+      ];
+    case 'upsample':
+      return [{ variant: 'rows' }, { variant: 'vec4' }, { variant: 'vec4', constants: { WG: 32 } }];
     case 'batchnorm':
       return [{ variant: 'lines' }, { variant: 'workgroup' }, { variant: 'fused' }];
     case 'layernorm':
@@ -172,6 +224,23 @@ function problemFor(kernel: VariantKernel, sizes: readonly number[]): Problem {
       withBackward = kernel === 'attention-backward';
       break;
     }
+    case 'pool': {
+      // sizes: planes, H, W, window elements; a 3x3 window is the ResNet stem's (stride 2,
+      // padding 1), others square at a stride of their side
+      const [planes, h, w, window] = sizes;
+      const side = Math.max(1, Math.round(Math.sqrt(window)));
+      const x = make([1, planes, h, w], 16, true);
+      forward = () => (side === 3 ? maxPool2d(x, 3, { stride: 2, padding: 1 }) : maxPool2d(x, side));
+      withBackward = true;
+      break;
+    }
+    case 'upsample': {
+      const [planes, h, w] = sizes;
+      const x = make([1, planes, h, w], 17, true);
+      forward = () => upsample2x(x, 'nearest');
+      withBackward = true;
+      break;
+    }
   }
   const leaves = owned.filter((t) => t.requiresGrad);
   const step = (): Tensor => {
@@ -200,6 +269,11 @@ function problemFor(kernel: VariantKernel, sizes: readonly number[]): Problem {
   };
 }
 
+/** Bytes of the largest operand of the GEMM's matmul stand-in (A, B or C) for sizes M, N, K, batch. */
+function gemmStandInBytes([M, N, K, batch]: readonly number[]): number {
+  return 4 * Math.max(1, batch) * Math.max(M * K, K * N, M * N);
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -223,7 +297,9 @@ function agree(a: Float32Array, b: Float32Array): boolean {
  * entries (winners that beat the heuristic by more than minGain). Leaves the table untuned and
  * unforced.
  */
-export async function tuneLookups(lookups: readonly RecordedLookup[], steps: number, options: TuneOptions = {}): Promise<{ rows: TuneRow[]; entries: TuneCacheEntry[] }> {
+export async function tuneLookups(
+  lookups: readonly RecordedLookup[], steps: number, options: TuneOptions = {},
+): Promise<{ rows: TuneRow[]; entries: TuneCacheEntry[]; notTuned: { kernel: VariantKernel; sizes: number[]; reason: string }[] }> {
   const repeats = options.repeats ?? 3;
   const calls = options.callsPerRegion ?? 3;
   const minGain = options.minGain ?? 0.05;
@@ -232,8 +308,18 @@ export async function tuneLookups(lookups: readonly RecordedLookup[], steps: num
   const rows: TuneRow[] = [];
   const entries: TuneCacheEntry[] = [];
   applyTuning([]);
+  const notTuned: { kernel: VariantKernel; sizes: number[]; reason: string }[] = [];
+  const bindingBytes = rt.gpu.info.limits.maxStorageBufferBindingSize;
   for (const lookup of lookups) {
     const { kernel, sizes } = lookup;
+    if (options.deadline !== undefined && performance.now() > options.deadline) {
+      notTuned.push({ kernel, sizes: [...sizes], reason: 'the time budget ran out' });
+      continue;
+    }
+    if (kernel === 'gemm' && gemmStandInBytes(sizes) > bindingBytes) {
+      notTuned.push({ kernel, sizes: [...sizes], reason: `its matmul stand-in has an operand past the ${bindingBytes}-byte binding limit` });
+      continue;
+    }
     const base: Candidate = { variant: heuristicVariant(kernel, ...sizes) };
     const candidates = candidatesFor(kernel, sizes);
     if (!candidates.some((c) => sameCandidate(c, base))) candidates.unshift(base);
@@ -290,14 +376,15 @@ export async function tuneLookups(lookups: readonly RecordedLookup[], steps: num
     }
     log(`  ${kernel.padEnd(18)} ${row.shape.padEnd(28)} ${base.variant} ${heuristicMs.toFixed(3)} ms -> ${best.variant}${best.constants ? ` ${JSON.stringify(best.constants)}` : ''} ${best.ms.toFixed(3)} ms (${row.gain.toFixed(2)}x)`);
   }
-  return { rows, entries };
+  if (notTuned.length) log(`  ${notTuned.length} lookups not tuned (time budget, or a stand-in too large to bind)`);
+  return { rows, entries, notTuned };
 }
 
 /**
- * Lookups one stand-in problem makes of its kernel: BatchNorm and LayerNorm ask once in the
- * forward and once in the backward, both of which the problem runs.
+ * Lookups one stand-in problem makes of its kernel: BatchNorm, LayerNorm, pooling and upsampling
+ * ask once in the forward and once in the backward, both of which the problem runs.
  */
-const LOOKUPS_PER_PROBLEM: Partial<Record<VariantKernel, number>> = { batchnorm: 2, layernorm: 2 };
+const LOOKUPS_PER_PROBLEM: Partial<Record<VariantKernel, number>> = { batchnorm: 2, layernorm: 2, pool: 2, upsample: 2 };
 
 /**
  * Per kernel: estimated GPU ms per step under the heuristics and under the tuned choices (each

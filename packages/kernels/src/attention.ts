@@ -1,6 +1,7 @@
 /**
- * Specs of the fused attention family (shaders/attention.wgsl) and float64 references of its
- * forward, backward and attention weights. Operands of the references are contiguous row-major:
+ * Specs of the fused attention family (shaders/attention.wgsl, and the forward for 8-lane
+ * subgroups in shaders/attention_subgroup.wgsl) and float64 references of its forward, backward
+ * and attention weights. Operands of the references are contiguous row-major:
  * q (B, H, Lq, D), k (B, H, Lk, D), v (B, H, Lk, Dv), mask (B, Lk) (nonzero = attend).
  */
 import { defineKernel, grid1d, GRID_BASE_UNIFORM, type Constants, type Workgroups } from './spec.js';
@@ -19,14 +20,21 @@ export const ATTENTION_MAX_HEAD_DIM = 128;
 export const ATTENTION_EMPTY_LSE = -1e30;
 
 /**
- * Tuning of the two structures: `lines` (CPU adapters: register blocks, no barriers, head dims at
- * run time) and `tiled` (GPUs: rows in registers, workgroup-memory tiles). The tiled kernels also
- * take the head dims HEAD_DIM and HEAD_DIM_V as constants, set per call (a model has one or two).
+ * Tuning of the three structures: `lines` (CPU adapters: register blocks, no barriers, head dims
+ * at run time), `tiled` (GPUs: rows in registers, workgroup-memory tiles) and `subgroup` (CPU
+ * adapters with 8-lane subgroups: the forward shares query rows and probabilities by shuffles and
+ * reads every operand as vec4s; its backward is the lines kernels'). The tiled and subgroup
+ * kernels also take the head dims HEAD_DIM and HEAD_DIM_V as constants, set per call (a model has
+ * one or two).
  */
 export const ATTENTION_TUNING = {
   lines: { WG: 8 },
   tiled: { WG: 64, TILE: 16, HEAD_DIM: 64, HEAD_DIM_V: 64 },
+  subgroup: { HEAD_DIM: 64, HEAD_DIM_V: 64, KEYS_PER_LANE: 2 },
 } as const;
+
+/** Query rows per workgroup of the subgroup forward: one per lane of its 8-lane subgroup. */
+export const ATTENTION_SUBGROUP_ROWS = 8;
 
 export type AttentionStrategy = keyof typeof ATTENTION_TUNING;
 
@@ -54,6 +62,17 @@ export const attentionForwardLinesKernel = defineKernel({
 /** Forward, O and lse per (query row, key split): GPU structure. */
 export const attentionForwardTiledKernel = defineKernel({
   ...forward, name: 'attention_forward_tiled', entryPoint: 'attention_forward_tiled', constants: ATTENTION_TUNING.tiled,
+});
+
+/**
+ * Forward, O and lse per (query row, key split): 8-lane subgroup structure. Reads q, k, v as vec4s
+ * (head dims multiples of 4, unit inner strides, offsets and outer strides multiples of 4) and
+ * writes O through `out4`.
+ */
+export const attentionForwardSubgroupKernel = defineKernel({
+  ...base, shader: 'attention_subgroup', name: 'attention_forward_subgroup', entryPoint: 'attention_forward_subgroup',
+  inputs: ['q4', 'k4', 'v4', 'mask'], outputs: ['out4', 'lse'], constants: ATTENTION_TUNING.subgroup,
+  dispatch: (u) => [Math.ceil(n(u, 'len_q') / ATTENTION_SUBGROUP_ROWS), n(u, 'batch') * n(u, 'heads'), n(u, 'splits')],
 });
 
 /** Merges the key splits' partial (O_s, lse_s), read through `o` and `lse_in`. */
@@ -94,10 +113,41 @@ export const attentionWeightsKernel = defineKernel({
   inputs: ['q', 'k', 'mask'], outputs: ['weights'], constants: { WG: 64 }, dispatch: perQueryRow,
 });
 
-/** The row kernels of each structure. */
+/** Grid of the GEMM backward's elementwise kernels: x = blocks of WG keys, y = batch * heads, z = query rows. */
+const scoreGrid = (u: UniformValues, c: Constants): Workgroups => [Math.ceil(n(u, 'len_k') / c.WG), n(u, 'batch') * n(u, 'heads'), n(u, 'len_q')];
+
+/** GEMM backward: P (B, H, Lq, Lk) = exp(S - lse) on attended keys, from the scores S and lse. */
+export const attentionProbsKernel = defineKernel({
+  ...base, name: 'attention_probs', entryPoint: 'attention_probs',
+  inputs: ['scores', 'lse_in', 'mask'], outputs: ['weights'], constants: { WG: 32 }, dispatch: scoreGrid,
+});
+
+/** GEMM backward: dS = P (dP - delta), from dP (`scores`), P (`probs_in`) and the row stats. */
+export const attentionScoreGradKernel = defineKernel({
+  ...base, name: 'attention_score_grad', entryPoint: 'attention_score_grad',
+  inputs: ['scores', 'probs_in', 'stats_in'], outputs: ['weights'], constants: { WG: 32 }, dispatch: scoreGrid,
+});
+
+/** Grid of their vec4 forms: x = blocks of WG vec4s of keys. */
+const scoreGrid4 = (u: UniformValues, c: Constants): Workgroups => [Math.ceil(n(u, 'len_k') / 4 / c.WG), n(u, 'batch') * n(u, 'heads'), n(u, 'len_q')];
+
+/** attention_probs on 4 keys per invocation (Lk a multiple of 4). */
+export const attentionProbsVec4Kernel = defineKernel({
+  ...base, name: 'attention_probs_vec4', entryPoint: 'attention_probs_vec4',
+  inputs: ['scores4', 'lse_in', 'mask'], outputs: ['weights4'], constants: { WG: 8 }, dispatch: scoreGrid4,
+});
+
+/** attention_score_grad on 4 keys per invocation (Lk a multiple of 4). */
+export const attentionScoreGradVec4Kernel = defineKernel({
+  ...base, name: 'attention_score_grad_vec4', entryPoint: 'attention_score_grad_vec4',
+  inputs: ['scores4', 'probs4_in', 'stats_in'], outputs: ['weights4'], constants: { WG: 8 }, dispatch: scoreGrid4,
+});
+
+/** The row kernels of each structure (the subgroup structure's backward is the lines kernels). */
 export const ATTENTION_KERNELS = {
   lines: { forward: attentionForwardLinesKernel, backwardQuery: attentionBackwardQueryLinesKernel, backwardKey: attentionBackwardKeyLinesKernel },
   tiled: { forward: attentionForwardTiledKernel, backwardQuery: attentionBackwardQueryTiledKernel, backwardKey: attentionBackwardKeyTiledKernel },
+  subgroup: { forward: attentionForwardSubgroupKernel, backwardQuery: attentionBackwardQueryLinesKernel, backwardKey: attentionBackwardKeyLinesKernel },
 } as const;
 
 export interface AttentionDims {

@@ -15,11 +15,14 @@ export const BATCHNORM_UNIFORMS = [
 const base = { shader: 'batchnorm', uniforms: BATCHNORM_UNIFORMS, variants: { default: {} } } as const;
 const perChannel = (u: UniformValues, c: Record<string, number>) => grid1d(u.channels as number, c.WG);
 const perChunk = (u: UniformValues, c: Record<string, number>) => grid1d((u.channels as number) * (u.chunks as number), c.WG);
-/** (ceil(plane / (WG * PER_INVOCATION)), N * C) workgroups, the second dimension folded into the third past the limit. */
+/**
+ * (ceil(plane / (WG * PER_INVOCATION)), N * C) workgroups, the second dimension folded into the
+ * third past the limit, the first capped at it (the shaders loop over the plane, grid-stride).
+ */
 const perPlaneElement = (u: UniformValues, c: Record<string, number>): Workgroups => {
   const planes = (u.batch as number) * (u.channels as number);
   const y = Math.min(planes, MAX_WORKGROUPS_PER_DIM);
-  return [Math.ceil((u.plane as number) / (c.WG * c.PER_INVOCATION)), y, Math.ceil(planes / Math.max(1, y))];
+  return [Math.min(Math.ceil((u.plane as number) / (c.WG * c.PER_INVOCATION)), MAX_WORKGROUPS_PER_DIM), y, Math.ceil(planes / Math.max(1, y))];
 };
 /** One workgroup per channel, folded into 2-D past the per-dimension limit. */
 const workgroupPerChannel = (u: UniformValues): Workgroups => {

@@ -17,7 +17,8 @@
  * only add.
  * Float64 references (direct loops) for the three products.
  */
-import { gemmKernel, GEMM_EPILOGUES, type GemmStrategy } from './gemm.js';
+import { gemmKernel, type GemmStrategy } from './gemm.js';
+import { gemmEpilogueHooks } from './gemm-epilogue.js';
 import type { KernelSpec } from './spec.js';
 
 /** Sizes of one convolution (NCHW input, weight (C_out, C_in, KH, KW), groups = 1). */
@@ -104,7 +105,8 @@ const forwardHooks = {
   store_c: `fn store_c(slice: u32, m: u32, n: u32, v: f32) {
   let pixels = params.out_h * params.out_w;
   let img = quotient(n, pixels);
-  c[params.c_offset + (img * params.c_out + m) * pixels + (n - img * pixels)] = epilogue(m, n, v);
+  let at = (img * params.c_out + m) * pixels + (n - img * pixels);
+  c[params.c_offset + at] = epilogue(m, n, at, v);
 }`,
 };
 
@@ -228,31 +230,36 @@ const backwardWeightHooks = {
 }`,
   // partial slices (k_splits of them), each C_out x C_in*KH*KW
   store_c: `fn store_c(slice: u32, m: u32, n: u32, v: f32) {
-  c[params.c_offset + slice * params.c_batch_stride + m * params.N + n] = epilogue(m, n, v);
+  let at = slice * params.c_batch_stride + m * params.N + n;
+  c[params.c_offset + at] = epilogue(m, n, at, v);
 }`,
 };
 
-// The weight gradient with the bias gradient as one more column (N = C_in*KH*KW + 1): the last
-// column of the gathered patches is ones, so C's last column is the sum of dy over images and
-// pixels; each slice stores it after its C_out x C_in*KH*KW block.
-const backwardWeightBiasHooks = {
-  ...backwardWeightHooks,
+/**
+ * The weight gradient with the bias gradient as one more column (N = C_in*KH*KW + 1): the last
+ * column of the gathered patches is ones, so C's last column is the sum of dy over images and
+ * pixels; each slice stores it after its C_out x C_in*KH*KW block. B is read through b_at, so the
+ * register-blocked kernel's variant (gemm-blocked-conv.ts) takes the same hooks.
+ */
+export const CONV2D_WEIGHT_BIAS_HOOKS = {
   load_b: `fn load_b(batch: u32, k: u32, n: u32, col: vec4<i32>, kk: vec4<i32>) -> f32 {
   let y = kk.y + col.y;
   let x = kk.z + col.z;
   let inside = col.w != 0 && k < params.K && n + 1u < params.N && u32(y) < params.in_h && u32(x) < params.in_w;
   let ones = k < params.K && n + 1u == params.N;
-  return select(select(0.0, b[select(0u, u32(col.x + kk.w), inside)], inside), 1.0, ones);
+  return select(select(0.0, b_at(select(0u, u32(col.x + kk.w), inside)), inside), 1.0, ones);
 }`,
   store_c: `fn store_c(slice: u32, m: u32, n: u32, v: f32) {
   let cols = params.N - 1u;
-  c[params.c_offset + slice * params.c_batch_stride + select(m * cols + n, params.M * cols + m, n == cols)] = epilogue(m, n, v);
+  let at = slice * params.c_batch_stride + select(m * cols + n, params.M * cols + m, n == cols);
+  c[params.c_offset + at] = epilogue(m, n, at, v);
 }`,
 };
 
-const forwardVariants = { forward: { hooks: forwardHooks }, forward_bias: { hooks: { ...forwardHooks, ...GEMM_EPILOGUES.bias_row } } };
+// the bias per output channel: the bias_row epilogue
+const forwardVariants = { forward: { hooks: forwardHooks }, forward_bias: { hooks: { ...forwardHooks, ...gemmEpilogueHooks({ channel: 'row', bias: true }) } } };
 const backwardVariants = {
-  input: { hooks: backwardInputHooks }, weight: { hooks: backwardWeightHooks }, weight_bias: { hooks: backwardWeightBiasHooks },
+  input: { hooks: backwardInputHooks }, weight: { hooks: backwardWeightHooks }, weight_bias: { hooks: { ...backwardWeightHooks, ...CONV2D_WEIGHT_BIAS_HOOKS } },
 };
 
 export const conv2dTiledKernel = gemmKernel('tiled', 'conv2d_tiled', ['a', 'b', 'bias'], forwardVariants);
@@ -386,3 +393,18 @@ export function conv2dBackwardWeightReference(dy: ArrayLike<number>, x: ArrayLik
   });
   return dw;
 }
+
+function indexHooks(hooks: Readonly<Record<string, string>>): Record<'row_info' | 'col_info' | 'k_info' | 'k_next', string> {
+  return { row_info: hooks.row_info, col_info: hooks.col_info, k_info: hooks.k_info, k_next: hooks.k_next };
+}
+
+/**
+ * The index-decoding hooks of each product (row_info, col_info, k_info, k_next: they read only the
+ * uniforms), shared with the register-blocked GPU kernel's variants (gemm-blocked-conv.ts), whose
+ * loads and stores are its own.
+ */
+export const CONV2D_INDEX_HOOKS = {
+  forward: indexHooks(forwardHooks),
+  input: indexHooks(backwardInputHooks),
+  weight: indexHooks(backwardWeightHooks),
+} as const;

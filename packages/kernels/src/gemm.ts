@@ -7,12 +7,11 @@
  *   direct:   no barriers, 4 x 4 block per invocation (CPU adapters without 8-lane subgroups);
  *   subgroup: up to 32 x 2 block per lane, A shared by subgroup shuffles (CPU adapters whose subgroups
  *             have exactly 8 lanes: lavapipe on AVX2). Needs the `subgroups` feature.
- * Epilogues (GEMM_EPILOGUES) are named hook definitions of `fn epilogue(m, n, v) -> f32`, which
- * every GEMM shader file of the family defines (default alpha * v) and calls from its store_c: a
- * bias per row (a convolution's output channel) or per column (a linear layer's output feature)
- * is added in the store. Another entry point in its own shader file (a discrete-GPU GEMM) gets
- * them by defining `epilogue` and calling it from its store, and building its specs with
- * `gemmKernel` / `matmulVariants`.
+ * Epilogues (gemm-epilogue.ts) are hooks of `fn epilogue(m, n, at, v) -> f32`, which every GEMM
+ * shader file of the family defines (default alpha * v) and calls from its store_c: a bias per row
+ * (a convolution's output channel) or per column (a linear layer's output feature) is added in the
+ * store. Hooks that read B go through `b_at`, so they serve every shader of the family (the
+ * register-blocked GPU kernel of gemm-blocked.ts binds its operands as vec4 arrays).
  * Plain matmul variants (matmulVariants): layout of A and B (nn, nt, tn, tt), each with an
  * epilogue (`_bias_row`, `_bias_col`) or folding the batch into K (`_fold`: C = sum over the batch
  * of A[b] B[b], a broadcast weight's gradient in one product; `_fold_rowsum` also writes the row
@@ -21,6 +20,7 @@
  */
 import { defineKernel, GRID_BASE_UNIFORM, type Constants, type KernelSpec, type KernelVariant, type Workgroups } from './spec.js';
 import type { UniformValues } from './reflect.js';
+import { GEMM_BIAS_EPILOGUES, gemmEpilogueHooks, gemmEpilogueName, type GemmEpilogue } from './gemm-epilogue.js';
 
 export const GEMM_UNIFORMS = [
   'M', 'N', 'K', 'batch', 'a_offset', 'b_offset', 'c_offset', 'bias_offset', 'a_batch_stride', 'b_batch_stride',
@@ -123,26 +123,6 @@ const LAYOUTS = {
 
 export type GemmLayout = keyof typeof LAYOUTS;
 
-/** Named epilogue hooks: `fn epilogue(m, n, v) -> f32` as stored at C[m, n] (see the module comment). */
-export const GEMM_EPILOGUES = {
-  /** alpha * v (the shaders' default). */
-  none: {},
-  /** alpha * v + bias[bias_offset + m]: a bias per output row (a convolution's channel). */
-  bias_row: {
-    epilogue: `fn epilogue(m: u32, n: u32, v: f32) -> f32 {
-  return params.alpha * v + bias[params.bias_offset + m];
-}`,
-  },
-  /** alpha * v + bias[bias_offset + n]: a bias per output column (a linear layer's feature). */
-  bias_col: {
-    epilogue: `fn epilogue(m: u32, n: u32, v: f32) -> f32 {
-  return params.alpha * v + bias[params.bias_offset + n];
-}`,
-  },
-} as const satisfies Record<string, Readonly<Record<string, string>>>;
-
-export type GemmEpilogue = keyof typeof GEMM_EPILOGUES;
-
 // K runs over (batch entry, step) pairs, k_fold steps per entry; kk = (A offset, B offset, step in
 // the entry, entry), advanced by additions.
 const FOLD_HOOKS = {
@@ -166,24 +146,31 @@ const ROWSUM_HOOKS = {
   load_b: `fn load_b(batch: u32, k: u32, n: u32, col: vec4<i32>, kk: vec4<i32>) -> f32 {
   let inside = k < params.K && n + 1u < params.N;
   let ones = k < params.K && n + 1u == params.N;
-  return select(select(0.0, b[select(0u, u32(col.x + kk.y), inside)], inside), 1.0, ones);
+  return select(select(0.0, b_at(select(0u, u32(col.x + kk.y), inside)), inside), 1.0, ones);
 }`,
   store_c: `fn store_c(slice: u32, m: u32, n: u32, v: f32) {
   let cols = params.N - 1u;
-  c[params.c_offset + select(m * cols + n, params.M * cols + m, n == cols)] = epilogue(m, n, v);
+  let at = select(m * cols + n, params.M * cols + m, n == cols);
+  c[params.c_offset + at] = epilogue(m, n, at, v);
 }`,
 };
 
-/** The plain matmul variant names: a layout, optionally with an epilogue or a fold. */
-export type MatmulVariant = GemmLayout | `${GemmLayout}_${Exclude<GemmEpilogue, 'none'>}` | `${GemmLayout}_fold` | `${GemmLayout}_fold_rowsum`;
+/** The plain matmul variant names: a layout, optionally with a bias epilogue or a fold. */
+export type MatmulVariant = GemmLayout | `${GemmLayout}_bias_${GemmEpilogue['channel']}` | `${GemmLayout}_fold` | `${GemmLayout}_fold_rowsum`;
 
-/** Every plain matmul variant (see the module comment), for the specs of each entry point. */
-export function matmulVariants(): Record<MatmulVariant, KernelVariant> {
+/**
+ * Every plain matmul variant (see the module comment) for the specs of an entry point: each
+ * layout's A_T / B_T with the entry point's own constants per layout (`layoutConstants`), alone,
+ * with each of `epilogues` (`<layout>_<epilogue name>_<channel>`) and folded.
+ */
+export function matmulVariants(
+  layoutConstants: Partial<Record<GemmLayout, Constants>> = {}, epilogues: readonly GemmEpilogue[] = GEMM_BIAS_EPILOGUES,
+): Record<MatmulVariant, KernelVariant> {
   const out: Record<string, KernelVariant> = {};
-  for (const [layout, constants] of Object.entries(LAYOUTS)) {
-    for (const [epilogue, hooks] of Object.entries(GEMM_EPILOGUES)) {
-      out[epilogue === 'none' ? layout : `${layout}_${epilogue}`] = { constants, ...(epilogue === 'none' ? {} : { hooks }) };
-    }
+  for (const [layout, transposes] of Object.entries(LAYOUTS) as [GemmLayout, Constants][]) {
+    const constants = { ...transposes, ...layoutConstants[layout] };
+    out[layout] = { constants };
+    for (const e of epilogues) out[`${layout}_${gemmEpilogueName(e, true)}`] = { constants, hooks: gemmEpilogueHooks(e) };
     out[`${layout}_fold`] = { constants, hooks: FOLD_HOOKS };
     out[`${layout}_fold_rowsum`] = { constants, hooks: { ...FOLD_HOOKS, ...ROWSUM_HOOKS } };
   }

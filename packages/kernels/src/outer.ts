@@ -14,7 +14,8 @@ export const outerKernel = defineKernel({
   dispatch: (u, c) => {
     const rows = (u.batch as number) * (u.rows as number);
     const y = Math.max(1, Math.min(rows, MAX_WORKGROUPS_PER_DIM));
-    return [Math.ceil((u.cols as number) / c.WG), y, Math.ceil(rows / y)];
+    // x capped: the shader loops over a longer row (grid-stride)
+    return [Math.min(Math.ceil((u.cols as number) / c.WG), MAX_WORKGROUPS_PER_DIM), y, Math.ceil(rows / y)];
   },
 });
 

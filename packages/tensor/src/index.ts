@@ -1,12 +1,18 @@
 /**
- * @fusion/tensor: GPU tensors with autograd on WebGPU (Dawn). Await `init()` once, then create
- * tensors and run ops; free memory with `dispose()` or `tidy()`.
+ * @fusion/tensor: GPU tensors with autograd on WebGPU (Dawn in Node, the browser's own in a page).
+ * Await `init()` once, then create tensors and run ops; free memory with `dispose()` or `tidy()`.
+ * The same exports everywhere: the Node-only pieces (Dawn, the tuning cache file, safetensors
+ * files) come through package.json `imports`, whose `browser` condition gives a page their
+ * browser counterparts.
  */
 import './methods.js';
 
 export { init, runtime, Runtime, type RegionTime } from './gpu/runtime.js';
 export { gpuWait } from './gpu/wait.js';
+export { DeviceLimitError, bindingLimit, formatBytes, setBindingLimitForTests, type BufferLimit } from './gpu/limits.js';
+export { DeviceLostError } from './gpu/device-lost.js';
 export { gpu, destroyDevice, dawnFlagsFor, deviceOptionsFromEnv, SETUP_HINT, type DeviceOptions, type DeviceInfo } from './gpu/device.js';
+export { WEBGPU_BROWSERS } from './gpu/webgpu-browsers.js';
 export { Tensor } from './tensor.js';
 export type { DType } from './dtype.js';
 export { type Shape, numel, broadcastShapes } from './shape.js';
@@ -32,7 +38,7 @@ export {
 export {
   TUNE_CACHE_FORMAT, dawnVersion, tuneCacheKey, tuneCachePath, readTuneCache, readTuneCacheFile, writeTuneCache, useTuneCache,
   type TuneCacheEntry, type TuneCacheAdapter, type TuneCacheFile,
-} from './gpu/tune-cache-node.js';
+} from '#tune-cache';
 export { conv2d, conv2dBackwardInput, conv2dBackwardWeight, setConv2dSplitK, type Conv2dOptions } from './ops/conv2d.js';
 export type { Pair } from './ops/window.js';
 export { maxPool2d, avgPool2d, globalAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from './ops/pool.js';
@@ -46,10 +52,11 @@ export { embedding, type EmbeddingOptions, type EmbeddingStrategy } from './ops/
 export { upsample2x, type UpsampleMode } from './ops/upsample.js';
 export { outer } from './ops/outer.js';
 export { bceWithLogits, type BceWithLogitsOptions, type BceReduction } from './ops/bce.js';
+export { guardFinite, guardState, readGuardState, type GuardReading } from './ops/guard.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export { Module, Linear, Dropout, type HostTensor, type LoadReport } from './nn/index.js';
 export { BatchNorm2d, LayerNorm, Embedding } from './nn/index.js';
 export { Conv2d, MaxPool2d, AvgPool2d } from './nn/index.js';
-export { SGD, Adam, AdamW, Optimizer, setOptimizerPackLimitForTests } from './optim/index.js';
+export { SGD, Adam, AdamW, Optimizer } from './optim/index.js';
 export * from './io/index.js';

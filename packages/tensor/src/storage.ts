@@ -4,6 +4,7 @@
  * refuse a gradient that would read a tensor overwritten after it was saved.
  */
 import { runtime } from './gpu/runtime.js';
+import { deviceLostError } from './gpu/device-lost.js';
 
 export class Storage {
   private refs = 1;
@@ -23,7 +24,8 @@ export class Storage {
   }
 
   release(): void {
-    if (--this.refs === 0) runtime().pool.release(this.buffer);
+    // After a device loss the buffer died with the device: nothing to return to a pool.
+    if (--this.refs === 0 && !deviceLostError()) runtime().pool.release(this.buffer);
   }
 
   /** How many handles hold this storage (1: a single tensor owns it). */

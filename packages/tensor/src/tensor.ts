@@ -6,6 +6,7 @@
  */
 import { Storage } from './storage.js';
 import { runtime } from './gpu/runtime.js';
+import { bindingLimit, checkTensorAllocation, describeLargeBuffer, describeTensor } from './gpu/limits.js';
 import { contiguousStrides, numel, checkShape, fmt, type Shape } from './shape.js';
 import { bytesPerElement, type DType } from './dtype.js';
 import { trackTensor, untrackTensor, registerTensorCheck, type Tracked } from './scope.js';
@@ -61,7 +62,14 @@ export class Tensor implements Tracked {
   /** Allocates an uninitialised contiguous tensor. */
   static empty(shape: Shape, dtype: DType = 'f32', label?: string): Tensor {
     checkShape(shape, 'empty');
-    return new Tensor({ storage: Storage.allocate(numel(shape) * bytesPerElement(dtype), label), shape, dtype });
+    const bytes = numel(shape) * bytesPerElement(dtype);
+    if (bytes <= bindingLimit()) return new Tensor({ storage: Storage.allocate(bytes, label), shape, dtype });
+    // Past one binding: allowed up to maxBufferSize (some kernels split such work), and described for the binding check's message.
+    const what = describeTensor(shape, dtype, label);
+    checkTensorAllocation(bytes, what);
+    const t = new Tensor({ storage: Storage.allocate(bytes, label), shape, dtype });
+    describeLargeBuffer(t.buffer, what, bytes);
+    return t;
   }
 
   get storage(): Storage {

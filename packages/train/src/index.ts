@@ -12,3 +12,8 @@ export { runStudy, pickExamples, meanMaskPrior, type StudyOptions } from './loop
 export { evaluate, predictExamples } from './loop/evaluate.js';
 export { batchTensors, disposeBatch, type BatchTensors } from './loop/batch-tensors.js';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, loadWeights } from './loop/checkpoint.js';
+export { trainStep, learningRateAt, type TrainStepOptions, type LearningRateSchedule } from './loop/step.js';
+export { wordAttention, wordTokenIndices, type EvalContext, type ExamplePrediction } from './loop/evaluate.js';
+export { predictMask, DEFAULT_MASK_THRESHOLD, type MaskPredictor, type MaskPrediction, type WordAttention } from './predict/predict-mask.js';
+export { serializeHead, parseHead, headPredictor, HEAD_FORMAT, HEAD_EXTENSION, type HeadInfo, type HeadFile } from './predict/head-file.js';
+export type { SyntheticSourceOptions } from './loop/synthetic-source.js';

@@ -59,7 +59,7 @@ export interface Preset {
   posWeight: number;
   /** Learning-rate schedule over the planned steps: constant, or cosine decay to 0. */
   schedule: 'constant' | 'cosine';
-  /** Smallest validation mIoU gain that counts as an improvement for early stopping. */
+  /** Smallest validation gain (mIoU, or BCE decrease with --select bce) that counts as an improvement for early stopping (patience > 0 only). */
   minDelta: number;
   /** Report examples. */
   examples: number;

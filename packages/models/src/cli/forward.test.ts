@@ -45,6 +45,7 @@ describe('pnpm fusion forward', () => {
     expect(() => parseForwardArgs(['--arch', 'bert', '--inputs', 'x', '--out', 'y'])).toThrow('missing option --weights');
     expect(() => parseForwardArgs(['--arch', 'vgg', '--weights', 'w', '--inputs', 'x', '--out', 'y'])).toThrow('--arch vgg: expected one of resnet50, bert-base, resnet, bert');
     expect(() => parseForwardArgs(['--arch', 'bert', '--config', '{layers', '--weights', 'w', '--inputs', 'x', '--out', 'y'])).toThrow('--config is not valid JSON');
+    expect(() => parseForwardArgs(['--arch', 'bert', '--weights', 'w', '--inputs', 'x.safetensors', '--out', './x.safetensors'])).toThrow('--out ./x.safetensors is the --inputs file; writing it would destroy that file: choose another --out');
     expect(() => parseForwardArgs(['--arch', 'bert', '--weigths', 'w'])).toThrow('unknown option --weigths');
   });
 

@@ -16,8 +16,9 @@
  * Outputs: `feature_map`, `pooled` (and `logits` when the ResNet has fc); `last_hidden_state`,
  * `pooler_output` for BERT. All f32.
  */
+import { resolve } from 'node:path';
 import {
-  init, destroyDevice, deviceOptionsFromEnv, noGrad, tidy, tensor, readSafetensorsFile, writeSafetensorsFile,
+  init, destroyDevice, deviceOptionsFromEnv, noGrad, tidy, tensor, readSafetensorsFile, writeSafetensorsFile, DeviceLimitError,
   type Tensor, type SafetensorsFile, type SerializableTensor,
 } from '@fusion/tensor';
 import { ResNet, resnet50, type ResNetConfig } from '../resnet.js';
@@ -73,7 +74,11 @@ export function parseForwardArgs(args: readonly string[]): ForwardArgs {
     }
     if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new Error('--config must be a JSON object');
   }
-  return { arch: arch as Arch, config, weights: values.get('weights')!, inputs: values.get('inputs')!, out: values.get('out')! };
+  const out = values.get('out')!;
+  for (const k of ['weights', 'inputs']) {
+    if (resolve(values.get(k)!) === resolve(out)) throw new Error(`--out ${out} is the --${k} file; writing it would destroy that file: choose another --out`);
+  }
+  return { arch: arch as Arch, config, weights: values.get('weights')!, inputs: values.get('inputs')!, out };
 }
 
 /** An input of the file as a tensor, with the dtype the model needs; errors name the field. */
@@ -165,6 +170,9 @@ export async function runForward(args: string[]): Promise<number> {
   try {
     for (const line of await forwardCommand(parsed)) console.log(line);
     return 0;
+  } catch (e) {
+    if (e instanceof DeviceLimitError) throw new Error(`${e.message}: this adapter cannot run these inputs; use fewer images or a smaller size in ${parsed.inputs}`);
+    throw e;
   } finally {
     destroyDevice();
   }

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { BertTokenizer, type TokenizerJson } from './bert-tokenizer.js';
+import { tokenizerFromText } from './from-text.js';
 
 /** Path of the shipped tokenizer.json (from `src/tokenizer/` or `dist/tokenizer/`: `../../assets`). */
 export const DEFAULT_TOKENIZER_PATH: string = fileURLToPath(new URL('../../assets/tokenizer.json', import.meta.url));
@@ -25,11 +26,5 @@ export async function loadTokenizer(pathOrJson: string | URL | TokenizerJson, so
   } catch (error) {
     throw new Error(`${path}: cannot read tokenizer.json (${(error as Error).message})`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${path}: tokenizer.json is not valid JSON (${(error as Error).message})`);
-  }
-  return new BertTokenizer(json as TokenizerJson, path);
+  return tokenizerFromText(text, path);
 }

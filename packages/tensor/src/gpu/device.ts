@@ -1,10 +1,12 @@
 /**
- * The one place that acquires the WebGPU adapter and device (Dawn's node bindings, npm `webgpu`).
+ * The one place that acquires the WebGPU adapter and device: from Dawn's node bindings (npm
+ * `webgpu`) in Node, from `navigator.gpu` in a page (`#gpu-platform`, see package.json).
  * It asks for the adapter's own limits (storage binding size, workgroup memory, invocations), the
  * optional features the adapter has (`shader-f16`, `subgroups`, `timestamp-query`), and builds the
  * Dawn toggles from one options object. Everything else reads `gpu()`.
  */
-import { create, globals } from 'webgpu';
+import { NO_ADAPTER_HINT, PLATFORM, requestGpu } from '#gpu-platform';
+import { clearDeviceLoss, deviceLostError, noteDeviceLost } from './device-lost.js';
 
 export interface DeviceOptions {
   /** Prefer a discrete GPU over an integrated or software one (default true). */
@@ -40,10 +42,13 @@ export interface DeviceInfo {
 
 export interface FusionGPU {
   /**
-   * The Dawn instance. It must stay referenced while the device is used: once it is collected,
-   * Dawn stops polling and pending promises (readbacks) never settle, so Node exits mid-await.
+   * The GPU object the adapter came from (`navigator.gpu` in a page). In Node it is the Dawn
+   * instance, which must stay referenced while the device is used: once it is collected, Dawn
+   * stops polling and pending promises (readbacks) never settle, so Node exits mid-await.
    */
   instance: GPU;
+  /** Where the device came from: 'node-dawn' or 'browser'. */
+  platform: typeof PLATFORM;
   device: GPUDevice;
   info: DeviceInfo;
   hasFeature(name: string): boolean;
@@ -64,10 +69,8 @@ const LIMITS_TO_REQUEST = [
   'maxUniformBufferBindingSize',
 ] as const;
 
-export const SETUP_HINT =
-  'No WebGPU adapter was found. Fusion needs a GPU with Vulkan drivers, or Mesa\'s software Vulkan ' +
-  'driver (lavapipe, Mesa >= 24). Run `bash scripts/setup.sh` from the repository root: on ' +
-  'Debian 12 it installs mesa-vulkan-drivers from bookworm-backports when no adapter exists.';
+/** What to do when no adapter is found (in Node: scripts/setup.sh; in a page: which browser and flags). */
+export const SETUP_HINT: string = NO_ADAPTER_HINT;
 
 /** Dawn flags for the options: the single source of the toggles Fusion passes to Dawn. */
 export function dawnFlagsFor(options: DeviceOptions): string[] {
@@ -95,15 +98,13 @@ let current: FusionGPU | null = null;
 let pending: Promise<FusionGPU> | null = null;
 
 async function acquire(options: DeviceOptions): Promise<FusionGPU> {
-  if (typeof process !== 'undefined') process.env.XDG_RUNTIME_DIR ??= '/tmp';
-  Object.assign(globalThis, globals);
   const flags = dawnFlagsFor(options);
-  const gpuApi = create(flags);
+  const gpuApi = requestGpu(flags);
   let adapter: GPUAdapter | null;
   try {
     adapter = await gpuApi.requestAdapter({ powerPreference: options.highPerformance === false ? 'low-power' : 'high-performance' });
   } catch (e) {
-    throw new Error(`${SETUP_HINT}\nDawn said: ${(e as Error).message}`);
+    throw new Error(`${SETUP_HINT}\n${PLATFORM === 'browser' ? 'The browser' : 'Dawn'} said: ${(e as Error).message}`);
   }
   if (!adapter) throw new Error(SETUP_HINT);
   const features = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f)) as GPUFeatureName[];
@@ -118,17 +119,20 @@ async function acquire(options: DeviceOptions): Promise<FusionGPU> {
     architecture: ai.architecture,
     device: ai.device,
     description: ai.description,
-    isSoftware: ai.architecture === 'software' || /llvmpipe|lavapipe|swiftshader/i.test(ai.description),
+    isSoftware: ai.architecture === 'software' || /llvmpipe|lavapipe|swiftshader/i.test(`${ai.architecture} ${ai.description}`),
     features: [...device.features].sort(),
     adapterFeatures: [...adapter.features].sort(),
     limits,
     dawnFlags: flags,
   };
   device.lost.then((lost) => {
-    if (current?.device === device) current = null;
+    if (current?.device === device) {
+      current = null;
+      noteDeviceLost(lost.reason, lost.message);
+    }
     if (lost.reason !== 'destroyed') console.error(`fusion: WebGPU device lost: ${lost.message}`);
   });
-  return { instance: gpuApi, device, info, hasFeature: (f) => device.features.has(f) };
+  return { instance: gpuApi, platform: PLATFORM, device, info, hasFeature: (f) => device.features.has(f) };
 }
 
 /**
@@ -137,13 +141,13 @@ async function acquire(options: DeviceOptions): Promise<FusionGPU> {
  */
 export async function init(options: DeviceOptions = deviceOptionsFromEnv()): Promise<FusionGPU> {
   if (current) return current;
-  pending ??= acquire(options).then((g) => (current = g)).finally(() => (pending = null));
+  pending ??= acquire(options).then((g) => { clearDeviceLoss(); return (current = g); }).finally(() => (pending = null));
   return pending;
 }
 
 /** The acquired device; throws a clear error when `init()` was not awaited first. */
 export function gpu(): FusionGPU {
-  if (!current) throw new Error('fusion: no GPU device yet: call `await init()` from @fusion/tensor before creating tensors');
+  if (!current) throw deviceLostError() ?? new Error('fusion: no GPU device yet: call `await init()` from @fusion/tensor before creating tensors');
   return current;
 }
 

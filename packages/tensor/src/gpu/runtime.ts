@@ -11,11 +11,17 @@ import { init as acquireDevice, gpu, type DeviceOptions, type FusionGPU } from '
 import { BufferPool, type PoolStats } from './pool.js';
 import { KernelCaches, type CompiledKernel } from './caches.js';
 import { gpuWait } from './wait.js';
+import { bindingLimit, bindingLimitError } from './limits.js';
+import { DeviceErrorCollector, summariseDeviceError } from './error-scopes.js';
 
 /** Commands recorded before the encoder is submitted on its own, to bound its memory. */
 const AUTO_FLUSH_COMMANDS = 4096;
 
-/** Timestamp slots of the region timer's query set: a beginning and an end per compute pass. */
+/**
+ * Timestamp slots of the region timer's query set: a beginning and an end per compute pass. When
+ * a region or profile fills them, the written slots are resolved into a buffer in command order
+ * and the set is reused, so a region may record any number of passes.
+ */
 const TIMESTAMP_SLOTS = 4096;
 
 export interface KernelCall {
@@ -42,7 +48,7 @@ export interface RegionTime {
    * 'timestamp': from the beginning of the first compute pass the region recorded to the end of
    * its last, read from GPU timestamp queries (recording and submission excluded).
    * 'wall': host time from the start of fn until the GPU finished its work, used when the device
-   * lacks `timestamp-query` or the region recorded no compute pass (or more than the timer holds).
+   * lacks `timestamp-query` or the region recorded no compute pass.
    */
   clock: 'timestamp' | 'wall';
   /** Host time from the start of fn until the GPU finished its work (always measured). */
@@ -51,11 +57,12 @@ export interface RegionTime {
   passes: number;
 }
 
-/** The query set of the region timer and the slots written since the region began. */
+/** The query set of the region timer, the slots written since the last spill, and the spills. */
 interface PassTimer {
   querySet: GPUQuerySet;
   used: number;
-  overflow: boolean;
+  /** Earlier rounds of the query set resolved into buffers, in command order. */
+  spilled: GPUBuffer[];
 }
 
 export class Runtime {
@@ -78,9 +85,11 @@ export class Runtime {
   /** While profiling: the kernel label of each compute pass (one dispatch per pass). */
   private passLabels: string[] | null = null;
   readonly stats: StreamStats = { dispatches: 0, submits: 0, uploads: 0, readbacks: 0 };
+  private readonly collector: DeviceErrorCollector;
 
   constructor(readonly gpu: FusionGPU) {
     const device = gpu.device;
+    this.collector = new DeviceErrorCollector(device);
     this.pool = new BufferPool(device, gpu.info.limits.maxStorageBufferBindingSize);
     this.caches = new KernelCaches(device, (b) => this.afterSubmit.push(b));
     device.onuncapturederror = (e) => {
@@ -100,14 +109,11 @@ export class Runtime {
     return this.pass;
   }
 
-  /** A compute pass's descriptor, with timestamp writes while a region is timed. */
+  /** A compute pass's descriptor, with timestamp writes while a region is timed (the encoder exists). */
   private passDescriptor(): GPUComputePassDescriptor {
     const timer = this.timer;
     if (!timer) return { label: 'fusion.pass' };
-    if (timer.used + 2 > TIMESTAMP_SLOTS) {
-      timer.overflow = true;
-      return { label: 'fusion.pass' };
-    }
+    if (timer.used + 2 > TIMESTAMP_SLOTS) this.spillTimestamps(timer);
     const begin = timer.used;
     timer.used += 2;
     return { label: 'fusion.pass', timestampWrites: { querySet: timer.querySet, beginningOfPassWriteIndex: begin, endOfPassWriteIndex: begin + 1 } };
@@ -125,10 +131,7 @@ export class Runtime {
     if (this.timer) throw new Error('timeRegion(): regions do not nest (a region is already being timed)');
     await this.sync();
     const useTimestamps = this.gpu.hasFeature('timestamp-query');
-    if (useTimestamps) {
-      this.timerQuerySet ??= this.device.createQuerySet({ type: 'timestamp', count: TIMESTAMP_SLOTS, label: 'fusion.timer' });
-      this.timer = { querySet: this.timerQuerySet, used: 0, overflow: false };
-    }
+    if (useTimestamps) this.timer = this.newTimer();
     const start = performance.now();
     let timer: PassTimer | null;
     try {
@@ -140,9 +143,9 @@ export class Runtime {
     }
     await this.sync();
     const wallMs = performance.now() - start;
-    const passes = timer ? timer.used / 2 : 0;
-    if (!timer || timer.used === 0 || timer.overflow) return { ms: wallMs, clock: 'wall', wallMs, passes };
-    const stamps = await this.resolveTimestamps(timer.querySet, timer.used);
+    const stamps = timer ? await this.collectTimestamps(timer) : new BigUint64Array(0);
+    const passes = stamps.length / 2;
+    if (passes === 0) return { ms: wallMs, clock: 'wall', wallMs, passes };
     let first = stamps[0];
     let last = stamps[1];
     for (let i = 0; i < stamps.length; i += 2) {
@@ -156,14 +159,13 @@ export class Runtime {
    * Per-kernel GPU time of the work `fn` records: every dispatch gets its own compute pass with
    * timestamps, and the times are summed by kernel (name/variant). Separate passes serialise the
    * work, so the total exceeds timeRegion's; use it to rank kernels, not to time a step. Needs
-   * `timestamp-query`; at most 2048 dispatches. Sorted by total time, largest first.
+   * `timestamp-query`; any number of dispatches. Sorted by total time, largest first.
    */
   async profile(fn: () => void): Promise<{ kernel: string; ms: number; count: number }[]> {
     if (!this.gpu.hasFeature('timestamp-query')) throw new Error('profile(): the device has no timestamp-query feature');
     if (this.passLabels) throw new Error('profile(): profiles do not nest');
     await this.sync();
-    this.timerQuerySet ??= this.device.createQuerySet({ type: 'timestamp', count: TIMESTAMP_SLOTS, label: 'fusion.timer' });
-    const timer: PassTimer = { querySet: this.timerQuerySet, used: 0, overflow: false };
+    const timer = this.newTimer();
     const labels: string[] = [];
     this.timer = timer;
     this.passLabels = labels;
@@ -175,8 +177,8 @@ export class Runtime {
       this.passLabels = null;
     }
     await this.sync();
-    if (timer.overflow) throw new Error(`profile(): more than ${TIMESTAMP_SLOTS / 2} dispatches`);
-    const stamps = await this.resolveTimestamps(timer.querySet, timer.used);
+    const stamps = await this.collectTimestamps(timer);
+    if (stamps.length !== 2 * labels.length) throw new Error(`profile(): ${stamps.length} timestamps for ${labels.length} dispatches`);
     const totals = new Map<string, { ms: number; count: number }>();
     labels.forEach((label, i) => {
       const t = totals.get(label) ?? { ms: 0, count: 0 };
@@ -187,18 +189,39 @@ export class Runtime {
     return [...totals].map(([kernel, t]) => ({ kernel, ...t })).sort((a, b) => b.ms - a.ms);
   }
 
-  /** Reads the first `count` timestamps (nanoseconds) of a query set. */
-  private async resolveTimestamps(querySet: GPUQuerySet, count: number): Promise<BigUint64Array> {
-    const bytes = count * 8;
-    const resolved = this.device.createBuffer({ size: bytes, usage: BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC, label: 'fusion.timer.resolve' });
-    const encoder = this.device.createCommandEncoder({ label: 'fusion.timer' });
-    encoder.resolveQuerySet(querySet, 0, count, resolved, 0);
-    this.device.queue.submit([encoder.finish()]);
-    try {
-      return new BigUint64Array(await this.read(resolved, 0, bytes));
-    } finally {
-      resolved.destroy();
+  private newTimer(): PassTimer {
+    this.timerQuerySet ??= this.device.createQuerySet({ type: 'timestamp', count: TIMESTAMP_SLOTS, label: 'fusion.timer' });
+    return { querySet: this.timerQuerySet, used: 0, spilled: [] };
+  }
+
+  /** Records the resolve of the slots written so far into a buffer of their own and frees the set. */
+  private spillTimestamps(timer: PassTimer): void {
+    const resolved = this.device.createBuffer({ size: timer.used * 8, usage: BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC, label: 'fusion.timer.spill' });
+    this.encoder!.resolveQuerySet(timer.querySet, 0, timer.used, resolved, 0);
+    timer.spilled.push(resolved);
+    timer.used = 0;
+  }
+
+  /** Every timestamp (nanoseconds) a finished timer wrote, spilled rounds first; frees the spills. */
+  private async collectTimestamps(timer: PassTimer): Promise<BigUint64Array> {
+    if (timer.used > 0) {
+      this.encoder ??= this.device.createCommandEncoder({ label: 'fusion.timer' });
+      this.spillTimestamps(timer);
     }
+    const parts: BigUint64Array[] = [];
+    try {
+      for (const b of timer.spilled) parts.push(new BigUint64Array(await this.read(b, 0, b.size)));
+    } finally {
+      for (const b of timer.spilled) b.destroy();
+      timer.spilled = [];
+    }
+    const out = new BigUint64Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
   }
 
   private copyEncoder(): GPUCommandEncoder {
@@ -245,6 +268,7 @@ export class Runtime {
   }
 
   private dispatch(k: CompiledKernel, call: KernelCall, uniforms: UniformValues, wg: Workgroups): void {
+    const limit = bindingLimit();
     const bindings = k.reflection.bindings;
     const buffers: GPUBuffer[] = new Array(bindings.length);
     for (let i = 0; i < bindings.length; i++) {
@@ -255,6 +279,7 @@ export class Runtime {
       }
       const buf = call.buffers[b.name];
       if (buf === undefined) throw new Error(`kernel ${k.label}: binding ${b.name} was not given`);
+      if (buf && buf.size > limit) throw bindingLimitError(k.label, b.name, buf, limit);
       buffers[i] = buf ?? (this.placeholders[b.binding] ??= this.device.createBuffer({ size: 16, usage: BufferUsage.STORAGE, label: `placeholder.${b.binding}` }));
     }
     if (this.passLabels && this.pass) {
@@ -335,17 +360,20 @@ export class Runtime {
     await this.checkErrors();
   }
 
+  /** Throws the first WebGPU error since the last check (every source is drained, so none is reported late). */
   private async checkErrors(): Promise<void> {
     const pending = [...this.caches.compileChecks.splice(0), ...this.errors.splice(0)];
+    const collected = this.collector.drain(gpuWait);
+    let first: string | null = null;
     for (const { check, context } of pending) {
       const error = await gpuWait(check);
-      if (error) throw new Error(`WebGPU error while ${context}: ${error.message}`);
+      if (error && !first) first = `WebGPU error while ${context}: ${error.message}`;
     }
-    if (this.uncaptured) {
-      const message = this.uncaptured;
-      this.uncaptured = null;
-      throw new Error(`WebGPU error: ${message}`);
-    }
+    const scoped = await collected;
+    if (scoped && !first) first = `WebGPU error: ${summariseDeviceError(scoped)} (the first device error since the last readback; later ones are not shown)`;
+    if (this.uncaptured && !first) first = `WebGPU error: ${this.uncaptured}`;
+    this.uncaptured = null;
+    if (first) throw new Error(first);
   }
 
   /** Destroys pooled buffers (after submitting, so no recorded work still names them). */

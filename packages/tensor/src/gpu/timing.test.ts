@@ -72,3 +72,24 @@ describe('runtime().timeRegion', () => {
     expect(memory().liveTensors).toBe(before);
   });
 });
+
+describe('runtime().profile', () => {
+  it('profiles more dispatches than the timestamp query set holds (the seed preset runs ~2100 per step)', async () => {
+    const rt = runtime();
+    if (!rt.gpu.hasFeature('timestamp-query')) throw new Error('this adapter has no timestamp-query: profile() is untested here');
+    const a = ones(8);
+    const dispatches = 2100;
+    const kernels = await rt.profile(() =>
+      tidy(() => {
+        for (let i = 0; i < dispatches; i++) add(a, a);
+      }),
+    );
+    expect(kernels.reduce((n, k) => n + k.count, 0)).toBe(dispatches);
+    expect(kernels.every((k) => k.ms >= 0)).toBe(true);
+    // an upload ends the compute pass: one pass per iteration, more passes than the set holds
+    const region = await rt.timeRegion(() => tidy(() => { for (let i = 0; i < dispatches; i++) add(ones(8), a); }));
+    expect(region.clock).toBe('timestamp');
+    expect(region.passes).toBe(dispatches);
+    a.dispose();
+  });
+});

@@ -54,7 +54,7 @@ describe('the variant table', () => {
   });
 
   it('rejects a variant the kernel lacks, naming the variants it has', () => {
-    expect(() => forceVariant('gemm', 'blocked' as 'tiled')).toThrow(/kernel 'gemm' has no variant 'blocked' \(variants: tiled, direct, subgroup\)/);
+    expect(() => forceVariant('gemm', 'blocked16' as 'tiled')).toThrow(/kernel 'gemm' has no variant 'blocked16' \(variants: tiled, direct, subgroup, blocked4, blocked8\)/);
     expect(() => forceVariant('conv' as 'gemm', null)).toThrow(/unknown kernel 'conv'/);
   });
 

@@ -17,12 +17,15 @@ import { gpu, type FusionGPU, type DeviceInfo } from './device.js';
 
 /** Candidate variants of each kernel family whose variant is chosen here. */
 export const VARIANT_KERNELS = {
-  /** The GEMM entry point of matmul and the convolutions. Sizes: M, N, K, batch. */
-  gemm: ['tiled', 'direct', 'subgroup'],
+  /**
+   * The GEMM entry point of matmul and the convolutions. Sizes: M, N, K, batch. blocked4 and
+   * blocked8 are the register-blocked GPU kernels (4 x 4 and 8 x 8 outputs per invocation).
+   */
+  gemm: ['tiled', 'direct', 'subgroup', 'blocked4', 'blocked8'],
   /** softmax / log-softmax forward. Sizes: outer, len, inner. */
   softmax: ['lines', 'workgroup', 'vec4'],
   /** Fused attention kernels. Sizes: batch * heads, Lq, Lk, head dim. */
-  attention: ['tiled', 'lines'],
+  attention: ['tiled', 'lines', 'subgroup'],
   /** Attention backward: the row kernels, or batched GEMMs over the recomputed P. Sizes: batch * heads, Lq, Lk, max head dim. */
   'attention-backward': ['fused', 'gemm'],
   /**
@@ -37,6 +40,10 @@ export const VARIANT_KERNELS = {
   embedding: ['lines', 'workgroup'],
   /** Batched outer product forward. Sizes: batch, I, J. */
   outer: ['vec4', 'scalar'],
+  /** 2-D max and average pooling, forward and backward. Sizes: planes, H, W, window elements. */
+  pool: ['rows', 'vec4'],
+  /** 2x upsampling (nearest and bilinear), forward and backward. Sizes: planes, H, W. */
+  upsample: ['rows', 'vec4'],
 } as const;
 
 export type VariantKernel = keyof typeof VARIANT_KERNELS;
@@ -83,11 +90,23 @@ const ATTENTION_GEMM_BACKWARD_MIN_WORK = 1 << 23;
 
 type Heuristic = (f: AdapterFacts, a: number, b: number, c: number, d: number) => string;
 
+/**
+ * Smallest output (M x N x batch) for which a GPU runs the register-blocked GEMMs (a guess until
+ * the tuner measures: below it, 64 x 64 tiles leave most of a large GPU idle), and the smallest M
+ * and N of the 8 x 8 block's 128 x 128 tiles.
+ */
+const BLOCKED_GEMM_MIN_OUTPUT = 1 << 18;
+const BLOCKED8_GEMM_MIN_SIDE = 1024;
+
 /** Today's choice by adapter kind and exact sizes, per kernel. */
 const HEURISTICS: { [K in VariantKernel]: (f: AdapterFacts, a: number, b: number, c: number, d: number) => VariantOf<K> } = {
-  gemm: (f) => (!f.software ? 'tiled' : f.subgroupGemm && f.subgroupsOf8 ? 'subgroup' : 'direct'),
+  gemm: (f, M, N, K, batch) => {
+    if (f.software) return f.subgroupGemm && f.subgroupsOf8 ? 'subgroup' : 'direct';
+    if (M * N * Math.max(1, batch) < BLOCKED_GEMM_MIN_OUTPUT || Math.min(M, N) < 64) return 'tiled';
+    return Math.min(M, N) >= BLOCKED8_GEMM_MIN_SIDE ? 'blocked8' : 'blocked4';
+  },
   softmax: (f, outer, len, inner) => (inner !== 1 ? 'lines' : !f.software && len >= 256 ? 'workgroup' : len % 4 === 0 ? 'vec4' : 'lines'),
-  attention: (f) => (f.software ? 'lines' : 'tiled'),
+  attention: (f) => (!f.software ? 'tiled' : f.subgroupGemm && f.subgroupsOf8 ? 'subgroup' : 'lines'),
   'attention-backward': (f, bh, lq, lk, dim) => {
     if (bh * lq * lk * dim === 0) return 'fused';
     const scores = bh * lq * lk;
@@ -100,6 +119,8 @@ const HEURISTICS: { [K in VariantKernel]: (f: AdapterFacts, a: number, b: number
   layernorm: (f, rows, dim) => (!f.software && dim >= 128 ? 'workgroup' : 'lines'),
   embedding: (f) => (f.software ? 'lines' : 'workgroup'),
   outer: (f, batch, rows, cols) => (cols % 4 === 0 ? 'vec4' : 'scalar'),
+  pool: (f) => (f.software ? 'vec4' : 'rows'),
+  upsample: (f) => (f.software ? 'vec4' : 'rows'),
 };
 
 /** Bits per size in a packed shape class: bucket 0 for 0, else 1 + ceil(log2 size) (1..33). */
@@ -175,16 +196,24 @@ function isCandidate(kernel: VariantKernel, variant: string): boolean {
   return (VARIANT_KERNELS[kernel] as readonly string[]).includes(variant);
 }
 
+/** Variants written for 8-lane subgroups, which need the `subgroups` feature with subgroups of >= 8 lanes. */
+function needsSubgroups(kernel: VariantKernel, variant: string): boolean {
+  return (kernel === 'gemm' || kernel === 'attention') && variant === 'subgroup';
+}
+
 function checkAvailable(kernel: VariantKernel, variant: string): void {
   if (kernel === 'gemm' && variant === 'subgroup' && !currentFacts().subgroupGemm) {
     throw new Error('GEMM variant subgroup needs the subgroups feature with subgroups of 8 lanes or more, which this device lacks');
+  }
+  if (needsSubgroups(kernel, variant) && !currentFacts().subgroupGemm) {
+    throw new Error(`${kernel} variant ${variant} needs the subgroups feature with subgroups of 8 lanes or more, which this device lacks`);
   }
 }
 
 function loadEntries(entries: readonly TunedVariant[]): void {
   for (const e of entries) {
     if (!(e.kernel in VARIANT_KERNELS) || !isCandidate(e.kernel, e.variant)) continue;
-    if (e.kernel === 'gemm' && e.variant === 'subgroup' && !facts.subgroupGemm) continue;
+    if (needsSubgroups(e.kernel, e.variant) && !facts.subgroupGemm) continue;
     let byClass = tuned.get(e.kernel);
     if (!byClass) tuned.set(e.kernel, (byClass = new Map()));
     byClass.set(e.shapeClass, { variant: e.variant as VariantOf<VariantKernel>, constants: e.constants, source: 'tuned' });

@@ -1,6 +1,6 @@
 /**
  * Host-side tensor I/O: safetensors parse/serialize (`safetensors.ts`, no Node APIs), file
- * read/atomic write (`safetensors-node.ts`, Node only), and the f16/bf16 bit conversions they use.
+ * read/atomic write (`safetensors-node.ts` in Node; fetch-based reads in a page, `safetensors-browser.ts`), and the f16/bf16 bit conversions they use.
  */
 export {
   parseSafetensors,
@@ -10,8 +10,9 @@ export {
   type SafetensorsTensorInfo,
   type SafetensorsTensor,
   type SerializableTensor,
+  type SafetensorsReadOptions,
 } from './safetensors.js';
-export { readSafetensorsFile, writeSafetensorsFile } from './safetensors-node.js';
+export { readSafetensorsFile, writeSafetensorsFile } from '#safetensors-file';
 export {
   f16BitsToNumber,
   numberToF16Bits,

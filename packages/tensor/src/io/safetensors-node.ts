@@ -8,20 +8,21 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { parseSafetensors, serializeSafetensors, type SafetensorsFile, type SerializableTensor } from './safetensors.js';
+import { parseSafetensors, serializeSafetensors, type SafetensorsFile, type SafetensorsReadOptions, type SerializableTensor } from './safetensors.js';
 
 /**
  * Reads and parses a safetensors file; errors name `path`.
  * @param path file to read
+ * @param options `allowNonFinite` lets `read` return NaN and infinite values (rejected by default)
  */
-export async function readSafetensorsFile(path: string): Promise<SafetensorsFile> {
+export async function readSafetensorsFile(path: string, options: SafetensorsReadOptions = {}): Promise<SafetensorsFile> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
   } catch (error) {
     throw new Error(`${path}: cannot read safetensors file (${(error as Error).message})`);
   }
-  return parseSafetensors(bytes, path);
+  return parseSafetensors(bytes, path, options);
 }
 
 /**

@@ -152,6 +152,8 @@ describe('serializeSafetensors + parseSafetensors roundtrip', () => {
     const ints = new Int32Array([-2147483648, -1, 0, 7, 2147483647, 42]);
     const file = parseSafetensors(
       serializeSafetensors({ w: { shape: [2, 4], dtype: 'f32', data: values }, ids: { shape: [3, 2], dtype: 'i32', data: ints } }),
+      '<buffer>',
+      { allowNonFinite: true },
     );
     const w = file.read('w');
     expect(w).toMatchObject({ dtype: 'f32', shape: [2, 4] });
@@ -168,6 +170,8 @@ describe('serializeSafetensors + parseSafetensors roundtrip', () => {
     const brain = f32(0, -0, 1, -2.5, 2 ** -133, -(2 ** -126), 3.3895313892515355e38, 0.333984375, Infinity, -Infinity, NaN);
     const file = parseSafetensors(
       serializeSafetensors({ h: { shape: [12], dtype: 'f16', data: half }, b: { shape: [11], dtype: 'bf16', data: brain } }),
+      '<buffer>',
+      { allowNonFinite: true },
     );
     for (const [name, expected, dtype] of [['h', half, 'F16'], ['b', brain, 'BF16']] as const) {
       const tensor = file.read(name);
@@ -183,6 +187,8 @@ describe('serializeSafetensors + parseSafetensors roundtrip', () => {
         h: { shape: [3], dtype: 'f16', data: f32(0.1, 1 + 2 ** -11, 1e6) },
         b: { shape: [2], dtype: 'bf16', data: f32(0.1, 1 + 2 ** -8) },
       }),
+      '<buffer>',
+      { allowNonFinite: true },
     );
     expect([...file.read('h').data]).toEqual([0.0999755859375, 1, Infinity]);
     expect([...file.read('b').data]).toEqual([0.10009765625, 1]);
@@ -293,7 +299,7 @@ describe('parseSafetensors reads every dtype it knows', () => {
       header[name] = { dtype, shape, data_offsets: [data.length, data.length + array.byteLength] };
       data.push(...bytesOf(array));
     }
-    const file = parseSafetensors(handBuilt(header, data));
+    const file = parseSafetensors(handBuilt(header, data), '<buffer>', { allowNonFinite: true });
     expect(file.read('f64')).toEqual({ shape: [2, 2], dtype: 'f32', data: f32(0.1, -Infinity, 2.5, 0) });
     expect(file.read('i64')).toEqual({ shape: [4], dtype: 'i32', data: new Int32Array([-2147483648, -1, 0, 2147483647]) });
     expect(file.read('u64').data).toEqual(new Int32Array([0, 2147483647]));
@@ -324,7 +330,7 @@ describe('golden file written by PyTorch (scripts/make_safetensors_fixture.py)',
   const bytes = new Uint8Array(readFileSync(new URL('golden.safetensors', FIXTURES)));
 
   it('reads every tensor to the values torch gives', () => {
-    const file = parseSafetensors(bytes, 'golden.safetensors');
+    const file = parseSafetensors(bytes, 'golden.safetensors', { allowNonFinite: true });
     expect(file.metadata).toEqual(golden.metadata);
     expect(file.names()).toEqual(Object.keys(golden.tensors));
     expect(Object.values(golden.tensors).map((t) => t.dtype)).toEqual(
@@ -459,6 +465,40 @@ describe('parseSafetensors errors name the file and the tensor', () => {
     expect([...file.read('good').data]).toEqual([5]);
     expect(() => file.read('ids')).toThrow('ids.safetensors: tensor "ids": element 1 = 2147483648 does not fit in i32');
     expect(() => file.read('big')).toThrow('ids.safetensors: tensor "big": element 0 = 2147483648 does not fit in i32');
+  });
+});
+
+describe('non-finite weights', () => {
+  it('are rejected by read, naming the file, the tensor and the first bad element, for every float dtype', () => {
+    const nan = f32(0.5, NaN, 1, NaN);
+    const file = parseSafetensors(
+      serializeSafetensors({
+        ok: { shape: [2], dtype: 'f32', data: f32(1, 2) },
+        'layer1.0.conv1.weight': { shape: [4], dtype: 'f32', data: nan },
+        half: { shape: [2], dtype: 'f16', data: f32(1, Infinity) },
+        brain: { shape: [1], dtype: 'bf16', data: f32(-Infinity) },
+        ids: { shape: [1], dtype: 'i32', data: new Int32Array([3]) },
+      }),
+      'resnet.safetensors',
+    );
+    expect([...file.read('ok').data]).toEqual([1, 2]);
+    expect([...file.read('ids').data]).toEqual([3]);
+    expect(() => file.read('layer1.0.conv1.weight')).toThrow(
+      'resnet.safetensors: tensor "layer1.0.conv1.weight" holds 2 non-finite values of 4 (first: element 1 = NaN): the weights diverged or the file is corrupt',
+    );
+    expect(() => file.read('half')).toThrow(/resnet\.safetensors: tensor "half" holds 1 non-finite value of 2 \(first: element 1 = Infinity\)/);
+    expect(() => file.read('brain')).toThrow(/tensor "brain" holds 1 non-finite value of 1 \(first: element 0 = -Infinity\)/);
+  });
+
+  it('include F64 values past the f32 range', () => {
+    const header = JSON.stringify({ big: { dtype: 'F64', shape: [2], data_offsets: [0, 16] } });
+    const bytes = new Uint8Array(8 + header.length + 16);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(header.length), true);
+    bytes.set(new TextEncoder().encode(header), 8);
+    const data = new DataView(bytes.buffer, 8 + header.length);
+    data.setFloat64(0, 1, true);
+    data.setFloat64(8, 1e300, true);
+    expect(() => parseSafetensors(bytes, 'x.safetensors').read('big')).toThrow(/x\.safetensors: tensor "big" holds 1 non-finite value of 2 \(first: element 1 = Infinity after narrowing to f32\)/);
   });
 });
 

@@ -10,7 +10,9 @@
  *
  * Contract: `parseSafetensors` validates the whole header once and throws an error naming the
  * file (and the tensor, where one is at fault); `read` converts one tensor on demand into a fresh
- * f32 or i32 array (floats widen or narrow to f32, integers to i32, out-of-range integers throw).
+ * f32 or i32 array (floats widen or narrow to f32, integers to i32, out-of-range integers throw)
+ * and rejects a float tensor holding NaN or infinity (diverged or corrupt weights), naming the
+ * tensor, the file and the first bad element, unless `allowNonFinite` is set.
  * `serializeSafetensors` writes f32, i32, f16 and bf16 (the last two rounded from f32, nearest
  * even), with the header padded by spaces to a multiple of 8 bytes, as the reference does.
  * Little-endian hosts only (every platform Node and browsers run WebGPU on).
@@ -72,6 +74,30 @@ export interface SafetensorsFile {
   info(name: string): SafetensorsTensorInfo;
   /** Converts one tensor to f32 (float dtypes) or i32 (integer and bool dtypes). */
   read(name: string): SafetensorsTensor;
+}
+
+/** Options of `parseSafetensors` and `readSafetensorsFile`. */
+export interface SafetensorsReadOptions {
+  /** Let `read` return float tensors holding NaN or infinity (default false: such a tensor throws). */
+  allowNonFinite?: boolean;
+}
+
+/** Throws when a float tensor holds NaN or ±infinity, naming the file, the tensor and the first such element. */
+function checkFinite(fileName: string, name: string, dtype: SafetensorsDType, data: Float32Array): void {
+  let bad = 0;
+  let first = -1;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      if (first < 0) first = i;
+      bad++;
+    }
+  }
+  if (bad === 0) return;
+  const range = dtype === 'F64' ? ' after narrowing to f32' : '';
+  throw new Error(
+    `${fileName}: tensor "${name}" holds ${bad} non-finite value${bad > 1 ? 's' : ''} of ${data.length} (first: element ${first} = ${data[first]}${range}): ` +
+      'the weights diverged or the file is corrupt',
+  );
 }
 
 /** Largest header accepted, as in the reference implementation (guards against huge JSON). */
@@ -236,8 +262,9 @@ function convert(fileName: string, entry: TensorEntry, bytes: Uint8Array): Safet
  * touched until `read`; the returned object keeps a reference to `bytes`.
  * @param bytes the whole file
  * @param fileName used in error messages
+ * @param options `allowNonFinite` lets `read` return NaN and infinite values
  */
-export function parseSafetensors(bytes: Uint8Array, fileName = '<buffer>'): SafetensorsFile {
+export function parseSafetensors(bytes: Uint8Array, fileName = '<buffer>', options: SafetensorsReadOptions = {}): SafetensorsFile {
   assertLittleEndianHost();
   if (bytes.length < 8) {
     throw new Error(`${fileName}: truncated safetensors file: ${bytes.length} bytes, need at least 8 for the header length`);
@@ -296,7 +323,9 @@ export function parseSafetensors(bytes: Uint8Array, fileName = '<buffer>'): Safe
       // An explicit copy: aligned at 0, and independent of `bytes` (Buffer#slice would be a view).
       const copy = new Uint8Array(entry.end - entry.begin);
       copy.set(data.subarray(entry.begin, entry.end));
-      return convert(fileName, entry, copy);
+      const tensor = convert(fileName, entry, copy);
+      if (tensor.dtype === 'f32' && !options.allowNonFinite) checkFinite(fileName, name, entry.dtype, tensor.data);
+      return tensor;
     },
   };
 }

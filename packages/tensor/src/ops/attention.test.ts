@@ -4,6 +4,7 @@ import {
 } from '@fusion/kernels';
 import {
   init, runtime, tensor, Tensor, tidy, memory, backward, matmul, transpose, permute, expand, reshape, softmax, mul, add, sub, attention, attentionWeights, setAttentionSplits, chooseVariant, forceVariant,
+  applyTuning, shapeClass, hasSubgroupGemm, adapterFacts,
 } from '../index.js';
 import { attentionForward } from './attention.js';
 import { assertClose, gradcheck, randomArray } from '../testing.js';
@@ -144,6 +145,14 @@ describe('attention backward through batched GEMMs (P recomputed and materialise
     await checkForwardAndBackward(c);
   });
 
+  // Lk a multiple of 4: P and dS from the vec4 row kernels
+  it.each([
+    ['Lk 36, padded (batch 1 fully)', { dims: dims(2, 3, 13, 36, 8, 12), seed: 91, padded: [11, 36] }],
+    ['Lk 8, odd head dims, no mask', { dims: dims(2, 2, 7, 8, 5, 3), seed: 92, padded: null }],
+  ] as [string, Case][])('%s: backward against float64', async (_, c) => {
+    await checkForwardAndBackward(c);
+  });
+
   it('finite differences (with a padding mask and a fully padded row)', async () => {
     const mask = tensor([1, 0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0], [2, 6]);
     await gradcheck((q: Tensor, k: Tensor, v: Tensor) => attention(q, k, v, { keyPaddingMask: mask }), [
@@ -176,11 +185,6 @@ describe('attention semantics', () => {
   afterEach(() => {
     forceVariant('attention', null);
     setAttentionSplits(null);
-  });
-
-  it('picks the lines kernels on CPU adapters and the tiled ones on GPUs', () => {
-    forceVariant('attention', null);
-    expect(chooseVariant('attention', 1).variant).toBe(runtime().gpu.info.isSoftware ? 'lines' : 'tiled');
   });
 
   it('splits a long key sequence when there are few query rows (forward + combine), not when rows are many', async () => {
@@ -335,6 +339,141 @@ describe('attention semantics', () => {
       assertClose(await w.toArray(), await composed.toArray(), FWD, 'weights vs composed softmax');
       for (const x of [w, composed, t.q, t.k, t.v, t.mask, t.gradOut]) x?.dispose();
     }
+  });
+});
+
+/** The forward kernels a call ran (from a profile of it). */
+async function forwardKernelsOf(fn: () => void): Promise<string[]> {
+  const kernels = await runtime().profile(() => tidy(fn));
+  return kernels.map((k) => k.kernel.split('/')[0]).filter((name) => name.startsWith('attention_forward'));
+}
+
+// The subgroup forward reads q, k, v as vec4s: head dims multiples of 4, ragged everything else.
+const subgroupCases: [string, Case][] = [
+  ['ragged query block and key tile', { dims: dims(2, 3, 13, 37, 8, 12), seed: 71, padded: null }],
+  ['padded keys, batch 1 fully padded', { dims: dims(2, 3, 13, 37, 8, 12), seed: 72, padded: [11, 37] }],
+  ['many queries, few keys, padded', { dims: dims(2, 3, 67, 9, 4, 8), seed: 73, padded: [2, 8] }],
+  ['head dim 128, Dv 4', { dims: dims(1, 2, 19, 45, 128, 4), seed: 74, padded: [0] }],
+  ['Dv 128, D 4', { dims: dims(1, 1, 3, 70, 4, 128), seed: 75, padded: [13] }],
+  ['Dv 36: lanes own 1 or 2 value chunks', { dims: dims(1, 2, 9, 21, 20, 36), seed: 76, padded: [5] }],
+  ['three queries over 600 keys (split by default)', { dims: dims(1, 1, 3, 600, 4, 4), seed: 77, padded: [100] }],
+  ['no keys (Lk = 0)', { dims: dims(1, 2, 3, 0, 4, 4), seed: 78, padded: null }],
+];
+
+describe('attention forward on 8-lane subgroups (subgroup kernel)', () => {
+  afterEach(() => {
+    forceVariant('attention', null);
+    forceVariant('attention-backward', null);
+    setAttentionSplits(null);
+    applyTuning([]);
+  });
+
+  it('is the CPU default where subgroups have exactly 8 lanes, and forcing it needs subgroups of >= 8 lanes', () => {
+    const f = adapterFacts();
+    const expected = !f.software ? 'tiled' : f.subgroupGemm && f.subgroupsOf8 ? 'subgroup' : 'lines';
+    expect(chooseVariant('attention', 64, 32, 256, 64).variant).toBe(expected);
+    forceVariant('attention', 'subgroup');
+    if (hasSubgroupGemm()) expect(chooseVariant('attention', 1).variant).toBe('subgroup');
+    else expect(() => chooseVariant('attention', 1)).toThrow(/attention variant subgroup needs the subgroups feature/);
+  });
+
+  /**
+   * Forces the subgroup kernel; on a device without 8-lane subgroups asserts that forcing it is
+   * refused instead, and returns false (the kernel cannot run there).
+   */
+  const forceSubgroup = (): boolean => {
+    forceVariant('attention', 'subgroup');
+    if (hasSubgroupGemm()) return true;
+    expect(() => chooseVariant('attention', 1)).toThrow(/needs the subgroups feature/);
+    return false;
+  };
+
+  it.each(subgroupCases)('%s: forward, lse and backward against float64', async (_, c) => {
+    if (!forceSubgroup()) return;
+    forceVariant('attention-backward', 'fused');
+    await checkForwardAndBackward(c);
+  });
+
+  it.each(subgroupCases.slice(0, 3))('%s, split in 4 (partials merged)', async (_, c) => {
+    if (!forceSubgroup()) return;
+    setAttentionSplits(4);
+    await checkForwardAndBackward(c);
+  });
+
+  it.each([1, 2, 4])('KEYS_PER_LANE %i (a tuned constant) against float64', async (keysPerLane) => {
+    if (!forceSubgroup()) return;
+    forceVariant('attention', null);
+    const c = subgroupCases[1][1];
+    const g = c.dims;
+    applyTuning([{ kernel: 'attention', shapeClass: shapeClass(g.batch * g.heads, g.lenQ, g.lenK, Math.max(g.dim, g.dimV)), variant: 'subgroup', constants: { KEYS_PER_LANE: keysPerLane } }]);
+    expect(chooseVariant('attention', g.batch * g.heads, g.lenQ, g.lenK, Math.max(g.dim, g.dimV)).constants).toEqual({ KEYS_PER_LANE: keysPerLane });
+    await checkForwardAndBackward(c);
+  });
+
+  it('runs on vec4-aligned views in place (permuted, broadcast heads, sliced mask) and falls back to the lines kernel otherwise', async () => {
+    if (!forceSubgroup()) return;
+    const B = 2, L = 5, S = 11, H = 3, D = 8, Dv = 12;
+    const g = dims(B, H, L, S, D, Dv);
+    const qProj = randomArray(B * L * H * D, 81);
+    const kHead = randomArray(B * S * D, 82);
+    const vProj = randomArray(B * S * H * Dv, 83);
+    const maskWide = new Float32Array(B * 2 * S).fill(1);
+    maskWide[4] = 0;
+    maskWide[2 * S + 9] = 0;
+    const qRef = new Float32Array(B * H * L * D);
+    const kRef = new Float32Array(B * H * S * D);
+    const vRef = new Float32Array(B * H * S * Dv);
+    const maskRef = new Float32Array(B * S);
+    for (let b = 0; b < B; b++) {
+      for (let j = 0; j < S; j++) maskRef[b * S + j] = maskWide[b * 2 * S + j];
+      for (let hh = 0; hh < H; hh++) {
+        for (let i = 0; i < L; i++) for (let d = 0; d < D; d++) qRef[((b * H + hh) * L + i) * D + d] = qProj[((b * L + i) * H + hh) * D + d];
+        for (let j = 0; j < S; j++) {
+          for (let d = 0; d < D; d++) kRef[((b * H + hh) * S + j) * D + d] = kHead[(b * S + j) * D + d];
+          for (let e = 0; e < Dv; e++) vRef[((b * H + hh) * S + j) * Dv + e] = vProj[((b * S + j) * H + hh) * Dv + e];
+        }
+      }
+    }
+    const ref = attentionReference(qRef, kRef, vRef, maskRef, g, 1 / Math.sqrt(D));
+    const leaves = [tensor(qProj, [B, L, H, D]), tensor(kHead, [B, 1, S, D]), tensor(vProj, [B, S, H, Dv])];
+    const wide = tensor(maskWide, [B, 2, S]);
+    const views = () => ({
+      q: permute(leaves[0], [0, 2, 1, 3]),
+      k: expand(leaves[1], [B, H, S, D]),
+      v: permute(leaves[2], [0, 2, 1, 3]),
+      mask: reshape(wide, [B, 2 * S]).view([B, S], [2 * S, 1], 0),
+    });
+    expect(await forwardKernelsOf(() => {
+      const t = views();
+      expect([t.q, t.k, t.v, t.mask].some((x) => x.isContiguous)).toBe(false);
+      attention(t.q, t.k, t.v, { keyPaddingMask: t.mask });
+    })).toEqual(['attention_forward_subgroup']);
+    const y = tidy(() => {
+      const t = views();
+      return attention(t.q, t.k, t.v, { keyPaddingMask: t.mask });
+    });
+    assertClose(await y.toArray(), ref.out, FWD, 'subgroup kernel on strided views');
+    // An offset that is not a multiple of 4 (a view starting one element in) cannot be read as vec4s.
+    const shifted = tensor(randomArray(1 + 2 * 4 * 8, 84), [1 + 2 * 4 * 8]);
+    const qOdd = shifted.view([1, 2, 4, 8], [64, 32, 8, 1], 1);
+    const kv = tensor(randomArray(2 * 6 * 8, 85), [1, 2, 6, 8]);
+    expect(await forwardKernelsOf(() => {
+      attention(qOdd, kv, kv);
+    })).toEqual(['attention_forward_lines']);
+    const qHost = (await shifted.toArray()).slice(1);
+    const yOdd = attention(qOdd, kv, kv);
+    assertClose(await yOdd.toArray(), attentionReference(qHost, await kv.toArray(), await kv.toArray(), null, dims(1, 2, 4, 6, 8, 8), 1 / Math.sqrt(8)).out, FWD, 'lines fallback');
+    for (const x of [y, yOdd, shifted, kv, wide, ...leaves]) x.dispose();
+  });
+
+  it('head dims that are not multiples of 4 run the lines kernel', async () => {
+    if (!forceSubgroup()) return;
+    const q = tensor(randomArray(2 * 3 * 7, 86), [1, 2, 3, 7]);
+    const k = tensor(randomArray(2 * 5 * 7, 87), [1, 2, 5, 7]);
+    expect(await forwardKernelsOf(() => {
+      attention(q, k, k);
+    })).toEqual(['attention_forward_lines']);
+    for (const x of [q, k]) x.dispose();
   });
 });
 

@@ -9,6 +9,9 @@
  * deterministic. Each kernel splits the walked sequence when there are too few rows to fill the
  * adapter (few queries over many keys in the forward and dQ, many queries over few keys in dK/dV)
  * and folds the splits' partials afterwards.
+ * On CPU adapters with 8-lane subgroups the forward runs the subgroup kernel (8 query rows per
+ * workgroup, query rows and probabilities shared by shuffles, operands read as vec4s) where the
+ * operands are vec4-aligned, and the lines kernel otherwise.
  * On CPU adapters (the variant table's 'attention-backward' heuristic, gpu/variants.ts), for mid-sized problems (B*H*Lq*Lk <= 4M floats and enough work to pay for the
  * extra dispatches), the backward instead
  * recomputes P from Q, K and lse as one batched GEMM and materialises it for the step (the GEMM
@@ -20,8 +23,9 @@
  * D and Dv at most 128. Operands may be any strided view (read in place, never copied).
  */
 import {
-  ATTENTION_KERNELS, attentionCombineKernel, attentionRowStatsKernel, attentionWeightsKernel, ATTENTION_MAX_HEAD_DIM,
-  type AttentionStrategy, type AttentionDims, type Constants,
+  ATTENTION_KERNELS, attentionCombineKernel, attentionRowStatsKernel, attentionWeightsKernel, attentionProbsKernel, attentionScoreGradKernel,
+  attentionProbsVec4Kernel, attentionScoreGradVec4Kernel, ATTENTION_MAX_HEAD_DIM,
+  type AttentionStrategy, type AttentionDims, type Constants, type KernelSpec,
 } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
@@ -31,11 +35,7 @@ import { fmt } from '../shape.js';
 import { needsGrad, record, saved } from '../autograd/graph.js';
 import { sum } from './reduce.js';
 import { matmulRaw } from './matmul.js';
-import { binaryRaw } from './binary.js';
-import { unaryRaw } from './unary.js';
-import { whereRaw } from './where.js';
-import { reshape, transpose } from './shape.js';
-import { scalar } from './creation.js';
+import { transpose } from './shape.js';
 
 export interface AttentionOptions {
   /** (B, Lk): nonzero (1) = attend, 0 = padded key. Not differentiated. */
@@ -72,11 +72,21 @@ export function setAttentionSplits(n: number | null): void {
 }
 
 /**
- * The kernel structure from the variant table: `tiled` (rows in registers, workgroup-memory tiles)
- * on GPUs, `lines` (register blocks, no barriers) on CPU adapters.
+ * The kernel structure from the variant table (`tiled` on GPUs, `subgroup` or `lines` on CPU
+ * adapters) and the tuned constants of its forward, if any.
  */
-function strategyFor(g: Geometry): AttentionStrategy {
-  return chooseVariant('attention', g.batch * g.heads, g.lenQ, g.lenK, Math.max(g.dim, g.dimV)).variant;
+function strategyFor(g: Geometry): { strategy: AttentionStrategy; constants: Constants } {
+  const choice = chooseVariant('attention', g.batch * g.heads, g.lenQ, g.lenK, Math.max(g.dim, g.dimV));
+  return { strategy: choice.variant, constants: choice.constants ?? {} };
+}
+
+/**
+ * Whether q, k and v can be read as vec4s (the subgroup forward): head dims multiples of 4, unit
+ * inner strides, offsets and outer strides multiples of 4.
+ */
+function vec4Aligned(g: Geometry, ...operands: Tensor[]): boolean {
+  if (g.dim % 4 !== 0 || g.dimV % 4 !== 0) return false;
+  return operands.every((t) => t.strides[3] === 1 && t.offset % 4 === 0 && t.strides.slice(0, 3).every((s) => s % 4 === 0));
 }
 
 /**
@@ -133,9 +143,15 @@ function scaleFor(context: string, g: Geometry, scale: number | undefined): numb
   return s;
 }
 
-/** Per-call constants of a row kernel: the tiled ones compile the head dims in (one pipeline per head size). */
-function rowConstants(strategy: AttentionStrategy, g: Geometry): Constants {
-  return strategy === 'tiled' ? { HEAD_DIM: g.dim, HEAD_DIM_V: g.dimV } : {};
+/**
+ * Per-call constants of a row kernel: the tiled and subgroup ones compile the head dims in (one
+ * pipeline per head size); `tuned` (the variant table's constants) is merged over them for the
+ * kernels that declare those constants.
+ */
+function rowConstants(spec: KernelSpec, g: Geometry, tuned: Constants = {}): Constants {
+  if (!('HEAD_DIM' in spec.constants)) return {};
+  const own = Object.fromEntries(Object.entries(tuned).filter(([name]) => name in spec.constants));
+  return { ...own, HEAD_DIM: g.dim, HEAD_DIM_V: g.dimV };
 }
 
 /** The uniforms every kernel of the family shares: sizes, scale, and each operand's offset and strides. */
@@ -160,17 +176,20 @@ function forwardRaw(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, g: Geo
   const rt = runtime();
   const { splits, span } = splitWork(rows, g.lenK);
   const uniforms = { ...operandUniforms(g, scale, q, k, v, mask, null), splits, span };
-  const strategy = strategyFor(g);
+  const chosen = strategyFor(g);
+  const strategy = chosen.strategy === 'subgroup' && !vec4Aligned(g, q, k, v) ? 'lines' : chosen.strategy;
   const spec = ATTENTION_KERNELS[strategy].forward;
-  const constants = rowConstants(strategy, g);
-  const inputs = { q: q.buffer, k: k.buffer, v: v.buffer, mask: mask?.buffer ?? null };
+  const constants = rowConstants(spec, g, chosen.constants);
+  const suffix = strategy === 'subgroup' ? '4' : '';
+  const inputs: Record<string, GPUBuffer | null> = { [`q${suffix}`]: q.buffer, [`k${suffix}`]: k.buffer, [`v${suffix}`]: v.buffer, mask: mask?.buffer ?? null };
+  const outName = `out${suffix}`;
   if (splits === 1) {
-    rt.run(spec, 'default', { buffers: { ...inputs, out: out.buffer, lse: lse.buffer }, uniforms, constants });
+    rt.run(spec, 'default', { buffers: { ...inputs, [outName]: out.buffer, lse: lse.buffer }, uniforms, constants });
     return { out, lse };
   }
   const partOut = Tensor.empty([splits, ...out.shape], 'f32', 'attention.partial');
   const partLse = Tensor.empty([splits, ...lse.shape], 'f32', 'attention.partial_lse');
-  rt.run(spec, 'default', { buffers: { ...inputs, out: partOut.buffer, lse: partLse.buffer }, uniforms, constants });
+  rt.run(spec, 'default', { buffers: { ...inputs, [outName]: partOut.buffer, lse: partLse.buffer }, uniforms, constants });
   rt.run(attentionCombineKernel, 'default', { buffers: { o: partOut.buffer, lse_in: partLse.buffer, out: out.buffer, lse: lse.buffer }, uniforms });
   partOut.dispose();
   partLse.dispose();
@@ -233,36 +252,48 @@ function foldSplits(part: Tensor, splits: number): Tensor {
 /**
  * The backward through batched GEMMs: S = scale Q K^T, P = exp(S - lse) on attended keys (0 on
  * padded ones, and so on rows with none), dV = P^T dO, dP = dO V^T, dS = P (dP - delta),
- * dQ = scale dS K, dK = scale dS^T Q.
+ * dQ = scale dS K, dK = scale dS^T Q. P and dS each come from one elementwise row kernel (on vec4s
+ * of keys when Lk is a multiple of 4).
  */
-function attentionGradGemm(dO: Tensor, c: AttentionContext, needs: readonly boolean[]): (Tensor | null)[] {
-  const [B, H, Lq] = c.q.shape;
+function attentionGradGemm(dO: Tensor, c: AttentionContext, g: Geometry, needs: readonly boolean[]): (Tensor | null)[] {
+  const rt = runtime();
+  const uniforms = { ...operandUniforms(g, c.scale, c.q, c.k, c.v, c.mask, dO), splits: 1, span: 0 };
+  // S, P, dP and dS are fresh contiguous (B, H, Lq, Lk) tensors: rows of vec4s when Lk allows
+  const v4 = g.lenK % 4 === 0 ? '4' : '';
   const scores = matmulRaw(c.q, transpose(c.k), c.scale);
-  const lse = reshape(c.lse, [B, H, Lq, 1]);
-  const shifted = binaryRaw('sub', scores, lse);
-  const expd = unaryRaw('exp', shifted);
-  let p = expd;
-  if (c.mask) {
-    const zero = scalar(0);
-    const keep = reshape(c.mask, [B, 1, 1, c.mask.shape[1]]);
-    p = whereRaw(keep, expd, zero);
-    for (const t of [zero, keep, expd]) t.dispose();
-  }
+  const p = Tensor.empty(scores.shape, 'f32', 'attention.probs');
+  rt.run(v4 ? attentionProbsVec4Kernel : attentionProbsKernel, 'default', {
+    buffers: { [`scores${v4}`]: scores.buffer, lse_in: c.lse.buffer, mask: c.mask?.buffer ?? null, [`weights${v4}`]: p.buffer }, uniforms,
+  });
+  scores.dispose();
   const dv = needs[2] ? matmulRaw(transpose(p), dO) : null;
   let dq: Tensor | null = null;
   let dk: Tensor | null = null;
   if (needs[0] || needs[1]) {
-    const product = binaryRaw('mul', dO, c.out);
-    const delta = sum(product, -1, true);
+    const stats = rowStats(dO, c, g);
     const dp = matmulRaw(dO, transpose(c.v));
-    const centred = binaryRaw('sub', dp, delta);
-    const ds = binaryRaw('mul', p, centred);
+    const ds = Tensor.empty(dp.shape, 'f32', 'attention.score_grad');
+    rt.run(v4 ? attentionScoreGradVec4Kernel : attentionScoreGradKernel, 'default', {
+      buffers: { [`scores${v4}`]: dp.buffer, [`probs${v4}_in`]: p.buffer, stats_in: stats.buffer, [`weights${v4}`]: ds.buffer }, uniforms,
+    });
     if (needs[0]) dq = matmulRaw(ds, c.k, c.scale);
     if (needs[1]) dk = matmulRaw(transpose(ds), c.q, c.scale);
-    for (const t of [product, delta, dp, centred, ds]) t.dispose();
+    for (const t of [stats, dp, ds]) t.dispose();
   }
-  for (const t of [scores, lse, shifted, p]) t.dispose();
+  p.dispose();
   return [dq, dk, dv];
+}
+
+/** The backward's row stats (B, H, Lq, 2) = (lse, delta = dO . O). */
+function rowStats(dO: Tensor, c: AttentionContext, g: Geometry): Tensor {
+  const stats = Tensor.empty([g.batch, g.heads, g.lenQ, 2], 'f32', 'attention.stats');
+  if (g.batch * g.heads * g.lenQ > 0) {
+    runtime().run(attentionRowStatsKernel, 'default', {
+      buffers: { o: c.out.buffer, lse_in: c.lse.buffer, grad_out: dO.buffer, stats: stats.buffer },
+      uniforms: { ...operandUniforms(g, c.scale, c.q, c.k, c.v, c.mask, dO), splits: 1, span: 0 },
+    });
+  }
+  return stats;
 }
 
 function backwardPath(g: Geometry): 'fused' | 'gemm' {
@@ -278,22 +309,14 @@ export function attentionBackwardPath(q: Tensor, k: Tensor, v: Tensor): 'fused' 
 /** The gradient rule: recomputes P per (query, key) pair from q, k and the saved lse. */
 export function attentionGrad(gradOut: Tensor, c: AttentionContext, needs: readonly boolean[]): (Tensor | null)[] {
   const g = checkOperands('attention backward', c.q, c.k, c.v, c.mask);
-  if (backwardPath(g) === 'gemm') return attentionGradGemm(gradOut, c, needs);
+  if (backwardPath(g) === 'gemm') return attentionGradGemm(gradOut, c, g, needs);
   const rt = runtime();
-  const strategy = strategyFor(g);
-  const kernels = ATTENTION_KERNELS[strategy];
+  const kernels = ATTENTION_KERNELS[strategyFor(g).strategy];
   const rows = g.batch * g.heads * g.lenQ;
   const keyRows = g.batch * g.heads * g.lenK;
   const common = operandUniforms(g, c.scale, c.q, c.k, c.v, c.mask, gradOut);
-  const constants = rowConstants(strategy, g);
   const inputs = { q: c.q.buffer, k: c.k.buffer, v: c.v.buffer, mask: c.mask?.buffer ?? null, grad_out: gradOut.buffer };
-  const stats = Tensor.empty([g.batch, g.heads, g.lenQ, 2], 'f32', 'attention.stats');
-  if (rows > 0) {
-    rt.run(attentionRowStatsKernel, 'default', {
-      buffers: { o: c.out.buffer, lse_in: c.lse.buffer, grad_out: gradOut.buffer, stats: stats.buffer },
-      uniforms: { ...common, splits: 1, span: 0 },
-    });
-  }
+  const stats = rowStats(gradOut, c, g);
   let dq: Tensor | null = null;
   if (needs[0]) {
     const { splits, span } = splitWork(rows, g.lenK);
@@ -302,7 +325,7 @@ export function attentionGrad(gradOut: Tensor, c: AttentionContext, needs: reado
       rt.run(kernels.backwardQuery, 'default', {
         buffers: { ...inputs, stats_in: stats.buffer, grad_q: part.buffer },
         uniforms: { ...common, splits, span },
-        constants,
+        constants: rowConstants(kernels.backwardQuery, g),
       });
     }
     dq = foldSplits(part, splits);
@@ -318,7 +341,7 @@ export function attentionGrad(gradOut: Tensor, c: AttentionContext, needs: reado
       rt.run(kernels.backwardKey, 'default', {
         buffers: { ...inputs, stats_in: stats.buffer, grad_k: partK.buffer, grad_v: partV.buffer },
         uniforms: { ...common, splits, span },
-        constants,
+        constants: rowConstants(kernels.backwardKey, g),
       });
     }
     if (needs[1]) dk = foldSplits(partK, splits);

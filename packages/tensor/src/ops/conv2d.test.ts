@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
-  conv2dReference, conv2dBackwardInputReference, conv2dBackwardWeightReference, convOutputSize, GEMM_STRATEGIES, type Conv2dGeometry,
+  conv2dReference, conv2dBackwardInputReference, conv2dBackwardWeightReference, convOutputSize, GEMM_VARIANTS, type Conv2dGeometry,
 } from '@fusion/kernels';
 import { init, tensor, conv2d, setConv2dSplitK, hasSubgroupGemm, backward, memory, tidy, Tensor, nn, manualSeed, runtime, forceVariant } from '../index.js';
 import { assertClose, gradcheck, randomArray } from '../testing.js';
@@ -12,7 +12,7 @@ afterAll(() => {
 });
 
 /** Every GEMM entry point this device runs (the subgroup kernel needs subgroups of >= 8 lanes). */
-const strategies = GEMM_STRATEGIES.filter((s) => s !== 'subgroup' || hasSubgroupGemm());
+const strategies = GEMM_VARIANTS.filter((s) => s !== 'subgroup' || hasSubgroupGemm());
 
 interface Case {
   name: string;

@@ -13,7 +13,7 @@
  * Shape: (N, C_in, H, W) -> (N, C_out, OH, OW), OH = floor((H + 2 pad - dil (KH - 1) - 1) / stride) + 1.
  */
 import {
-  CONV2D_KERNELS, conv2dUniforms, conv2dPhaseUniforms, convInputPhases, gemmTile, kernelConstants, type Conv2dGeometry,
+  conv2dKernelsFor, conv2dUniforms, conv2dPhaseUniforms, convInputPhases, gemmVariantTile, kernelConstants, type Conv2dGeometry,
 } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
@@ -22,9 +22,9 @@ import { fmt, contiguousStrides } from '../shape.js';
 import { needsGrad, record, saved } from '../autograd/graph.js';
 import { contiguousCopy } from './copy.js';
 import { matmulRaw, gemmChoice } from './matmul.js';
+import { alignedQuads, gemmCallConstants, gemmSplitK } from './gemm-blocked.js';
 import { reshape, transpose } from './shape.js';
 import { sum } from './reduce.js';
-import { binaryRaw } from './binary.js';
 import { pair, slideWindow, type Pair } from './window.js';
 
 export interface Conv2dOptions {
@@ -118,14 +118,17 @@ function conv2dRaw(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeom
   const out = Tensor.empty(outShape, 'f32', 'conv2d');
   if (out.size === 0) return out;
   const ws = dense(weight);
-  const { strategy, constants } = gemmChoice(g.cOut, g.images * g.outH * g.outW, g.cIn * g.kH * g.kW);
-  runtime().run(CONV2D_KERNELS[strategy].forward, bs ? 'forward_bias' : 'forward', {
+  const M = g.cOut;
+  const N = g.images * g.outH * g.outW;
+  const K = g.cIn * g.kH * g.kW;
+  const { strategy, constants } = gemmChoice(M, N, K, 1, [ws.buffer, x.buffer]);
+  runtime().run(conv2dKernelsFor(strategy).forward, bs ? 'forward_bias' : 'forward', {
     buffers: { a: ws.buffer, b: x.buffer, bias: bs ? bs.buffer : null, c: out.buffer },
     uniforms: {
-      ...conv2dUniforms(g), M: g.cOut, N: g.images * g.outH * g.outW, K: g.cIn * g.kH * g.kW, batch: 1,
+      ...conv2dUniforms(g), M, N, K, batch: 1,
       a_offset: ws.offset, b_offset: x.offset, c_offset: 0, bias_offset: bs ? bs.offset : 0, alpha: 1,
     },
-    constants,
+    constants: gemmCallConstants(strategy, constants, { M, N, K, vecA: alignedQuads(ws.offset, K, K), vecB: false }),
   });
   release(ws, weight);
   if (bs && bias) release(bs, bias);
@@ -164,18 +167,20 @@ export function conv2dBackwardInput(dy: Tensor, weight: Tensor, g: Conv2dGeometr
   if (dx.size === 0) return dx;
   const dys = dense(dy);
   const ws = dense(weight);
-  const { strategy, constants } = gemmChoice(g.cIn, g.images * g.inH * g.inW, g.cOut * g.kH * g.kW);
+  const { strategy, constants } = gemmChoice(g.cIn, g.images * g.inH * g.inW, g.cOut * g.kH * g.kW, 1, [ws.buffer, dys.buffer]);
   // one stride-1 product per stride phase (pixels (i + pad) % stride = q take the same taps); each
   // writes its own dx pixels, a phase no tap reaches writes zeros (K = 0)
   for (const ph of convInputPhases(g.inH, g.kH, g.strideH, g.padH, g.dilH)) {
     for (const pw of convInputPhases(g.inW, g.kW, g.strideW, g.padW, g.dilW)) {
-      runtime().run(CONV2D_KERNELS[strategy].backward, 'input', {
-        buffers: { a: ws.buffer, b: dys.buffer, c: dx.buffer },
+      const M = g.cIn;
+      const N = g.images * ph.pixels * pw.pixels;
+      const K = g.cOut * ph.taps * pw.taps;
+      runtime().run(conv2dKernelsFor(strategy).backward, 'input', {
+        buffers: { a: ws.buffer, b: dys.buffer, bias: null, scale: null, residual: null, c: dx.buffer },
         uniforms: {
-          ...conv2dUniforms(g), ...conv2dPhaseUniforms(ph, pw), M: g.cIn, N: g.images * ph.pixels * pw.pixels, K: g.cOut * ph.taps * pw.taps,
-          batch: 1, a_offset: ws.offset, b_offset: dys.offset, c_offset: 0, alpha: 1,
+          ...conv2dUniforms(g), ...conv2dPhaseUniforms(ph, pw), M, N, K, batch: 1, a_offset: ws.offset, b_offset: dys.offset, c_offset: 0, alpha: 1,
         },
-        constants,
+        constants: gemmCallConstants(strategy, constants, { M, N, K, vecA: false, vecB: false }),
       });
     }
   }
@@ -215,21 +220,23 @@ export function conv2dBackwardWeight(dy: Tensor, x: Tensor, g: Conv2dGeometry, w
   const cols = g.cIn * g.kH * g.kW;
   const N = cols + (withBias ? 1 : 0);
   const K = g.images * g.outH * g.outW;
-  const { strategy, constants } = gemmChoice(M, N, K);
-  const spec = CONV2D_KERNELS[strategy].backward;
-  const variant = withBias ? 'weight_bias' : 'weight';
-  const splits = kSplits(M, N, K, gemmTile(strategy, kernelConstants(spec, variant, constants)));
-  const chunk = Math.ceil(K / splits);
-  const partial = Tensor.empty(splits === 1 ? [M * N] : [splits, M * N], 'f32', 'conv2d_backward_weight');
   const dys = dense(dy);
   const xs = dense(x);
+  const { strategy, constants } = gemmChoice(M, N, K, 1, [dys.buffer, xs.buffer]);
+  const spec = conv2dKernelsFor(strategy).backward;
+  const variant = withBias ? 'weight_bias' : 'weight';
+  const tuning = kernelConstants(spec, variant, constants);
+  const { splits, chunk } = gemmSplitK(strategy, tuning, K, kSplits(M, N, K, gemmVariantTile(strategy, tuning)));
+  const partial = Tensor.empty(splits === 1 ? [M * N] : [splits, M * N], 'f32', 'conv2d_backward_weight');
+  const pixels = g.outH * g.outW;
   runtime().run(spec, variant, {
     buffers: { a: dys.buffer, b: xs.buffer, c: partial.buffer },
     uniforms: {
       ...conv2dUniforms(g), M, N, K, batch: 1, a_offset: dys.offset, b_offset: xs.offset, c_offset: 0,
       c_batch_stride: M * N, k_splits: splits, k_chunk: chunk, alpha: 1,
     },
-    constants,
+    // dy's rows are runs of a plane's pixels: vec4s when they divide by 4
+    constants: gemmCallConstants(strategy, constants, { M, N, K, kChunk: chunk, vecA: alignedQuads(dys.offset, pixels, pixels, g.cOut * pixels), vecB: false }),
   });
   release(dys, dy);
   release(xs, x);

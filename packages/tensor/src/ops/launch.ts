@@ -7,6 +7,7 @@
  */
 import { unaryKernel, binaryKernel, copyKernel, unaryVec4Kernel, binaryVec4Kernel, binaryVec4RowKernel, copyVec4Kernel, MAX_WORKGROUPS_PER_DIM, type KernelSpec } from '@fusion/kernels';
 import { runtime } from '../gpu/runtime.js';
+import { exceedsBinding, launchSplit } from './split-binding.js';
 import { Tensor } from '../tensor.js';
 import { MAX_RANK, numel, fmt, contiguousStrides, type Shape } from '../shape.js';
 import type { DType } from '../dtype.js';
@@ -102,7 +103,21 @@ export function launchElementwise(
     beta: scalars.beta ?? 0,
     bits: scalars.bits ?? 0,
   };
-  if (contiguous && launchVec4(spec, variant, n, slots.map((sl) => operands[sl]!), out, uniforms)) return out;
+  const inputs = slots.map((sl) => operands[sl]!);
+  if (exceedsBinding(out, inputs)) {
+    try {
+      launchSplit(spec, n, out, inputs, (pieces, piece, count) => {
+        const chunk: ElementwiseOperands = {};
+        slots.forEach((sl, k) => (chunk[sl] = pieces[k]));
+        launchElementwise(spec, variant, [count], dtype, chunk, scalars, piece);
+      });
+    } catch (e) {
+      if (!into) out.dispose();
+      throw e;
+    }
+    return out;
+  }
+  if (contiguous && launchVec4(spec, variant, n, inputs, out, uniforms)) return out;
   if (spec === binaryKernel && !stridedOut && launchRowVec4(variant, merged, operands.a!, operands.b!, out, uniforms)) return out;
   const grid = contiguous ? null : gridLaunch(merged);
   const view = grid ?? merged;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { matmulReference, GEMM_STRATEGIES } from '@fusion/kernels';
+import { matmulReference, GEMM_VARIANTS } from '@fusion/kernels';
 import { init, tensor, matmul, transpose, hasSubgroupGemm, runtime, Tensor, chooseVariant, forceVariant, applyTuning, shapeClass } from '../index.js';
 import { assertClose, gradcheck, randomArray } from '../testing.js';
 
@@ -7,7 +7,7 @@ await init();
 afterAll(() => forceVariant('gemm', null));
 
 /** Every GEMM entry point this device runs (the subgroup kernel needs subgroups of >= 8 lanes). */
-const strategies = GEMM_STRATEGIES.filter((s) => s !== 'subgroup' || hasSubgroupGemm());
+const strategies = GEMM_VARIANTS.filter((s) => s !== 'subgroup' || hasSubgroupGemm());
 
 function transposeHost(x: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(rows * cols);

@@ -8,7 +8,7 @@
  * the batch folded into K: the gradient of a weight broadcast over a batch, with no batched
  * intermediate and no reduction pass; optionally with the row sums of A for a bias gradient).
  */
-import { MATMUL_KERNELS, gemmShapeConstants, type GemmStrategy, type Constants, type MatmulVariant } from '@fusion/kernels';
+import { matmulKernelFor, gemmShapeConstants, isBlockedStrategy, GEMM_BLOCKED_TUNING, type GemmVariant, type Constants, type MatmulVariant } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
 import { adapterFacts, chooseVariant } from '../gpu/variants.js';
@@ -19,6 +19,7 @@ import { contiguousCopy } from './copy.js';
 import { expand, reshape, transpose, unsqueeze } from './shape.js';
 import { sumToShape } from './reduce.js';
 import { zeros, fillInPlace } from './creation.js';
+import { alignedQuads, gemmCallConstants, vec4Bindable } from './gemm-blocked.js';
 
 declare module '../autograd/rules.js' {
   interface OpContexts {
@@ -33,10 +34,16 @@ export function hasSubgroupGemm(): boolean {
 
 /**
  * The GEMM entry point and constants for an M x N x K product (batch entries) from the variant
- * table: the strategy's per-shape constants with the table's (tuned) constants over them.
+ * table: the strategy's per-shape constants with the table's (tuned) constants over them. The
+ * register-blocked kernels bind their operands as vec4 arrays: where one of `operands` is not a
+ * multiple of 16 bytes, the tiled kernel runs instead.
  */
-export function gemmChoice(M: number, N: number, K: number, batch = 1): { strategy: GemmStrategy; constants: Constants } {
+export function gemmChoice(M: number, N: number, K: number, batch = 1, operands: readonly GPUBuffer[] = []): { strategy: GemmVariant; constants: Constants } {
   const choice = chooseVariant('gemm', M, N, K, batch);
+  if (isBlockedStrategy(choice.variant)) {
+    if (!vec4Bindable(...operands)) return { strategy: 'tiled', constants: {} };
+    return { strategy: choice.variant, constants: { ...GEMM_BLOCKED_TUNING[choice.variant], ...choice.constants } };
+  }
   const shaped = gemmShapeConstants(choice.variant, M);
   return { strategy: choice.variant, constants: choice.constants ? { ...shaped, ...choice.constants } : shaped };
 }
@@ -135,16 +142,19 @@ export function matmulRaw(a: Tensor, b: Tensor, alpha = 1, bias?: GemmBias): Ten
   }
   const A = operand(a, batchShape, M, K);
   const B = operand(b, batchShape, K, N);
-  const { strategy, constants } = gemmChoice(M, N, K, batch);
+  const { strategy, constants } = gemmChoice(M, N, K, batch, [A.t.buffer, B.t.buffer]);
+  // a quad of A runs along K ('n') or M ('t'), of B along N ('n') or K ('t')
+  const vecA = alignedQuads(A.t.offset, A.ld, A.layout === 'n' ? K : M, A.batchStride);
+  const vecB = alignedQuads(B.t.offset, B.ld, B.layout === 'n' ? N : K, B.batchStride);
   const epilogue = bias ? (bias.along === 'rows' ? '_bias_row' : '_bias_col') : '';
-  runtime().run(MATMUL_KERNELS[strategy], `${A.layout}${B.layout}${epilogue}` as MatmulVariant, {
+  runtime().run(matmulKernelFor(strategy), `${A.layout}${B.layout}${epilogue}` as MatmulVariant, {
     buffers: { a: A.t.buffer, b: B.t.buffer, bias: bias ? bias.t.buffer : null, c: out.buffer },
     uniforms: {
       M, N, K, batch, a_offset: A.t.offset, b_offset: B.t.offset, c_offset: 0, bias_offset: bias ? bias.t.offset : 0,
       a_batch_stride: A.batchStride, b_batch_stride: B.batchStride, c_batch_stride: M * N,
       lda: A.ld, ldb: B.ld, ldc: N, alpha,
     },
-    constants,
+    constants: gemmCallConstants(strategy, constants, { M, N, K, vecA, vecB }),
   });
   if (A.owned) A.t.dispose();
   if (B.owned) B.t.dispose();
@@ -175,14 +185,18 @@ export function matmulSumBatchRaw(a: Tensor, b: Tensor, rowSums = false): { prod
   const A = operand(a, batchShape, M, K);
   const B = operand(b, batchShape, K, N);
   const Nc = N + extra;
-  const { strategy, constants } = gemmChoice(M, Nc, batch * K);
-  runtime().run(MATMUL_KERNELS[strategy], `${A.layout}${B.layout}_fold${rowSums ? '_rowsum' : ''}` as MatmulVariant, {
+  const { strategy, constants } = gemmChoice(M, Nc, batch * K, 1, [A.t.buffer, B.t.buffer]);
+  // quads along K stay inside one batch entry when K divides by 4 (alignedQuads' run); the column
+  // of ones is not in B, so with row sums B is gathered
+  const vecA = alignedQuads(A.t.offset, A.ld, A.layout === 'n' ? K : M, A.batchStride);
+  const vecB = !rowSums && alignedQuads(B.t.offset, B.ld, B.layout === 'n' ? N : K, B.batchStride);
+  runtime().run(matmulKernelFor(strategy), `${A.layout}${B.layout}_fold${rowSums ? '_rowsum' : ''}` as MatmulVariant, {
     buffers: { a: A.t.buffer, b: B.t.buffer, c: product.buffer },
     uniforms: {
       M, N: Nc, K: batch * K, k_fold: K, batch: 1, a_offset: A.t.offset, b_offset: B.t.offset, c_offset: 0,
       a_batch_stride: A.batchStride, b_batch_stride: B.batchStride, lda: A.ld, ldb: B.ld, ldc: N, alpha: 1,
     },
-    constants,
+    constants: gemmCallConstants(strategy, constants, { M, N: Nc, K: batch * K, vecA, vecB }),
   });
   if (A.owned) A.t.dispose();
   if (B.owned) B.t.dispose();

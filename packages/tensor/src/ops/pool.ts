@@ -6,13 +6,17 @@
  *   avgPool2d:        the window mean (count_include_pad as PyTorch): dx = g / divisor over each window
  *   globalAvgPool2d:  the mean over H and W, (N, C, H, W) -> (N, C) (adaptive average pooling to
  *                     1x1, then flatten, as torchvision's ResNet): d mean = g / (H W) everywhere
+ * The kernels' structure comes from the variant table ('pool'): `vec4` on CPU adapters (rows read
+ * as vec4s, where W and OW are multiples of 4 and the window fits; `rows` otherwise), `rows` on
+ * GPUs.
  * Shape: (..., H, W) -> (..., OH, OW), OH = floor((H + 2 pad - KH) / stride) + 1.
  */
 import {
-  maxPool2dKernel, maxPool2dBackwardKernel, avgPool2dKernel, avgPool2dBackwardKernel, pool2dUniforms, type Pool2dGeometry,
+  POOL_KERNELS, pool2dUniforms, poolVec4Constants, poolVec4Fits, type Pool2dGeometry, type PoolStructure, type Constants, type KernelSpec,
 } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
+import { chooseVariant } from '../gpu/variants.js';
 import { checkDType } from '../dtype.js';
 import { fmt, numel } from '../shape.js';
 import { needsGrad, record, saved } from '../autograd/graph.js';
@@ -60,6 +64,46 @@ function geometryOf(op: string, x: Tensor, kernel: Pair, options: MaxPool2dOptio
   };
 }
 
+/**
+ * The structure a pooling runs (its input, or the gradient it reads, at `offset`) and the
+ * constants of its kernels: the variant table's choice, `rows` where the vec4 kernels cannot run.
+ */
+function structureFor(g: Pool2dGeometry, offset: number): { structure: PoolStructure; constants: Constants } {
+  const choice = chooseVariant('pool', g.planes, g.inH, g.inW, g.kH * g.kW);
+  if (choice.variant === 'vec4' && poolVec4Fits(g) && offset % 4 === 0) {
+    return { structure: 'vec4', constants: { ...choice.constants, ...poolVec4Constants(g) } };
+  }
+  return { structure: 'rows', constants: {} };
+}
+
+/** Runs a forward of either structure; buffers are named as the rows kernels' (x, out, argmax). */
+function runForward(spec: KernelSpec, structure: PoolStructure, constants: Constants, buffers: Record<string, GPUBuffer | null>, uniforms: Record<string, number | number[]>): void {
+  const named = structure === 'vec4' ? Object.fromEntries(Object.entries(buffers).map(([k, b]) => [`${k}4`, b])) : buffers;
+  runtime().run(spec, 'default', { buffers: named, uniforms, constants });
+}
+
+/**
+ * Runs a backward into dx: the vec4 kernels read dy in place, as vec4s when it is contiguous at an
+ * offset that is a multiple of 4, else element by element through its strides; the rows kernels
+ * read a contiguous copy. `indices`: max pooling's argmaxes.
+ */
+function runBackward(kind: 'maxBackward' | 'avgBackward', dy: Tensor, geometry: Pool2dGeometry, dx: Tensor, indices: Tensor | null, uniforms: Record<string, number>): void {
+  const { structure, constants } = structureFor(geometry, 0);
+  const common = { ...pool2dUniforms(geometry), x_offset: 0, ...uniforms };
+  if (structure === 'vec4') {
+    const vec4s = dy.isContiguous && dy.offset % 4 === 0;
+    runtime().run(POOL_KERNELS.vec4[kind], 'default', {
+      buffers: { g: vec4s ? null : dy.buffer, g4: vec4s ? dy.buffer : null, out4: dx.buffer, ...(indices ? { argmax4_in: indices.buffer } : {}) },
+      uniforms: { ...common, channels: dy.shape[dy.rank - 3], g_offset: dy.offset, g_strides: dy.rank === 4 ? [...dy.strides] : [0, ...dy.strides] },
+      constants: { ...constants, G_DENSE: vec4s ? 1 : 0 },
+    });
+    return;
+  }
+  const g = dy.isContiguous && dy.offset === 0 ? dy : contiguousCopy(dy);
+  runtime().run(POOL_KERNELS.rows[kind], 'default', { buffers: { g: g.buffer, out: dx.buffer, ...(indices ? { argmax_in: indices.buffer } : {}) }, uniforms: common });
+  if (g !== dy) g.dispose();
+}
+
 function outShape(x: Tensor, g: Pool2dGeometry): number[] {
   return [...x.shape.slice(0, -2), g.outH, g.outW];
 }
@@ -72,19 +116,24 @@ export function maxPool2d(x: Tensor, kernel: Pair, options: MaxPool2dOptions = {
   const g = geometryOf('maxPool2d', x, kernel, options);
   const shape = outShape(x, g);
   const out = Tensor.empty(shape, 'f32', 'max_pool2d');
-  const indices = Tensor.empty(shape, 'i32', 'max_pool2d_indices');
+  const grad = needsGrad(x);
+  // The argmaxes are only needed for the backward; the rows kernel writes them regardless.
+  let indices: Tensor | null = null;
   if (out.size > 0) {
     const src = x.isContiguous ? x : contiguousCopy(x);
-    runtime().run(maxPool2dKernel, 'default', {
-      buffers: { x: src.buffer, out: out.buffer, argmax: indices.buffer },
-      uniforms: { ...pool2dUniforms(g), x_offset: src.offset },
-    });
+    const { structure, constants } = structureFor(g, src.offset);
+    if (grad || structure === 'rows') indices = Tensor.empty(shape, 'i32', 'max_pool2d_indices');
+    runForward(POOL_KERNELS[structure].maxForward, structure, { ...constants, ...(structure === 'vec4' ? { WRITE_ARGMAX: grad ? 1 : 0 } : {}) }, {
+      x: src.buffer, out: out.buffer, argmax: indices?.buffer ?? null,
+    }, { ...pool2dUniforms(g), x_offset: src.offset });
     if (src !== x) src.dispose();
+  } else if (grad) {
+    indices = Tensor.empty(shape, 'i32', 'max_pool2d_indices');
   }
-  if (needsGrad(x)) {
-    record('max_pool2d', [x], { inShape: x.shape, geometry: g, indices: saved(indices) }, out);
+  if (grad) {
+    record('max_pool2d', [x], { inShape: x.shape, geometry: g, indices: saved(indices!) }, out);
   }
-  indices.dispose();
+  indices?.dispose();
   return out;
 }
 
@@ -98,9 +147,9 @@ export function avgPool2d(x: Tensor, kernel: Pair, options: AvgPool2dOptions = {
   const out = Tensor.empty(outShape(x, g), 'f32', 'avg_pool2d');
   if (out.size > 0) {
     const src = x.isContiguous ? x : contiguousCopy(x);
-    runtime().run(avgPool2dKernel, 'default', {
-      buffers: { x: src.buffer, out: out.buffer },
-      uniforms: { ...pool2dUniforms(g), x_offset: src.offset, count_include_pad: countIncludePad ? 1 : 0 },
+    const { structure, constants } = structureFor(g, src.offset);
+    runForward(POOL_KERNELS[structure].avgForward, structure, constants, { x: src.buffer, out: out.buffer }, {
+      ...pool2dUniforms(g), x_offset: src.offset, count_include_pad: countIncludePad ? 1 : 0,
     });
     if (src !== x) src.dispose();
   }
@@ -115,20 +164,11 @@ export function globalAvgPool2d(x: Tensor): Tensor {
   return mean(x, [2, 3]);
 }
 
-function dense(t: Tensor): Tensor {
-  return t.isContiguous && t.offset === 0 ? t : contiguousCopy(t);
-}
-
 /** d maxPool2d: each input element gathers the output gradients whose argmax it is. */
 export function maxPool2dGrad(dy: Tensor, c: PoolContext & { indices: Tensor }): (Tensor | null)[] {
   const dx = Tensor.empty(c.inShape, 'f32', 'max_pool2d_backward');
   if (dx.size === 0) return [dx];
-  const g = dense(dy);
-  runtime().run(maxPool2dBackwardKernel, 'default', {
-    buffers: { g: g.buffer, argmax_in: c.indices.buffer, out: dx.buffer },
-    uniforms: { ...pool2dUniforms(c.geometry), x_offset: 0 },
-  });
-  if (g !== dy) g.dispose();
+  runBackward('maxBackward', dy, c.geometry, dx, c.indices, {});
   return [dx];
 }
 
@@ -136,11 +176,6 @@ export function maxPool2dGrad(dy: Tensor, c: PoolContext & { indices: Tensor }):
 export function avgPool2dGrad(dy: Tensor, c: PoolContext & { countIncludePad: boolean }): (Tensor | null)[] {
   const dx = Tensor.empty(c.inShape, 'f32', 'avg_pool2d_backward');
   if (dx.size === 0) return [dx];
-  const g = dense(dy);
-  runtime().run(avgPool2dBackwardKernel, 'default', {
-    buffers: { g: g.buffer, out: dx.buffer },
-    uniforms: { ...pool2dUniforms(c.geometry), x_offset: 0, count_include_pad: c.countIncludePad ? 1 : 0 },
-  });
-  if (g !== dy) g.dispose();
+  runBackward('avgBackward', dy, c.geometry, dx, null, { count_include_pad: c.countIncludePad ? 1 : 0 });
   return [dx];
 }

@@ -3,10 +3,13 @@
  * align_corners = false (PyTorch's F.interpolate(scale_factor=2)). The backward is a gather:
  *   d up = sum over the outputs o that tap input i of weight(o, i) g[o]  (no atomics)
  * with the weights of the forward's taps (1 for nearest; 1/4, 3/4 or 1 per axis for bilinear).
+ * The kernels' structure comes from the variant table ('upsample'): `vec4` on CPU adapters (where
+ * W is a multiple of 4 and the rows start at multiples of 4; `rows` otherwise), `rows` on GPUs.
  */
-import { upsample2xKernel, upsample2xBackwardKernel, type UpsampleMode } from '@fusion/kernels';
+import { UPSAMPLE_KERNELS, type UpsampleMode, type UpsampleStructure } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
+import { chooseVariant } from '../gpu/variants.js';
 import { checkDType } from '../dtype.js';
 import { fmt } from '../shape.js';
 import { needsGrad, record } from '../autograd/graph.js';
@@ -20,6 +23,18 @@ declare module '../autograd/rules.js' {
 
 export type { UpsampleMode };
 
+/** The uniforms every upsampling kernel takes for an (N, C, H, W) input (the strided gradient's: zero). */
+function geometryUniforms(N: number, C: number, H: number, W: number): Record<string, number | number[]> {
+  return { planes: N * C, in_h: H, in_w: W, channels: C, g_offset: 0, g_strides: [0, 0, 0, 0] };
+}
+
+/** The variant table's structure for (planes, H, W), `rows` where the vec4 kernels cannot run (data at `offset`). */
+function structureFor(planes: number, H: number, W: number, offset: number): { structure: UpsampleStructure; constants: Record<string, number> } {
+  const choice = chooseVariant('upsample', planes, H, W);
+  if (choice.variant === 'vec4' && W % 4 === 0 && offset % 4 === 0) return { structure: 'vec4', constants: { ...choice.constants } };
+  return { structure: 'rows', constants: {} };
+}
+
 /**
  * Doubles the spatial size of an (N, C, H, W) tensor.
  * Shape: (N, C, H, W) -> (N, C, 2H, 2W)
@@ -32,7 +47,9 @@ export function upsample2x(x: Tensor, mode: UpsampleMode = 'nearest'): Tensor {
   const src = x.isContiguous ? x : contiguousCopy(x);
   const out = Tensor.empty([N, C, 2 * H, 2 * W], 'f32', `upsample2x/${mode}`);
   if (out.size > 0) {
-    runtime().run(upsample2xKernel, mode, { buffers: { x: src.buffer, out: out.buffer }, uniforms: { planes: N * C, in_h: H, in_w: W, x_offset: src.offset } });
+    const { structure, constants } = structureFor(N * C, H, W, src.offset);
+    const buffers: Record<string, GPUBuffer> = structure === 'vec4' ? { x4: src.buffer, out4: out.buffer } : { x: src.buffer, out: out.buffer };
+    runtime().run(UPSAMPLE_KERNELS[structure].forward, mode, { buffers, uniforms: { ...geometryUniforms(N, C, H, W), x_offset: src.offset }, constants });
   }
   if (src !== x) src.dispose();
   if (needsGrad(x)) record('upsample2x', [x], { inShape: x.shape, mode }, out);
@@ -43,8 +60,19 @@ export function upsample2xGrad(g: Tensor, c: { inShape: readonly number[]; mode:
   const [N, C, H, W] = c.inShape;
   const dx = Tensor.empty(c.inShape, 'f32', `upsample2x_backward/${c.mode}`);
   if (dx.size === 0) return [dx];
+  const uniforms = { ...geometryUniforms(N, C, H, W), x_offset: 0 };
+  const { structure, constants } = structureFor(N * C, H, W, 0);
+  if (structure === 'vec4') {
+    // a contiguous gradient is read as vec4s, any other view element by element through its strides
+    const dense = g.isContiguous && g.offset % 4 === 0;
+    runtime().run(UPSAMPLE_KERNELS.vec4.backward, c.mode, {
+      buffers: { g: dense ? null : g.buffer, g4: dense ? g.buffer : null, out4: dx.buffer },
+      uniforms: { ...uniforms, g_offset: g.offset, g_strides: [...g.strides] }, constants: { ...constants, G_DENSE: dense ? 1 : 0 },
+    });
+    return [dx];
+  }
   const gc = g.isContiguous && g.offset === 0 ? g : contiguousCopy(g);
-  runtime().run(upsample2xBackwardKernel, c.mode, { buffers: { g: gc.buffer, out: dx.buffer }, uniforms: { planes: N * C, in_h: H, in_w: W, x_offset: 0 } });
+  runtime().run(UPSAMPLE_KERNELS.rows.backward, c.mode, { buffers: { g: gc.buffer, out: dx.buffer }, uniforms, constants });
   if (gc !== g) gc.dispose();
   return [dx];
 }

@@ -1,3 +1,3 @@
-export { Optimizer, setOptimizerPackLimitForTests } from './optimizer.js';
+export { Optimizer } from './optimizer.js';
 export { SGD, type SgdOptions } from './sgd.js';
 export { Adam, AdamW, type AdamOptions } from './adam.js';

@@ -1,16 +1,18 @@
 /**
  * Optimizer base: holds the parameters, their state (moments) and the step count, and records a
- * multi-tensor update. Parameters are split, in order, into packs of at most the device's largest
- * storage binding (one pack for small models; ResNet50 + BERT-base take several): every state slot
- * (e.g. Adam's exp_avg) of a pack is one flat buffer holding that state of each of its parameters,
- * and the parameters themselves are packed into one flat buffer per pack at construction when each
- * owns its storage alone (they stay ordinary tensors: handles at an offset in that buffer).
- * `step()` then copies the gradients into one flat gradient buffer per pack (buffer copies, not
- * dispatches) and records one update dispatch per run of consecutive parameters of a pack that
- * have a gradient: one dispatch per pack and step when all do. Parameters that share storage
- * (tied or sliced) are left where they are and updated by one dispatch each.
+ * multi-tensor update: every state slot (e.g. Adam's exp_avg) is one flat buffer holding that state
+ * of every parameter in parameter order, and the parameters themselves are packed into one flat
+ * buffer at construction when each owns its storage alone (they stay ordinary tensors: handles at
+ * an offset in that buffer). `step()` then copies the gradients into one flat gradient buffer
+ * (buffer copies, not dispatches) and records one update dispatch per run of consecutive
+ * parameters that have a gradient: one dispatch per step when all do. Parameters that share
+ * storage (tied or sliced) are left where they are and updated by one dispatch each.
  * `zeroGrad()` frees the gradients. State is exported for checkpoints (`stateTensors`,
  * `stepCount`) and restored with `loadState`.
+ * No flat buffer is larger than the device can bind (`maxStorageBufferBindingSize`): the
+ * parameters are cut into groups of consecutive ones that fit, each with its own flat buffers
+ * (one group, and one dispatch per step, unless the model is that large: the seed preset's 116M
+ * parameters are 465 MB, four groups on a 128 MiB adapter).
  */
 import { Tensor } from '../tensor.js';
 import { Storage } from '../storage.js';
@@ -18,6 +20,7 @@ import { zeros } from '../ops/creation.js';
 import { keep } from '../scope.js';
 import { fmt, contiguousStrides } from '../shape.js';
 import { runtime } from '../gpu/runtime.js';
+import { bindingLimit } from '../gpu/limits.js';
 
 /** A range of elements one update dispatch covers (offsets in elements). */
 export interface UpdateRange {
@@ -32,23 +35,15 @@ export interface UpdateRange {
   state: GPUBuffer[];
 }
 
-/** Consecutive parameters sharing state buffers (and a packed parameter buffer when packable). */
-interface Pack {
-  /** Indices into params. */
-  members: number[];
-  /** Element offset of each member in the pack's buffers. */
-  offsets: number[];
+/** Consecutive parameters [first, end) sharing flat buffers, `total` elements. */
+interface ParamGroup {
+  first: number;
+  end: number;
   total: number;
-  /** One flat tensor per slot name. */
+  /** One flat tensor per slot name, holding that state of the group's parameters. */
   state: Tensor[];
+  /** The packed parameter storage, or null when the parameters stay in their own buffers. */
   packed: Storage | null;
-}
-
-let packLimitForTests: number | null = null;
-
-/** Test hook: the most bytes a pack holds (null: the device's largest storage binding). */
-export function setOptimizerPackLimitForTests(bytes: number | null): void {
-  packLimitForTests = bytes;
 }
 
 export abstract class Optimizer {
@@ -56,7 +51,9 @@ export abstract class Optimizer {
   stepCount = 0;
   /** The distinct parameters, in the order given. */
   readonly params: readonly Tensor[];
-  private readonly packs: Pack[];
+  private readonly groups: ParamGroup[] = [];
+  /** Element offset of each parameter in its group's state buffers (and packed parameter buffer). */
+  private readonly offsets: number[] = [];
   private readonly slots = new Map<Tensor, Tensor[]>();
 
   constructor(params: readonly Tensor[], protected slotNames: readonly string[]) {
@@ -65,33 +62,35 @@ export abstract class Optimizer {
       if (!p.requiresGrad) throw new Error(`${this.constructor.name}: parameter ${fmt(p.shape)} does not require grad`);
       if (p.dtype !== 'f32' || !p.isContiguous) throw new Error(`${this.constructor.name}: parameters must be contiguous f32 tensors`);
     }
-    const limit = Math.floor((packLimitForTests ?? runtime().gpu.info.limits.maxStorageBufferBindingSize) / 4);
-    this.packs = [];
-    let pack: Pack | null = null;
+    // Kernels bind a group's whole packed buffer, so a group must fit one binding (tests lower the
+    // limit with setBindingLimitForTests).
+    const limit = Math.floor(bindingLimit() / 4);
     this.params.forEach((p, i) => {
-      if (!pack || (pack.total > 0 && pack.total + p.size > limit)) this.packs.push((pack = { members: [], offsets: [], total: 0, state: [], packed: null }));
-      pack.members.push(i);
-      pack.offsets.push(pack.total);
-      pack.total += p.size;
+      let g = this.groups[this.groups.length - 1];
+      if (!g || (g.total > 0 && g.total + p.size > limit)) this.groups.push((g = { first: i, end: i, total: 0, state: [], packed: null }));
+      this.offsets.push(g.total);
+      g.total += p.size;
+      g.end = i + 1;
     });
-    for (const k of this.packs) {
-      k.state = slotNames.map(() => keep(zeros([Math.max(k.total, 1)])));
-      k.members.forEach((i, j) => {
+    const pack = this.canPack();
+    for (const g of this.groups) {
+      g.state = slotNames.map(() => keep(zeros([Math.max(g.total, 1)])));
+      for (let i = g.first; i < g.end; i++) {
         const p = this.params[i];
-        this.slots.set(p, k.state.map((s) => s.view(p.shape, contiguousStrides(p.shape), k.offsets[j], true)));
-      });
-      k.packed = this.canPack(k) ? this.pack(k) : null;
+        this.slots.set(p, g.state.map((s) => s.view(p.shape, contiguousStrides(p.shape), this.offsets[i], true)));
+      }
+      if (pack && g.end - g.first > 1) g.packed = this.pack(g);
     }
   }
 
   /** Packing moves a parameter's data; only safe when no other handle sees its storage. */
-  private canPack(k: Pack): boolean {
-    return k.members.length > 1 && k.members.every((i) => this.params[i].offset === 0 && this.params[i].storage.holders === 1);
+  private canPack(): boolean {
+    return this.params.length > 1 && this.params.every((p) => p.offset === 0 && p.storage.holders === 1);
   }
 
-  private pack(k: Pack): Storage {
-    const storage = Storage.allocate(Math.max(k.total, 1) * 4, 'packed parameters');
-    k.members.forEach((i, j) => this.params[i].rehome(storage, k.offsets[j]));
+  private pack(g: ParamGroup): Storage {
+    const storage = Storage.allocate(Math.max(g.total, 1) * 4, 'packed parameters');
+    for (let i = g.first; i < g.end; i++) this.params[i].rehome(storage, this.offsets[i]);
     return storage;
   }
 
@@ -104,42 +103,45 @@ export abstract class Optimizer {
 
   /** Applies one update to every parameter that has a gradient. */
   step(): void {
-    if (this.packs.some((k) => k.state.some((s) => s.isDisposed))) throw new Error(`${this.constructor.name}.step(): the optimizer was disposed`);
+    if (this.params.length && !this.groups.every((g) => g.state.every((s) => !s.isDisposed))) throw new Error(`${this.constructor.name}.step(): the optimizer was disposed`);
     this.stepCount++;
-    for (const k of this.packs) this.stepPack(k);
+    for (const g of this.groups) this.stepGroup(g);
   }
 
-  private stepPack(k: Pack): void {
-    const state = k.state.map((s) => s.buffer);
-    if (!k.packed) {
-      k.members.forEach((i, j) => {
+  private stepGroup(group: ParamGroup): void {
+    const state = group.state.map((s) => s.buffer);
+    if (!group.packed) {
+      for (let i = group.first; i < group.end; i++) {
         const p = this.params[i];
-        if (!p.grad) return;
-        this.update({ p: p.buffer, pOffset: p.offset, grad: p.grad.buffer, gOffset: p.grad.offset, sOffset: k.offsets[j], numel: p.size, state });
+        if (!p.grad) continue;
+        this.update({ p: p.buffer, pOffset: p.offset, grad: p.grad.buffer, gOffset: p.grad.offset, sOffset: this.offsets[i], numel: p.size, state });
         p.storage.version++;
-      });
+      }
       return;
     }
-    const packed = k.packed;
-    const grads = Tensor.empty([Math.max(k.total, 1)], 'f32', 'packed gradients');
+    const packed = group.packed;
+    const grads = Tensor.empty([Math.max(group.total, 1)], 'f32', 'packed gradients');
     const rt = runtime();
     let start = -1;
     const flushRun = (end: number): void => {
       if (start < 0) return;
-      const from = k.offsets[start];
-      const to = end < k.members.length ? k.offsets[end] : k.total;
+      const from = this.offsets[start];
+      const to = end < group.end ? this.offsets[end] : group.total;
       this.update({ p: packed.buffer, pOffset: from, grad: grads.buffer, gOffset: from, sOffset: from, numel: to - from, state });
       start = -1;
     };
-    k.members.forEach((i, j) => {
+    for (let i = group.first; i < group.end; i++) {
       const p = this.params[i];
       const g = p.grad;
-      if (!g) return flushRun(j);
+      if (!g) {
+        flushRun(i);
+        continue;
+      }
       if (!g.isContiguous) throw new Error(`${this.constructor.name}: gradient ${fmt(g.shape)} of a parameter must be contiguous`);
-      rt.copy(g.buffer, g.offset * 4, grads.buffer, k.offsets[j] * 4, p.size * 4);
-      if (start < 0) start = j;
-    });
-    flushRun(k.members.length);
+      rt.copy(g.buffer, g.offset * 4, grads.buffer, this.offsets[i] * 4, p.size * 4);
+      if (start < 0) start = i;
+    }
+    flushRun(group.end);
     grads.dispose();
     packed.version++;
   }
@@ -180,10 +182,10 @@ export abstract class Optimizer {
   dispose(): void {
     for (const s of this.slots.values()) for (const t of s) t.dispose();
     this.slots.clear();
-    for (const k of this.packs) {
-      for (const s of k.state) s.dispose();
-      k.packed?.release();
-      k.packed = null;
+    for (const g of this.groups) {
+      for (const s of g.state) s.dispose();
+      g.packed?.release();
+      g.packed = null;
     }
   }
 }

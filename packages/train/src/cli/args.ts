@@ -12,6 +12,7 @@ export interface FlagSpec {
   /** Allowed values (for strings and list items). */
   choices?: readonly string[];
   min?: number;
+  max?: number;
 }
 
 export type FlagTable = Readonly<Record<string, FlagSpec>>;
@@ -53,12 +54,14 @@ function convert(name: string, value: string, spec: FlagSpec): string | number |
       const n = Number(value);
       if (!Number.isInteger(n)) throw new UsageError(`--${name} must be an integer, got "${value}"`);
       if (spec.min !== undefined && n < spec.min) throw new UsageError(`--${name} must be at least ${spec.min}, got ${n}`);
+      if (spec.max !== undefined && n > spec.max) throw new UsageError(`--${name} must be at most ${spec.max}, got ${n}`);
       return n;
     }
     case 'number': {
       const n = Number(value);
       if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got "${value}"`);
       if (spec.min !== undefined && n < spec.min) throw new UsageError(`--${name} must be at least ${spec.min}, got ${n}`);
+      if (spec.max !== undefined && n > spec.max) throw new UsageError(`--${name} must be at most ${spec.max}, got ${n}`);
       return n;
     }
     case 'list': {

@@ -129,6 +129,28 @@ describe('decodeImage errors', () => {
   });
 });
 
+describe('declared sizes are checked before decoding', () => {
+  it('rejects a header past 100M pixels, or declaring more data than the file can hold, naming the file', () => {
+    const png = encodePng(pattern(16, 16, 3), 16, 16);
+    const huge = png.slice();
+    new DataView(huge.buffer).setUint32(16, 60000);
+    new DataView(huge.buffer).setUint32(20, 60000);
+    expect(() => decodeImage(huge, 'photos/huge.png')).toThrow(
+      'photos/huge.png: the PNG header declares 60000x60000 = 3,600,000,000 pixels, more than the 100,000,000 this reader accepts (corrupt, or resize the image first)',
+    );
+    const bomb = png.slice();
+    new DataView(bomb.buffer).setUint32(16, 9000);
+    new DataView(bomb.buffer).setUint32(20, 9000);
+    expect(() => decodeImage(bomb, 'bomb.png')).toThrow(/^bomb\.png: the PNG header declares 9000x9000 pixels \(at least 243,009,000 bytes of image data\), more than a \d+-byte file can hold: corrupt or truncated$/);
+    const rgba = new Uint8Array(8 * 8 * 4).fill(128);
+    const jpg = new Uint8Array(jpeg.encode({ data: rgba, width: 8, height: 8 }, 90).data);
+    const sof = jpg.findIndex((b, i) => b === 0xff && jpg[i + 1] === 0xc0);
+    new DataView(jpg.buffer).setUint16(sof + 5, 40000);
+    new DataView(jpg.buffer).setUint16(sof + 7, 40000);
+    expect(() => decodeImage(jpg, 'big.jpg')).toThrow(/^big\.jpg: the JPEG header declares 40000x40000 = 1,600,000,000 pixels/);
+  });
+});
+
 describe('layout conversions', () => {
   it('converts HWC bytes to planar floats and back', () => {
     const rgba = { width: 2, height: 1, channels: 4 as const, data: new Uint8Array([255, 0, 51, 9, 0, 102, 255, 9]) };

@@ -1,24 +1,18 @@
 /**
  * Image files in and out: PNG (pngjs) and JPEG (jpeg-js) decoding, detected by magic bytes, and PNG
- * encoding; plus the conversion from decoded interleaved bytes to the planar float layout the
- * samples use. Resizing and normalisation live in resize.ts and normalize.ts and are re-exported here.
+ * encoding. The conversions between decoded interleaved bytes and the planar float layout the
+ * samples use (pixels.ts), resizing and normalisation (resize.ts, normalize.ts) are re-exported here.
  *
  * Layouts: decoded images are interleaved HWC bytes (RGB or RGBA); samples are planar CHW float32.
  */
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { checkDeclaredSize } from './image-header.js';
+import type { DecodedImage } from './pixels.js';
 
 export { resizeBilinear, resizeNearest } from './resize.js';
 export { IMAGENET_MEAN, IMAGENET_STD, normalizeImageNet } from './normalize.js';
-
-/** A decoded image: interleaved HWC bytes, 3 (RGB) or 4 (RGBA) channels. */
-export interface DecodedImage {
-  width: number;
-  height: number;
-  channels: 3 | 4;
-  /** width * height * channels bytes, row-major, channels interleaved. */
-  data: Uint8Array;
-}
+export { toChwFloat, toHwcBytes, type DecodedImage } from './pixels.js';
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const JPEG_MAGIC = [0xff, 0xd8, 0xff];
@@ -62,7 +56,8 @@ function decodeJpeg(bytes: Uint8Array): DecodedImage {
 
 /**
  * Decodes a PNG or JPEG file's bytes. `name` (a path or a row label) only goes into errors:
- * an unknown format or a corrupt file throws an Error that starts with it.
+ * an unknown format, a corrupt file, or a header declaring a size the file cannot hold (or past
+ * MAX_IMAGE_PIXELS) throws an Error that starts with it, before the decoder allocates.
  */
 export function decodeImage(bytes: Uint8Array, name: string): DecodedImage {
   const format = detectImageFormat(bytes);
@@ -70,11 +65,15 @@ export function decodeImage(bytes: Uint8Array, name: string): DecodedImage {
     const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
     throw new Error(`${name}: not a PNG or JPEG file (${bytes.length} bytes, starts with ${head || 'nothing'})`);
   }
+  checkDeclaredSize(bytes, format, name);
   let image: DecodedImage;
   try {
     image = format === 'png' ? decodePng(bytes) : decodeJpeg(bytes);
   } catch (error) {
-    throw new Error(`${name}: corrupt ${format.toUpperCase()} file: ${(error as Error).message ?? error}`);
+    // The decoders throw their own messages, strings, or (on malformed data) engine TypeErrors.
+    const message = error instanceof Error ? error.message : String(error);
+    const inside = error instanceof TypeError || error instanceof RangeError ? ` (the decoder failed on malformed data: ${message})` : `: ${message}`;
+    throw new Error(`${name}: corrupt ${format.toUpperCase()} file${inside}`);
   }
   if (!(image.width > 0 && image.height > 0) || image.data.length !== image.width * image.height * image.channels) {
     throw new Error(`${name}: corrupt ${format.toUpperCase()} file: decoded ${image.width}x${image.height} with ${image.data.length} bytes`);
@@ -100,37 +99,4 @@ export function encodePng(data: Uint8Array, width: number, height: number): Uint
   const colorType = channels === 4 ? 6 : 2;
   const out = PNG.sync.write(png, { colorType, inputColorType: colorType, inputHasAlpha: channels === 4 });
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-}
-
-/**
- * Converts decoded interleaved bytes to planar RGB floats in [0, 1] (alpha dropped).
- * Shape: (H, W, C) uint8 -> (3, H, W) float32.
- */
-export function toChwFloat(image: DecodedImage): Float32Array {
-  const { width, height, channels, data } = image;
-  const plane = width * height;
-  const out = new Float32Array(3 * plane);
-  for (let i = 0, p = 0; i < plane; i++, p += channels) {
-    out[i] = data[p] / 255;
-    out[plane + i] = data[p + 1] / 255;
-    out[2 * plane + i] = data[p + 2] / 255;
-  }
-  return out;
-}
-
-/**
- * Converts planar RGB floats in [0, 1] to interleaved RGB bytes (rounded, clamped), e.g. for encodePng.
- * Shape: (3, H, W) float32 -> (H, W, 3) uint8.
- */
-export function toHwcBytes(chw: Float32Array, width: number, height: number): Uint8Array {
-  const plane = width * height;
-  if (chw.length !== 3 * plane) throw new Error(`toHwcBytes: ${chw.length} floats is not 3x${height}x${width}`);
-  const out = new Uint8Array(3 * plane);
-  for (let i = 0, p = 0; i < plane; i++, p += 3) {
-    for (let c = 0; c < 3; c++) {
-      const v = Math.round(chw[c * plane + i] * 255);
-      out[p + c] = v < 0 ? 0 : v > 255 ? 255 : v;
-    }
-  }
-  return out;
 }

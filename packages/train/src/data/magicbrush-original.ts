@@ -53,6 +53,13 @@ async function readImage(folder: string, file: unknown, field: string, label: st
   }
 }
 
+/** The turn's instruction: a missing or mistyped field is a malformed row (an empty one is checked later). */
+function instructionField(entry: Record<string, unknown>, label: string): string {
+  if (!('instruction' in entry)) throw new MagicBrushRowError('malformed-row', `${label}: no 'instruction' field`);
+  if (typeof entry.instruction !== 'string') throw new MagicBrushRowError('malformed-row', `${label}: field 'instruction' is ${JSON.stringify(entry.instruction)}, not a string`);
+  return entry.instruction;
+}
+
 async function entryToTurn(sessions: OriginalSessions, t: OriginalTurnEntry, withTarget: boolean): Promise<RawTurn> {
   const label = `${sessions.path} img_id ${t.imgId} turn ${t.turn}`;
   const entry = t.entry as Record<string, unknown> | null;
@@ -64,7 +71,7 @@ async function entryToTurn(sessions: OriginalSessions, t: OriginalTurnEntry, wit
     source: await readImage(folder, entry.input, 'input', label),
     mask: await readImage(folder, entry.mask, 'mask', label),
     target: withTarget ? await readImage(folder, entry.output, 'output', label) : undefined,
-    instruction: typeof entry.instruction === 'string' ? entry.instruction : '',
+    instruction: instructionField(entry, label),
   };
 }
 

@@ -2,22 +2,23 @@
  * Reads MagicBrush as published on Hugging Face: parquet shards with columns `img_id` (string),
  * `turn_index` (int), `source_img`, `mask_img`, `target_img` (structs `{bytes, path}`) and
  * `instruction` (string). Shard footers are read when opening; rows are then read one row group at a
- * time, only the needed columns, so a multi-gigabyte dataset never sits in memory at once.
- * Only uncompressed and snappy shards are readable (hyparquet without extra codecs).
+ * time, only the needed columns, so a multi-gigabyte dataset never sits in memory at once. The
+ * decoding runs in a worker with a time and heap limit (parquet-isolated.ts), so a corrupt shard
+ * ends in an error naming it rather than a hang.
+ * Shards compressed with snappy, zstd, gzip, brotli or lz4 are readable (hyparquet and hyparquet-compressors).
  */
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
+import { openShard, readRows } from './parquet-isolated.js';
 import { MagicBrushRowError, type EncodedImage, type RawTurn, type TurnProblem } from './magicbrush-turn.js';
 
 /** Columns every shard must have (plus `target_img` when targets are loaded). */
 export const MAGICBRUSH_COLUMNS = ['img_id', 'turn_index', 'source_img', 'mask_img', 'instruction'] as const;
 
-/** One opened shard: its footer, row count, and the required columns it lacks. */
+/** One opened shard: its row count, row-group sizes, and the required columns it lacks. */
 export interface ParquetShard {
   path: string;
-  file: AsyncBuffer;
-  metadata: FileMetaData;
   rows: number;
+  /** Rows of each row group, in order. */
+  rowGroups: number[];
   /** Top-level column names the shard has. */
   columns: string[];
   missingColumns: string[];
@@ -25,17 +26,14 @@ export interface ParquetShard {
 
 /** Opens a shard's footer and checks its columns; throws naming the file when it is not parquet. */
 export async function openParquetShard(path: string, columns: readonly string[]): Promise<ParquetShard> {
-  let file: AsyncBuffer;
-  let metadata: FileMetaData;
+  let footer;
   try {
-    file = await asyncBufferFromFile(path);
-    metadata = await parquetMetadataAsync(file);
+    footer = await openShard(path);
   } catch (error) {
     throw new Error(`${path}: not a readable parquet file: ${(error as Error).message}`);
   }
-  const present = parquetSchema(metadata).children.map((child) => child.element.name);
-  const missingColumns = columns.filter((c) => !present.includes(c));
-  return { path, file, metadata, rows: Number(metadata.num_rows), columns: present, missingColumns };
+  const missingColumns = columns.filter((c) => !footer.columns.includes(c));
+  return { path, rows: footer.rows, rowGroups: footer.rowGroups, columns: footer.columns, missingColumns };
 }
 
 function imageCell(value: unknown, column: string, label: string): EncodedImage {
@@ -68,13 +66,15 @@ function rowToTurn(row: Record<string, unknown>, path: string, rowIndex: number,
   const turn = Number(turnIndex);
   const label = `${where} (img_id ${imgId}, turn ${turn})`;
   const instruction = text(row.instruction);
+  if (instruction === null || instruction === undefined) throw new MagicBrushRowError('malformed-row', `${label}: instruction is missing (null)`);
+  if (typeof instruction !== 'string') throw new MagicBrushRowError('malformed-row', `${label}: instruction is ${String(instruction)}, not a string`);
   return {
     id: `${imgId}/${turn}`,
     label,
     source: imageCell(row.source_img, 'source_img', label),
     mask: imageCell(row.mask_img, 'mask_img', label),
     target: withTarget ? imageCell(row.target_img, 'target_img', label) : undefined,
-    instruction: typeof instruction === 'string' ? instruction : '',
+    instruction,
   };
 }
 
@@ -92,14 +92,14 @@ export async function* readParquetTurns(shards: readonly ParquetShard[], withTar
       continue;
     }
     let rowStart = 0;
-    for (const group of shard.metadata.row_groups) {
-      const rowEnd = rowStart + Number(group.num_rows);
+    for (const groupRows of shard.rowGroups) {
+      const rowEnd = rowStart + groupRows;
       let rows: Record<string, unknown>[];
       try {
         // hyparquet reads snappy itself; hyparquet-compressors adds zstd, gzip, brotli and lz4 shards.
-        rows = await parquetReadObjects({ file: shard.file, metadata: shard.metadata, columns, rowStart, rowEnd, utf8: false, compressors });
+        rows = await readRows(shard.path, columns, rowStart, rowEnd);
       } catch (error) {
-        throw new Error(`${shard.path} rows ${rowStart}..${rowEnd - 1}: cannot read row group: ${(error as Error).message}`);
+        throw new Error(`${shard.path} rows ${rowStart}..${rowEnd - 1}: cannot read row group (corrupt or truncated shard): ${(error as Error).message}`);
       }
       for (let i = 0; i < rows.length; i++) {
         let item: RawTurn | TurnProblem;

@@ -2,11 +2,11 @@ import jpeg from 'jpeg-js';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePng } from './image.js';
 import { maskFromImage, openMagicBrush, type MagicBrushDataset, type MagicBrushOptions } from './magicbrush.js';
 import type { Sample } from './types.js';
+import { writeShard, type Row } from './testing/parquet-shard.js';
 
 // --- test images: 8x8 sources, masks whose edit region is the top-right 4x4 quadrant ------------------
 
@@ -84,39 +84,6 @@ async function openError(path: string, options: MagicBrushOptions = { size: 4 })
 
 // --- parquet shards like the Hugging Face release ------------------------------------------------
 
-interface Row {
-  img_id: string;
-  turn_index: number;
-  source: Uint8Array;
-  mask: Uint8Array;
-  target: Uint8Array;
-  instruction: string;
-}
-
-function writeShard(path: string, rows: Row[], omit: string[] = [], rowGroupSize = 1000): void {
-  const image = (bytes: Uint8Array, name: string) => ({ bytes, path: name });
-  const columns = [
-    { name: 'img_id', data: rows.map((r) => r.img_id), schema: [{ name: 'img_id', type: 'BYTE_ARRAY', converted_type: 'UTF8' }] },
-    { name: 'turn_index', data: rows.map((r) => r.turn_index), schema: [{ name: 'turn_index', type: 'INT32' }] },
-    ...(['source', 'mask', 'target'] as const).map((key) => ({
-      name: `${key}_img`,
-      data: rows.map((r) => image(r[key], `${r.img_id}-${key}.png`)),
-      schema: [
-        { name: `${key}_img`, num_children: 2 },
-        { name: 'bytes', type: 'BYTE_ARRAY' },
-        { name: 'path', type: 'BYTE_ARRAY', converted_type: 'UTF8' },
-      ],
-    })),
-    { name: 'instruction', data: rows.map((r) => r.instruction), schema: [{ name: 'instruction', type: 'BYTE_ARRAY', converted_type: 'UTF8' }] },
-  ].filter((c) => !omit.includes(c.name));
-  const schema = [
-    { name: 'root', num_children: columns.length },
-    ...columns.flatMap((c) => c.schema.map((e) => ({ ...e, repetition_type: 'OPTIONAL' }))),
-  ];
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  parquetWriteFile({ filename: path, columnData: columns.map(({ name, data }) => ({ name, data })), schema: schema as any, rowGroupSize });
-}
-
 let root: string;
 const rgbSource = (seed: number) => encodePng(sourceRgb(seed), N, N);
 const jpegRgba = new Uint8Array(N * N * 4).map((_, i) => (i % 4 === 3 ? 255 : 60 + (i % 37) * 3));
@@ -168,6 +135,7 @@ beforeAll(async () => {
     'empty.json': turn('301-input.png', '301-mask1.png', '301-output1.png', ''),
     'mismatch.json': turn('301-input.png', 'small-mask.png', '301-output1.png', 'x'),
     'missing.json': turn('301-input.png', 'no-such-mask.png', '301-output1.png', 'x'),
+    'no-instruction.json': { input: '301-input.png', mask: '301-mask1.png', output: '301-output1.png' },
   };
   for (const [name, badTurn] of Object.entries(bad)) await writeFile(join(orig, name), JSON.stringify({ 301: [good301, badTurn] }));
   await mkdir(join(root, 'badorig', 'images', '301'), { recursive: true });
@@ -241,6 +209,9 @@ describe('openMagicBrush, Hugging Face parquet layout', () => {
     expect(corrupt).toContain(`${join(root, 'bad', 'corrupt.parquet')} row 1 (img_id 2, turn 3): source_img (2-source.png): corrupt PNG file`);
     const empty = await iterationError(await openMagicBrush(join(root, 'bad', 'empty.parquet'), { size: 4 }));
     expect(empty).toBe(`${join(root, 'bad', 'empty.parquet')} row 1 (img_id 4, turn 2): empty instruction`);
+    const nullShard = join(root, 'null-instruction.parquet');
+    writeShard(nullShard, [good('3', 1, 7), { ...good('4', 2, 8), instruction: null as unknown as string }]);
+    expect(await iterationError(await openMagicBrush(nullShard, { size: 4 }))).toBe(`${nullShard} row 1 (img_id 4, turn 2): instruction is missing (null)`);
     const mismatch = await iterationError(await openMagicBrush(join(root, 'bad', 'mismatch.parquet'), { size: 4 }));
     expect(mismatch).toBe(`${join(root, 'bad', 'mismatch.parquet')} row 1 (img_id 6, turn 1): mask mask_img (6-mask.png) is 4x4 but source source_img (6-source.png) is 8x8`);
     const missing = await openError(join(root, 'bad', 'nocolumn.parquet'));
@@ -280,6 +251,7 @@ describe('openMagicBrush, original release layout', () => {
     const message = async (name: string) => iterationError(await openMagicBrush(json(name), { size: 4 }));
     expect(await message('corrupt.json')).toContain(`${json('corrupt.json')} img_id 301 turn 2: ${image('corrupt.png')}: corrupt JPEG file`);
     expect(await message('empty.json')).toBe(`${json('empty.json')} img_id 301 turn 2: empty instruction`);
+    expect(await message('no-instruction.json')).toBe(`${json('no-instruction.json')} img_id 301 turn 2: no 'instruction' field`);
     expect(await message('mismatch.json')).toBe(
       `${json('mismatch.json')} img_id 301 turn 2: mask ${image('small-mask.png')} is 4x4 but source ${image('301-input.png')} is 8x8`);
     expect(await message('missing.json')).toBe(`${json('missing.json')} img_id 301 turn 2: cannot read mask image ${image('no-such-mask.png')}: ENOENT`);
@@ -288,10 +260,10 @@ describe('openMagicBrush, original release layout', () => {
 
   it('skips and counts bad turns by reason with skipBad', async () => {
     const dataset = await openMagicBrush(join(root, 'badorig'), { size: 4, skipBad: true });
-    expect(dataset.count).toBe(5);
+    expect(dataset.count).toBe(6);
     const samples = await collect(dataset);
     expect(samples.map((s) => s.id)).toEqual(['301/1']);
-    expect(dataset.skipped).toEqual({ 'corrupt-image': 1, 'empty-instruction': 1, 'mask-size-mismatch': 1, 'missing-image': 1 });
+    expect(dataset.skipped).toEqual({ 'corrupt-image': 1, 'empty-instruction': 1, 'mask-size-mismatch': 1, 'missing-image': 1, 'malformed-row': 1 });
   });
 });
 

@@ -11,7 +11,7 @@ import type { Holdout } from './synthetic-holdout.js';
 export interface SyntheticOptions {
   /** Which set: train and eval splits are different seeds. Any 32-bit integer. */
   seed: number;
-  /** Side of the square image in pixels (24..4096). */
+  /** Side of the square image in pixels (SYNTHETIC_SIZE_RANGE: 24..4096). */
   size: number;
   /** Fewest objects in a scene (default 2; relational scenes always have at least 3). */
   minObjects?: number;
@@ -59,6 +59,9 @@ export const DEFAULT_COLORS: readonly ColorName[] = ['red', 'green', 'blue', 'ye
 export const DEFAULT_RADII: Readonly<Record<SizeName, number>> = { small: 0.08, large: 0.13 };
 export const DEFAULT_KIND_WEIGHTS: Readonly<Record<InstructionKind, number>> = { meaning: 0.4, position: 0.4, relational: 0.2 };
 
+/** Smallest and largest image side of synthetic scenes (below 24 pixels the shapes blur into one another). */
+export const SYNTHETIC_SIZE_RANGE = [24, 4096] as const;
+
 /** Most objects a scene may hold (placement gets slow and crowded beyond). */
 export const MAX_OBJECTS_LIMIT = 8;
 
@@ -81,7 +84,7 @@ function checkNames<T extends string>(field: string, names: readonly T[], known:
 /** Fills defaults and validates; throws an Error naming the bad field. */
 export function resolveSyntheticOptions(options: SyntheticOptions): ResolvedSyntheticOptions {
   checkInteger('seed', options.seed, -2147483648, 4294967295);
-  const size = checkInteger('size', options.size, 24, 4096);
+  const size = checkInteger('size', options.size, SYNTHETIC_SIZE_RANGE[0], SYNTHETIC_SIZE_RANGE[1]);
   const minObjects = checkInteger('minObjects', options.minObjects ?? 2, 2, MAX_OBJECTS_LIMIT);
   const maxObjects = checkInteger('maxObjects', options.maxObjects ?? 5, 2, MAX_OBJECTS_LIMIT);
   if (minObjects > maxObjects) fail('minObjects', `(${minObjects}) must not exceed maxObjects (${maxObjects})`);

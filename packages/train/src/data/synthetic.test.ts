@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { generateBatch, generateSample, type SyntheticSample } from './synthetic.js';
 import { renderBackground } from './synthetic-render.js';
 import type { SceneObject, SyntheticScene } from './synthetic-scene.js';
-import { COLORS, SHAPES, type ColorName, type ShapeName, type SizeName } from './shapes.js';
+import { COLORS, SHAPES, type ShapeName } from './shapes.js';
 import { SYNTHETIC_VOCABULARY, instructionWords } from './vocabulary.js';
+import { parseInstruction, type Description } from '../testing/instruction.js';
 
 // An independent, unoptimised renderer: every pixel tests every object in drawing order.
 function referenceRender(scene: SyntheticScene, size: number, objects: readonly SceneObject[] = scene.objects) {
@@ -29,37 +30,6 @@ function centroid(ids: Int32Array, id: number, size: number): { x: number; y: nu
   let x = 0, y = 0, n = 0;
   for (let i = 0; i < ids.length; i++) if (ids[i] === id) { x += i % size + 0.5; y += Math.floor(i / size) + 0.5; n++; }
   return { x: x / n / size, y: y / n / size, n };
-}
-
-const SIZE_WORDS: Record<string, SizeName> = { small: 'small', tiny: 'small', large: 'large', big: 'large' };
-type Description = { size?: SizeName; color?: ColorName; shape?: ShapeName };
-type Parsed = { target: Description; position?: string; relation?: string; reference?: Description };
-
-// Reads the referring expression back out of an instruction: "the [size] [colour] shape [position | relation the colour shape]".
-function parseInstruction(instruction: string): Parsed {
-  const words = instructionWords(instruction);
-  let i = words.indexOf('the');
-  expect(i, instruction).toBeGreaterThanOrEqual(0);
-  const description = (): Description => {
-    expect(words[i], instruction).toBe('the');
-    i++;
-    const d: Description = {};
-    if (words[i] in SIZE_WORDS) d.size = SIZE_WORDS[words[i++]];
-    if (words[i] in COLORS) d.color = words[i++] as ColorName;
-    expect(Object.keys(SHAPES), instruction).toContain(words[i]);
-    d.shape = words[i++] as ShapeName;
-    return d;
-  };
-  const target = description();
-  const rest = words.slice(i).join(' ');
-  const position = /^(on the (left|right)|at the (top|bottom)|in the (top|bottom) (left|right))\b/.exec(rest);
-  if (position) return { target, position: position[0].replace(/^(on|at|in) the /, '') };
-  const relation = /^(next to|above|below|to the left of|to the right of) /.exec(rest);
-  if (relation) {
-    i += relation[0].trim().split(' ').length;
-    return { target, relation: relation[1].replace(/^to the /, ''), reference: description() };
-  }
-  return { target };
 }
 
 function matching(objects: readonly SceneObject[], d: Description): number[] {

@@ -4,7 +4,8 @@
  */
 import { tensor, type Tensor } from '@fusion/tensor';
 import type { BertTokenizer } from '@fusion/models';
-import { toBatch, type Sample, type InstructionKind } from '../data/index.js';
+import { toBatch } from '../data/batch.js';
+import type { Sample, InstructionKind } from '../data/types.js';
 
 export interface BatchTensors {
   images: Tensor;

@@ -11,7 +11,10 @@
 import { mkdir, readFile, rename, rm, readdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { writeSafetensorsFile, readSafetensorsFile, writeTensor, type Module, type Optimizer, type Tensor, type SerializableTensor } from '@fusion/tensor';
+import { writeSafetensorsFile, readSafetensorsFile, writeTensor, type Module, type Optimizer, type SerializableTensor } from '@fusion/tensor';
+import { hostTensors } from './host-tensors.js';
+
+export { hostTensors } from './host-tensors.js';
 
 export interface CheckpointState {
   version: 1;
@@ -35,30 +38,36 @@ async function writeFileAtomic(path: string, text: string): Promise<void> {
   await rename(tmp, path);
 }
 
-/** Host copies of named tensors, ready for safetensors (f32 as f32, i32 as i32). */
-export async function hostTensors(tensors: Iterable<[string, Tensor]>): Promise<Record<string, SerializableTensor>> {
-  const out: Record<string, SerializableTensor> = {};
-  for (const [name, t] of tensors) {
-    const data = await t.toArray();
-    out[name] = t.dtype === 'i32' ? { shape: [...t.shape], dtype: 'i32', data: data as Int32Array } : { shape: [...t.shape], dtype: 'f32', data: data as Float32Array };
-  }
-  return out;
-}
-
-/** Loads a module's parameters and buffers (strictly) from a safetensors file written here. */
-export async function loadWeights(model: Module, path: string): Promise<void> {
+/**
+ * Loads a module's parameters and buffers (strictly) from a safetensors file written here. Errors
+ * name the file; weights of another model (another head's) say which head wrote them, and
+ * `expected` (e.g. `head cross-pixel`) which model they were loaded into. Non-finite weights are
+ * refused by the reader.
+ */
+export async function loadWeights(model: Module, path: string, expected?: string): Promise<void> {
   const file = await readSafetensorsFile(path);
-  model.loadStateDict(new Map(file.names().map((n) => [n, file.read(n)])));
+  const tensors = new Map(file.names().map((n) => [n, file.read(n)]));
+  try {
+    model.loadStateDict(tensors);
+  } catch (e) {
+    const writer = file.metadata.fusion ? ` (written by head ${file.metadata.fusion}${file.metadata.epoch ? `, epoch ${file.metadata.epoch}` : ''})` : '';
+    throw new Error(`${path}${writer}: these weights do not fit ${expected ?? 'this model'}: ${(e as Error).message}`);
+  }
 }
 
-/** Writes a complete checkpoint of model, optimizer and loop state; returns its directory. */
-export async function saveCheckpoint(dir: string, model: Module, optimizer: Optimizer, state: CheckpointState): Promise<string> {
+/**
+ * Writes a complete checkpoint of model, optimizer and loop state; returns its directory.
+ * `weights`: the model's host tensors when the caller already read them back.
+ */
+export async function saveCheckpoint(
+  dir: string, model: Module, optimizer: Optimizer, state: CheckpointState, weights?: Record<string, SerializableTensor>,
+): Promise<string> {
   await mkdir(dir, { recursive: true });
   const name = `ckpt-${String(state.step).padStart(8, '0')}`;
   const tmp = join(dir, `${name}.tmp`);
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp);
-  await writeSafetensorsFile(join(tmp, 'model.safetensors'), await hostTensors(model.stateDict()), { format: 'fusion' });
+  await writeSafetensorsFile(join(tmp, 'model.safetensors'), weights ?? (await hostTensors(model.stateDict())), { format: 'fusion' });
   await writeSafetensorsFile(join(tmp, 'optimizer.safetensors'), await hostTensors(optimizer.stateTensors()), { step_count: String(optimizer.stepCount) });
   await writeFileAtomic(join(tmp, 'state.json'), JSON.stringify(state));
   const final = join(dir, name);

@@ -3,70 +3,16 @@
  * (model selection) and the evaluation set the reported metrics are computed on. `withTrainSeed`
  * gives the same validation and evaluation sets with another training stream (`--seeds`: each
  * seed sees other training samples, or the same pairs in another order).
- *   synthetic: training sample i of step s is index s*B + i of the training seed (fresh samples
- *              every step, a pure function of the step, so a resumed run sees the same data);
- *              validation and evaluation use their own seeds.
+ *   synthetic: synthetic-source.ts (Node-free; the page's Train tab uses it too).
  *   MagicBrush: the folder's train split gives the training pairs (its last `validation` pairs
  *              are held out for early stopping), its dev split (or, without one, the next pairs)
  *              the evaluation pairs. Training pairs are reshuffled every epoch by a seeded
  *              permutation. Images are kept as bytes (3 * H * W per pair) to bound memory.
  */
-import { generateBatch, openMagicBrush, type Holdout, type Sample, type SyntheticOptions } from '../data/index.js';
+import { openMagicBrush, type Sample } from '../data/index.js';
+import type { DataSource } from './synthetic-source.js';
 
-export interface DataSource {
-  name: string;
-  /** Training samples per epoch. */
-  trainPerEpoch: number;
-  validation: Sample[];
-  evaluation: Sample[];
-  /** The training batch of `step` (global step index; epoch = floor(step / stepsPerEpoch)). */
-  trainBatch(step: number, batch: number): Sample[];
-  /** Masks of up to `n` training samples, for the mean-mask prior baseline. */
-  priorSamples(n: number): Sample[];
-  /** Counts of skipped rows by reason (MagicBrush with skipBad). */
-  skipped: Record<string, number>;
-  /** The same validation and evaluation sets with the training stream of `seed`. */
-  withTrainSeed(seed: number): DataSource;
-  /** The held-out split, when the evaluation samples are labelled seen / unseen. */
-  holdout?: Holdout;
-}
-
-export interface SyntheticSourceOptions {
-  seed: number;
-  size: number;
-  train: number;
-  validation: number;
-  eval: number;
-  synthetic?: Partial<SyntheticOptions>;
-  /** Held-out combinations: never in training or validation targets; eval samples labelled seen / unseen. */
-  holdout?: Holdout;
-}
-
-/** Seeds of the three synthetic streams, derived from the run seed. */
-export function syntheticSeeds(seed: number): { train: number; validation: number; evaluation: number } {
-  return { train: seed * 3 + 1, validation: seed * 3 + 2, evaluation: seed * 3 + 3 };
-}
-
-export function syntheticSource(o: SyntheticSourceOptions): DataSource {
-  const seeds = syntheticSeeds(o.seed);
-  const opts = (seed: number, role: 'exclude' | 'label'): SyntheticOptions => ({
-    ...o.synthetic, seed, size: o.size, ...(o.holdout ? { holdout: { split: o.holdout, role } } : {}),
-  });
-  const validation = generateBatch(opts(seeds.validation, 'exclude'), 0, o.validation);
-  const evaluation = generateBatch(opts(seeds.evaluation, 'label'), 0, o.eval);
-  const source = (trainSeed: number): DataSource => ({
-    name: o.holdout ? 'synthetic (holdout split)' : 'synthetic',
-    trainPerEpoch: o.train,
-    validation,
-    evaluation,
-    trainBatch: (step, batch) => generateBatch(opts(trainSeed, 'exclude'), step * batch, batch),
-    priorSamples: (n) => generateBatch(opts(trainSeed, 'exclude'), 0, n),
-    skipped: {},
-    withTrainSeed: (seed) => source(syntheticSeeds(seed).train),
-    ...(o.holdout ? { holdout: o.holdout } : {}),
-  });
-  return source(seeds.train);
-}
+export { syntheticSource, syntheticSeeds, type DataSource, type SyntheticSourceOptions } from './synthetic-source.js';
 
 /** A sample whose image is stored as bytes, expanded to floats when read. */
 interface CompactSample {
@@ -126,13 +72,21 @@ export interface MagicBrushSourceOptions {
   validation: number;
   eval: number;
   skipBad: boolean;
+  /** The training batch: refused before any image is decoded when the folder holds fewer training pairs. */
+  batch?: number;
 }
 
 export async function magicBrushSource(o: MagicBrushSourceOptions): Promise<DataSource> {
   const skipped: Record<string, number> = {};
   let trainPool: CompactSample[];
   let evalPool: CompactSample[];
-  const hasSplits = await openMagicBrush(o.path, { size: o.size, split: 'train', skipBad: true }).then((d) => d.count > 0, () => false);
+  const trainRows = await openMagicBrush(o.path, { size: o.size, split: 'train', skipBad: true }).then((d) => d.count, () => 0);
+  const hasSplits = trainRows > 0;
+  // Rows are counted from the files' indexes; nothing is decoded yet.
+  const available = hasSplits ? trainRows : (await openMagicBrush(o.path, { size: o.size, skipBad: true })).count;
+  if (o.batch !== undefined && o.batch > Math.min(o.train, available)) {
+    throw new Error(`--batch ${o.batch} is larger than the training set: ${o.path} holds ${available} ${hasSplits ? 'train-split ' : ''}rows and --train asks for ${o.train}; lower --batch`);
+  }
   if (hasSplits) {
     trainPool = await take(o.path, 'train', o.size, o.train + o.validation, o.skipBad, skipped);
     evalPool = await take(o.path, 'dev', o.size, o.eval, o.skipBad, skipped).catch(() => [] as CompactSample[]);
@@ -145,7 +99,10 @@ export async function magicBrushSource(o: MagicBrushSourceOptions): Promise<Data
     trainPool = all.slice(0, o.train + o.validation);
     evalPool = all.slice(o.train + o.validation);
   }
-  const validationCount = Math.min(o.validation, Math.floor(trainPool.length / 5));
+  // The asked validation pairs when the data has them all; else at most a fifth of what there is, at least one.
+  const validationCount = trainPool.length >= o.train + o.validation
+    ? o.validation
+    : Math.min(o.validation, Math.max(1, Math.floor(trainPool.length / 5)), trainPool.length - 1);
   const train = trainPool.slice(0, trainPool.length - validationCount);
   const validation = trainPool.slice(trainPool.length - validationCount);
   if (train.length === 0) throw new Error(`${o.path}: no usable training pairs`);

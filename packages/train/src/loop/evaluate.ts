@@ -1,15 +1,16 @@
 /**
  * Evaluation of a MaskModel on a fixed set: metrics of the model and the baselines (one pass,
- * eval mode, no autograd; split by instruction kind, and by seen / unseen when the samples carry a
- * holdout label), and the predictions of a few examples for the report (probabilities
+ * eval mode, no autograd; split by instruction kind, and by seen / unseen (also per kind) when the
+ * samples carry a holdout label), and the predictions of a few examples for the report (probabilities
  * and, for attention heads, the mean attention between each pixel of the fusion map and the
  * instruction's word tokens: [CLS], [SEP] and padding excluded).
  */
-import { noGrad, tidy, sigmoid, type Tensor } from '@fusion/tensor';
+import { noGrad, tidy, sigmoid } from '@fusion/tensor';
 import type { MaskModel, BertTokenizer } from '@fusion/models';
-import type { Sample } from '../data/index.js';
+import type { Sample } from '../data/types.js';
 import { SegmentationMetrics, type EvalMetrics } from '../metrics/index.js';
-import type { AttentionMap } from '../report/index.js';
+import type { AttentionMap } from '../report/types.js';
+import { holdoutKindLabel } from '../report/holdout.js';
 import { batchTensors, disposeBatch } from './batch-tensors.js';
 
 export interface EvalContext {
@@ -24,7 +25,9 @@ export async function evaluate(model: MaskModel, samples: readonly Sample[], ctx
   const wasTraining = model.training;
   model.eval();
   const metrics = new SegmentationMetrics({ pixelsPerSample: samples[0].width * samples[0].height, prior });
+  // seen / unseen, and the same per instruction kind (for the kind-matched comparison, report/holdout.ts)
   const split = samples.some((s) => s.holdout) ? new SegmentationMetrics({ pixelsPerSample: samples[0].width * samples[0].height }) : undefined;
+  const splitByKind = split ? new SegmentationMetrics({ pixelsPerSample: samples[0].width * samples[0].height }) : undefined;
   try {
     for (let i = 0; i < samples.length; i += ctx.batch) {
       const chunk = samples.slice(i, i + ctx.batch);
@@ -34,15 +37,20 @@ export async function evaluate(model: MaskModel, samples: readonly Sample[], ctx
       logits.dispose();
       metrics.add({ logits: values, masks: b.hostMasks, labels: b.kinds });
       split?.add({ logits: values, masks: b.hostMasks, labels: chunk.map((s) => s.holdout) });
+      splitByKind?.add({ logits: values, masks: b.hostMasks, labels: chunk.map((s) => (s.holdout && s.kind ? holdoutKindLabel(s.holdout, s.kind) : undefined)) });
       disposeBatch(b);
     }
   } finally {
     model.train(wasTraining);
   }
   const result = metrics.result();
-  if (split) {
+  if (split && splitByKind) {
     const held = split.result().model;
-    result.holdout = { '0.5': held['0.5'].byLabel ?? {}, '0.7': held['0.7'].byLabel ?? {} };
+    const byKind = splitByKind.result().model;
+    result.holdout = {
+      '0.5': { ...held['0.5'].byLabel, ...byKind['0.5'].byLabel },
+      '0.7': { ...held['0.7'].byLabel, ...byKind['0.7'].byLabel },
+    };
   }
   return result;
 }
@@ -73,7 +81,7 @@ export async function predictExamples(model: MaskModel, samples: readonly Sample
       const hw = b.height * b.width;
       chunk.forEach((_, k) => {
         const pred: ExamplePrediction = { probabilities: p.slice(k * hw, (k + 1) * hw) };
-        if (a && attention) pred.attention = wordAttention(a, attention as Tensor, maskHost, k);
+        if (a && attention) pred.attention = wordAttention(a, attention.shape, maskHost, k);
         out.push(pred);
       });
       probs.dispose();
@@ -86,13 +94,18 @@ export async function predictExamples(model: MaskModel, samples: readonly Sample
   return out;
 }
 
-/** Mean over word tokens (mask 1, not the first ([CLS]) nor the last real one ([SEP])) of (L, h, w) maps. */
-function wordAttention(all: Float32Array, attention: Tensor, tokenMask: Int32Array, sample: number): AttentionMap {
-  const [, L, h, w] = attention.shape;
-  const map = new Float32Array(h * w);
+/** The word tokens of a row: mask 1, not the first ([CLS]) nor the last real one ([SEP]) (all real ones when there are 2 or fewer). */
+export function wordTokenIndices(tokenMask: ArrayLike<number>, length: number, sample: number): number[] {
   const real: number[] = [];
-  for (let l = 0; l < L; l++) if (tokenMask[sample * L + l]) real.push(l);
-  const words = real.length > 2 ? real.slice(1, -1) : real;
+  for (let l = 0; l < length; l++) if (tokenMask[sample * length + l]) real.push(l);
+  return real.length > 2 ? real.slice(1, -1) : real;
+}
+
+/** Mean over word tokens (`wordTokenIndices`) of one sample's (L, h, w) maps; `shape` is the attention's (B, L, h, w). */
+export function wordAttention(all: Float32Array, shape: readonly number[], tokenMask: Int32Array, sample: number): AttentionMap {
+  const [, L, h, w] = shape;
+  const map = new Float32Array(h * w);
+  const words = wordTokenIndices(tokenMask, L, sample);
   for (const l of words) {
     const base = ((sample * L + l) * h) * w;
     for (let i = 0; i < h * w; i++) map[i] += all[base + i] / words.length;

@@ -17,6 +17,7 @@ import type { Sample } from '../data/index.js';
 import { MeanMaskPrior, type EvalMetrics } from '../metrics/index.js';
 import { describeMachine, writeRunReport, type ExampleRow, type FusionResult, type HeadTraitsRow, type RunReport } from '../report/index.js';
 import { aggregateSeeds } from '../report/seeds.js';
+import { selectionCriterion } from '../report/criterion.js';
 import { trainFusion, BEST_WEIGHTS, RESULT_FILE, type SavedModelConfig, MODEL_FILE } from './train-fusion.js';
 import { predictExamples, type ExamplePrediction } from './evaluate.js';
 import { Progress } from './progress.js';
@@ -61,6 +62,10 @@ export interface StudyOptions {
   logEvery?: number;
   /** Passed to each head (tests simulate an interruption). */
   stopAfterSteps?: number;
+  /** Polled after every step: true stops the run with a checkpoint (Ctrl-C); no later head starts. */
+  stop?: () => boolean;
+  /** The flags the run was started with, stored in run.json so `--resume` can read them back. */
+  flags?: Record<string, unknown>;
   log?: (line: string) => void;
 }
 
@@ -107,10 +112,17 @@ async function finishedHead(dir: string, o: StudyOptions, examples: readonly Sam
   const file = join(dir, RESULT_FILE);
   if (!o.resume || !existsSync(file)) return null;
   const saved = JSON.parse(await readFile(file, 'utf8')) as { result: FusionResult; evaluation: EvalMetrics };
+  // --epochs raised on resume: a head that trained every epoch it had continues from its checkpoint.
+  if (saved.result.epochs < o.epochs && !saved.result.stoppedEarly && !saved.result.diverged) return null;
   const config = JSON.parse(await readFile(join(dir, MODEL_FILE), 'utf8')) as SavedModelConfig;
   manualSeed(0);
   const model = new MaskModel(config.model);
   try {
+    if (!existsSync(join(dir, BEST_WEIGHTS))) {
+      // A head that diverged before any epoch gave finite weights kept none: nothing to show.
+      const blank = examples.map((s) => ({ probabilities: new Float32Array(s.width * s.height).fill(Number.NaN) }));
+      return { ...saved, examples: blank, traits: traitsOf(model) };
+    }
     await loadWeights(model, join(dir, BEST_WEIGHTS));
     const predictions = examples.length ? await predictExamples(model, examples, { tokenizer: o.tokenizer, maxTokens: o.preset.maxTokens, batch: o.batch }) : [];
     return { ...saved, examples: predictions, traits: traitsOf(model) };
@@ -119,7 +131,39 @@ async function finishedHead(dir: string, o: StudyOptions, examples: readonly Sam
   }
 }
 
-export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; incomplete: string[] }> {
+/** Whether the encoders train, and why that is the preset's choice. */
+function encoderNote(o: StudyOptions): string {
+  const pretrained = o.imageWeights !== undefined || o.textWeights !== undefined;
+  if (o.freezeEncoders) {
+    return `Encoders frozen (--freeze-encoders): no optimizer updates and no backward pass through ResNet and BERT; only the fusion head and the decoder train. ${pretrained
+      ? `With pretrained encoders this is the study's setting: Adam at lr ${o.lr} would wash their pretraining out within a few hundred steps (fine-tuning uses about 2e-5), and frozen, every head is compared on the same features.`
+      : 'These encoders are randomly initialised, so every head sees the same random features.'}`;
+  }
+  return `Encoders trained with the head (--freeze-encoders=false)${pretrained
+    ? `, from pretrained weights at Adam lr ${o.lr}: far above usual fine-tuning rates (about 2e-5), so their pretraining may wash out.`
+    : `: they are small and randomly initialised, so frozen they would hand every head random features.`}`;
+}
+
+/** What a study run ended with: the report, heads cut short (to resume), and heads that diverged. */
+export interface StudyOutcome {
+  report: RunReport;
+  incomplete: string[];
+  diverged: string[];
+}
+
+/**
+ * Settings of a resumed run that differ from its run.json: every setting must agree, except the
+ * heads (more may be added) and the epochs (which may be raised); empty when all agree.
+ */
+export function changedSettings(previous: Record<string, unknown>, config: Record<string, unknown>): string[] {
+  return Object.keys(config).filter((k) => {
+    if (k === 'fusions') return false;
+    if (k === 'epochs' && typeof previous.epochs === 'number' && (config.epochs as number) >= previous.epochs) return false;
+    return JSON.stringify(config[k]) !== JSON.stringify(previous[k]);
+  }).map((k) => `${k}: ${JSON.stringify(previous[k])} -> ${JSON.stringify(config[k])}${k === 'epochs' ? ' (epochs may only be raised)' : ''}`);
+}
+
+export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
   const log = o.log ?? ((line: string) => console.log(line));
   const started = performance.now();
   const seeds = o.seeds ?? 1;
@@ -134,10 +178,12 @@ export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; in
   const runFile = join(o.out, 'run.json');
   if (o.resume && existsSync(runFile)) {
     const previous = JSON.parse(await readFile(runFile, 'utf8')) as { config: Record<string, unknown> };
-    const changed = Object.keys(config).filter((k) => JSON.stringify((config as Record<string, unknown>)[k]) !== JSON.stringify(previous.config[k]) && k !== 'fusions');
-    if (changed.length) throw new Error(`--resume: ${runFile} was made with other settings (${changed.map((k) => `${k}: ${JSON.stringify(previous.config[k])} -> ${JSON.stringify((config as Record<string, unknown>)[k])}`).join('; ')})`);
+    const changed = changedSettings(previous.config, config);
+    if (changed.length) {
+      throw new Error(`--resume: ${runFile} was made with other settings (${changed.join('; ')}); give the same flags, or none: --resume reads them from run.json`);
+    }
   }
-  await writeJsonAtomic(runFile, { command: o.command, config, startedAt: new Date().toISOString() });
+  await writeJsonAtomic(runFile, { command: o.command, config, flags: o.flags ?? null, startedAt: new Date().toISOString() });
 
   const prior = meanMaskPrior(o.data, Math.min(2000, Math.max(o.data.trainPerEpoch, 64)));
   const examples = pickExamples(o.data.evaluation, o.preset.examples);
@@ -145,6 +191,7 @@ export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; in
   /** Per head, its outcome at each finished seed, in seed order. */
   const outcomes = new Map<string, HeadOutcome[]>();
   const incomplete: string[] = [];
+  const diverged: string[] = [];
   for (let k = 0; k < seeds; k++) {
     const seed = o.seed + k;
     const data = k === 0 ? o.data : o.data.withTrainSeed(seed);
@@ -153,6 +200,10 @@ export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; in
     for (const head of o.heads) {
       const label = seeds > 1 ? `${head.name} (seed ${seed})` : head.name;
       const dir = headDir(o.out, head.name, seed, seeds);
+      if (o.stop?.()) {
+        incomplete.push(label);
+        continue;
+      }
       let outcome: HeadOutcome | 'interrupted' | null = await finishedHead(dir, o, shown);
       if (outcome) {
         log(`${label}: finished earlier, read from ${join(dir, RESULT_FILE)}`);
@@ -161,7 +212,8 @@ export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; in
         const trained = await trainFusion({
           fusion: head.name, dir, model, data, tokenizer: o.tokenizer, tokenizerPath: o.tokenizerPath, batch: o.batch, epochs: o.epochs,
           lr: o.lr, schedule: o.schedule, posWeight: o.posWeight, patience: o.patience, select: o.select, minDelta: o.preset.minDelta, seed, maxTokens: o.preset.maxTokens,
-          prior, examples: shown, resume: o.resume, imageWeights: o.imageWeights, textWeights: o.textWeights, logEvery: o.logEvery, stopAfterSteps: o.stopAfterSteps, progress, log,
+          prior, examples: shown, resume: o.resume, imageWeights: o.imageWeights, textWeights: o.textWeights, logEvery: o.logEvery, stopAfterSteps: o.stopAfterSteps,
+          stop: o.stop, progress, log,
         });
         outcome = trained;
       }
@@ -171,6 +223,7 @@ export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; in
       }
       if (!outcomes.has(head.name)) outcomes.set(head.name, []);
       outcomes.get(head.name)!.push(outcome);
+      if (outcome.result.diverged) diverged.push(label);
       const m = outcome.evaluation.model;
       log(`${label}: eval mIoU ${m['0.5'].meanIoU.toFixed(3)} @0.5, ${m['0.7'].meanIoU.toFixed(3)} @0.7 (${outcome.result.trainSeconds.toFixed(0)} s training, ${outcome.result.imagesPerSecond.toFixed(1)} img/s)`);
     }
@@ -197,12 +250,10 @@ export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; in
   for (const s of o.data.evaluation) if (s.kind) kinds[s.kind] = (kinds[s.kind] ?? 0) + 1;
   const first = heads.length ? outcomes.get(heads[0])![0].evaluation : null;
   const unseen = o.data.evaluation.filter((s) => s.holdout === 'unseen').length;
-  const selection = o.select === 'bce'
-    ? 'the weights kept are those of the epoch with the lowest validation BCE (plain BCE, threshold-free, so a head stuck at mIoU 0 is still selected by how close it is)'
-    : 'the weights kept are those of the epoch with the best validation mean IoU at threshold 0.5 (ties broken by BCE)';
+  const samplesPerHead = o.epochs * Math.floor(o.data.trainPerEpoch / o.batch) * o.batch;
   const budget = o.patience > 0
-    ? `Early stopping after ${o.patience} epochs without a better validation ${o.select === 'bce' ? 'BCE' : 'mean IoU'}: heads may see different numbers of training samples (see the cost table).`
-    : `Equal budgets: every head trains all ${o.epochs} epochs (${o.epochs * Math.floor(o.data.trainPerEpoch / o.batch) * o.batch} training samples per head and seed), no early stopping.`;
+    ? `Training: up to ${o.epochs} epoch${o.epochs === 1 ? '' : 's'} (${samplesPerHead} training samples per head and seed).`
+    : `Equal budgets: every head trains for ${o.epochs} epoch${o.epochs === 1 ? '' : 's'} (${samplesPerHead} training samples per head and seed).`;
   const report: RunReport = {
     title: `Fusion study: ${heads.join(', ') || 'no head finished'} on ${o.data.name}`,
     createdAt: new Date().toISOString(),
@@ -211,6 +262,7 @@ export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; in
     config,
     dataset: {
       name: o.data.name, train: o.data.trainPerEpoch, eval: o.data.evaluation.length, kinds: Object.keys(kinds).length ? kinds : undefined,
+      emptyMasks: o.data.evaluation.filter((s) => !s.mask.some((v) => v !== 0)).length,
       ...(o.data.holdout ? { holdout: { seen: o.data.evaluation.length - unseen, unseen } } : {}),
     },
     fusions: heads.map(resultOf),
@@ -218,13 +270,11 @@ export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; in
     examples: exampleRows,
     wallSeconds: (performance.now() - started) / 1000,
     notes: [
-      `${budget} Validation after every epoch on ${o.data.validation.length} held-out samples (separate from the ${o.data.evaluation.length} evaluation samples); ${selection}. The reported metrics are those weights' on the evaluation set.`,
+      `${budget} Validation after every epoch on ${o.data.validation.length} held-out samples (separate from the ${o.data.evaluation.length} evaluation samples). ${selectionCriterion(config)} The reported metrics are those weights' on the evaluation set.`,
       seeds > 1
         ? `Seeds: each head trained ${seeds} times (seeds ${o.seed}..${o.seed + seeds - 1}: other initial weights and training samples; the same validation and evaluation sets); tables give the mean ± the standard deviation over seeds; examples and attention maps are from seed ${o.seed}.`
         : `Single seed (${o.seed}): each head trained once, so the spread over training seeds is not measured (--seeds N).`,
-      o.freezeEncoders
-        ? 'Encoders frozen (--freeze-encoders): no optimizer updates and no backward pass through ResNet and BERT; only the fusion head and the decoder train.'
-        : 'Encoders trained with the head (not frozen).',
+      encoderNote(o),
       `Coordinate channels: ${o.coords ? 'on' : 'off'} by default for every head that sees the feature map (--coords); a .coords / .nocoords suffix overrides it per head.`,
       ...(o.data.holdout ? [`Holdout split: target (colour, shape) pairs ${o.data.holdout.pairs.map((p) => p.join(' ')).join(', ')}, relation "${o.data.holdout.relations.join('", "')}" and position "${o.data.holdout.positions.join('", "')}" never occur in a training or validation instruction's target; ${unseen} of the ${o.data.evaluation.length} eval samples use one (unseen).`] : []),
       ...(Object.keys(o.data.skipped).length ? [`Skipped rows: ${Object.entries(o.data.skipped).map(([k, v]) => `${k} ${v}`).join(', ')}.`] : []),
@@ -232,5 +282,5 @@ export async function runStudy(o: StudyOptions): Promise<{ report: RunReport; in
     ],
   };
   if (heads.length) await writeRunReport(report, o.out);
-  return { report, incomplete };
+  return { report, incomplete, diverged };
 }

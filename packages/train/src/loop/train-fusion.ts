@@ -5,19 +5,19 @@
  * IoU at threshold 0.5 with ties broken by BCE), optional early stopping on the same criterion
  * (`patience` > 0; 0 trains every epoch, so every head sees the same samples), a checkpoint
  * after every epoch (and when interrupted), and the final metrics of the best weights on the
- * evaluation set. Deterministic: the same seed gives the same losses, and a resumed run continues
- * exactly where the checkpoint left it (data is a function of the step; weights, optimizer
- * moments, BatchNorm statistics and the dropout generator are restored).
+ * evaluation set. A non-finite training loss stops training and marks the result `diverged`.
+ * Deterministic: the same seed gives the same losses, and a resumed run continues exactly where
+ * the checkpoint left it (data is a function of the step; weights, optimizer moments, BatchNorm
+ * statistics and the dropout generator are restored).
  *
  * Files in `dir`: model.json (the config `pnpm predict` rebuilds the model from), train.jsonl
  * (every step's loss), best.safetensors, checkpoints/, result.json (when finished).
  */
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  Adam, bceWithLogits, concat, getDefaultGenerator, manualSeed, reshape, runtime, tidy, writeSafetensorsFile,
-  type GeneratorState, type Tensor,
+  Adam, DeviceLostError, getDefaultGenerator, manualSeed, runtime, tidy, writeSafetensorsFile, type GeneratorState,
 } from '@fusion/tensor';
 import { MaskModel, headTraits, loadBertWeights, loadResNetWeights, type BertTokenizer, type MaskModelConfig } from '@fusion/models';
 import type { Sample } from '../data/index.js';
@@ -28,6 +28,10 @@ import { saveCheckpoint, latestCheckpoint, loadCheckpoint, writeJsonAtomic, host
 import { evaluate, predictExamples, type ExamplePrediction } from './evaluate.js';
 import { Progress } from './progress.js';
 import type { DataSource } from './data-source.js';
+import { LossLog } from './loss-log.js';
+import { DIVERGENCE_LOSS_BOUND, divergenceMessage, firstNonFinite, lossDivergence, type Divergence } from './divergence.js';
+import { ResumableError } from './stop.js';
+import { learningRateAt, trainStep } from './step.js';
 
 export interface TrainFusionOptions {
   /** The head's name in the run: its kind, or a spec such as `cross-pixel.nocoords`. */
@@ -61,6 +65,10 @@ export interface TrainFusionOptions {
   logEvery?: number;
   /** Stop after this many steps in this call, checkpointing first (tests simulate an interruption). */
   stopAfterSteps?: number;
+  /** Polled after every step: true stops the head with a checkpoint at that step (Ctrl-C, see stop.ts). */
+  stop?: () => boolean;
+  /** Test hook: called after each step is recorded (tests lose the device mid-run). */
+  afterStep?: (step: number) => void;
   progress?: Progress;
   log?: (line: string) => void;
 }
@@ -86,9 +94,13 @@ interface LoopState {
   stoppedEarly: boolean;
   trainSeconds: number;
   trainImages: number;
+  /** Set when training diverged (the head stopped there). */
+  diverged?: Divergence;
 }
 
 export const MODEL_FILE = 'model.json';
+/** The tokenizer a head was trained with, copied beside its weights (so a moved folder still predicts). */
+export const TOKENIZER_FILE = 'tokenizer.json';
 export const BEST_WEIGHTS = 'best.safetensors';
 export const RESULT_FILE = 'result.json';
 
@@ -96,6 +108,7 @@ export const RESULT_FILE = 'result.json';
 export interface SavedModelConfig {
   fusion: string;
   model: MaskModelConfig;
+  /** The tokenizer.json, relative to the head's folder (older runs: an absolute path). */
   tokenizer: string;
   maxTokens: number;
 }
@@ -129,17 +142,19 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
   const log = o.log ?? (() => undefined);
   const logEvery = Math.max(1, o.logEvery ?? 10);
   await mkdir(o.dir, { recursive: true });
-  const saved: SavedModelConfig = { fusion: o.fusion, model: o.model, tokenizer: o.tokenizerPath, maxTokens: o.maxTokens };
+  await copyFile(o.tokenizerPath, join(o.dir, TOKENIZER_FILE));
+  const saved: SavedModelConfig = { fusion: o.fusion, model: o.model, tokenizer: TOKENIZER_FILE, maxTokens: o.maxTokens };
   await writeJsonAtomic(join(o.dir, MODEL_FILE), saved);
 
   manualSeed(initSeed(o.seed, o.fusion));
   const model = new MaskModel(o.model);
   const optimizer = new Adam(model.trainableParameters(), { lr: o.lr });
+  const checkpoints = join(o.dir, 'checkpoints');
+  let step = 0;
+  let losses: LossLog | null = null;
   try {
     await loadEncoderWeights(model, o, log);
-    const checkpoints = join(o.dir, 'checkpoints');
     const jsonl = join(o.dir, 'train.jsonl');
-    let step = 0;
     let st: LoopState = {
       generator: getDefaultGenerator().state(), lossCurve: [], evalCurve: [], bestIoU: -1, bestBce: Number.MAX_VALUE, bestEpoch: -1, patienceIoU: -1, badEpochs: 0,
       stoppedEarly: false, trainSeconds: 0, trainImages: 0,
@@ -161,53 +176,50 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
     }
     const stepsPerEpoch = Math.max(1, Math.floor(o.data.trainPerEpoch / o.batch));
     const ctx = { tokenizer: o.tokenizer, maxTokens: o.maxTokens, batch: o.batch };
-    const checkpoint = (epoch: number) =>
-      saveCheckpoint(checkpoints, model, optimizer, { version: 1, step, epoch, loop: { ...st, generator: getDefaultGenerator().state() } as unknown as Record<string, unknown> });
+    const checkpoint = async (epoch: number) => {
+      const weights = await hostTensors(model.stateDict());
+      const bad = firstNonFinite(weights);
+      if (bad) return bad;
+      await saveCheckpoint(checkpoints, model, optimizer, { version: 1, step, epoch, loop: { ...st, generator: getDefaultGenerator().state() } as unknown as Record<string, unknown> }, weights);
+      return null;
+    };
     let stepsThisCall = 0;
+    const stopRequested = () => (o.stopAfterSteps !== undefined && stepsThisCall >= o.stopAfterSteps) || (o.stop?.() ?? false);
     const totalSteps = o.epochs * stepsPerEpoch;
-    const lrAt = (s: number) => (o.schedule === 'cosine' ? o.lr * 0.5 * (1 + Math.cos((Math.PI * s) / totalSteps)) : o.lr);
+    const lrAt = (s: number) => learningRateAt(o.schedule ?? 'constant', o.lr, s, totalSteps);
     const posWeight = o.posWeight ?? 1;
+    losses = new LossLog(jsonl, step, DIVERGENCE_LOSS_BOUND);
+    const lossLog = losses;
     model.train();
 
-    for (let epoch = Math.floor(step / stepsPerEpoch); epoch < o.epochs && !st.stoppedEarly; epoch++) {
-      const pending: { step: number; loss: Tensor }[] = [];
+    for (let epoch = Math.floor(step / stepsPerEpoch); epoch < o.epochs && !st.stoppedEarly && !st.diverged; epoch++) {
       const epochStart = performance.now();
       let epochImages = 0;
       let lastLoss = NaN;
-      const flushLosses = async () => {
-        if (pending.length === 0) return;
-        const all = tidy(() => concat(pending.map((p) => reshape(p.loss, [1]))));
-        const values = await all.toArray();
-        all.dispose();
-        const lines = pending.map((p, k) => {
-          st.lossCurve.push({ step: p.step, loss: values[k] });
-          p.loss.dispose();
-          return `${JSON.stringify({ step: p.step, epoch, loss: values[k] })}\n`;
-        });
-        lastLoss = values[values.length - 1];
-        pending.length = 0;
-        await appendFile(jsonl, lines.join(''));
+      /** Reads the pending losses; false when training diverged (st.diverged is then set). */
+      const flushLosses = async (): Promise<boolean> => {
+        const flushed = await lossLog.flush(epoch);
+        st.lossCurve.push(...flushed.losses);
+        if (flushed.losses.length) lastLoss = flushed.losses[flushed.losses.length - 1].loss;
+        if (!flushed.diverged) return true;
+        st.diverged = lossDivergence(flushed.diverged.step, Math.floor(flushed.diverged.step / stepsPerEpoch) + 1, flushed.diverged.loss);
+        return false;
       };
       o.progress?.reset();
       while (step < (epoch + 1) * stepsPerEpoch) {
         const t0 = performance.now();
         const b = batchTensors(o.data.trainBatch(step, o.batch), o.tokenizer, o.maxTokens);
         optimizer.lr = lrAt(step);
-        const loss = tidy(() => {
-          const { logits } = model.forward({ images: b.images, inputIds: b.inputIds, attentionMask: b.attentionMask, tokenTypeIds: b.tokenTypeIds });
-          const l = bceWithLogits(logits, b.masks, { posWeight });
-          l.backward();
-          optimizer.step();
-          optimizer.zeroGrad();
-          return l;
-        });
+        const loss = trainStep(model, optimizer, b, { posWeight });
         disposeBatch(b);
-        pending.push({ step, loss });
+        lossLog.push(step, loss);
         step++;
         stepsThisCall++;
+        o.afterStep?.(step);
         const inEpoch = step - epoch * stepsPerEpoch;
-        if (pending.length >= logEvery || inEpoch === stepsPerEpoch) await flushLosses();
-        else runtime().flush();
+        if (lossLog.size >= logEvery || inEpoch === stepsPerEpoch) {
+          if (!(await flushLosses())) break;
+        } else runtime().flush();
         const dt = (performance.now() - t0) / 1000;
         st.trainSeconds += dt;
         st.trainImages += o.batch;
@@ -217,18 +229,26 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
           label: `${o.fusion} epoch ${epoch + 1}/${o.epochs}`, done: inEpoch, total: stepsPerEpoch, loss: lastLoss,
           imagesPerSecond: epochImages / Math.max(elapsed, 1e-9), eta: (elapsed / inEpoch) * (stepsPerEpoch - inEpoch),
         });
-        if (o.stopAfterSteps !== undefined && stepsThisCall >= o.stopAfterSteps && inEpoch < stepsPerEpoch) {
-          await flushLosses();
-          await checkpoint(epoch);
+        if (stopRequested() && inEpoch < stepsPerEpoch) {
+          if (!(await flushLosses())) break;
+          const bad = await checkpoint(epoch);
+          if (bad) {
+            st.diverged = { step, epoch: epoch + 1, reason: `non-finite weights (${bad}) at step ${step}` };
+            break;
+          }
           return 'interrupted';
         }
       }
-      await flushLosses();
+      if (st.diverged || !(await flushLosses())) break;
       const val = await evaluate(model, o.data.validation, ctx);
       const miou = val.model['0.5'].meanIoU;
-      st.evalCurve.push({ epoch: epoch + 1, loss: val.model['0.5'].bce, meanIoU: miou });
-      log(`${o.fusion} epoch ${epoch + 1}: train loss ${lastLoss.toFixed(4)}, validation BCE ${val.model['0.5'].bce.toFixed(4)}, mIoU@0.5 ${miou.toFixed(3)}`);
       const bce = val.model['0.5'].bce;
+      st.evalCurve.push({ epoch: epoch + 1, loss: bce, meanIoU: miou });
+      log(`${o.fusion} epoch ${epoch + 1}: train loss ${lastLoss.toFixed(4)}, validation BCE ${bce.toFixed(4)}, mIoU@0.5 ${miou.toFixed(3)}`);
+      if (!Number.isFinite(bce) || bce > DIVERGENCE_LOSS_BOUND) {
+        st.diverged = { step, epoch: epoch + 1, reason: `validation BCE ${Number.isFinite(bce) ? `${bce.toExponential(2)}, past the bound ${DIVERGENCE_LOSS_BOUND.toExponential(0)},` : bce} after epoch ${epoch + 1}` };
+        break;
+      }
       const byBce = o.select === 'bce';
       // The kept weights: the lowest validation BCE, or the best validation mIoU with ties (a head stuck at 0) broken by BCE.
       const better = st.bestEpoch < 0 || (byBce ? bce < st.bestBce : miou > st.bestIoU || (miou === st.bestIoU && bce < st.bestBce));
@@ -236,7 +256,13 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
       const score = byBce ? -bce : miou;
       const improved = st.bestEpoch < 0 || score > st.patienceIoU + (o.minDelta ?? 0);
       if (better) {
-        await writeSafetensorsFile(join(o.dir, BEST_WEIGHTS), await hostTensors(model.stateDict()), { fusion: o.fusion, epoch: String(epoch + 1) });
+        const weights = await hostTensors(model.stateDict());
+        const bad = firstNonFinite(weights);
+        if (bad) {
+          st.diverged = { step, epoch: epoch + 1, reason: `non-finite weights (${bad}) after epoch ${epoch + 1}` };
+          break;
+        }
+        await writeSafetensorsFile(join(o.dir, BEST_WEIGHTS), weights, { fusion: o.fusion, epoch: String(epoch + 1) });
         st.bestEpoch = epoch + 1;
         st.bestIoU = miou;
         st.bestBce = bce;
@@ -248,11 +274,17 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
         st.stoppedEarly = true;
         log(`${o.fusion}: validation ${byBce ? 'BCE' : 'mIoU'} no better (by ${o.minDelta ?? 0}) for ${o.patience} epochs, stopping early (best epoch ${st.bestEpoch})`);
       }
-      await checkpoint(epoch + 1);
-      if (o.stopAfterSteps !== undefined && stepsThisCall >= o.stopAfterSteps && epoch + 1 < o.epochs && !st.stoppedEarly) return 'interrupted';
+      const bad = await checkpoint(epoch + 1);
+      if (bad) {
+        st.diverged = { step, epoch: epoch + 1, reason: `non-finite weights (${bad}) after epoch ${epoch + 1}` };
+        break;
+      }
+      if (stopRequested() && epoch + 1 < o.epochs && !st.stoppedEarly) return 'interrupted';
     }
 
-    await loadWeights(model, join(o.dir, BEST_WEIGHTS));
+    if (st.diverged) log(divergenceMessage(o.fusion, st.diverged, o.lr, st.bestEpoch));
+    // A diverged head without kept weights is evaluated as it is (its metrics show what it does).
+    if (st.bestEpoch > 0) await loadWeights(model, join(o.dir, BEST_WEIGHTS));
     const evaluation = await evaluate(model, o.data.evaluation, ctx, o.prior);
     const examples = await predictExamples(model, o.examples, ctx);
     const result: FusionResult = {
@@ -270,10 +302,18 @@ export async function trainFusion(o: TrainFusionOptions): Promise<TrainFusionOut
       traits: headTraits(model.fusion),
       seed: o.seed,
       ...(evaluation.holdout ? { holdout: evaluation.holdout } : {}),
+      ...(st.diverged ? { diverged: st.diverged } : {}),
     };
     await writeJsonAtomic(join(o.dir, RESULT_FILE), { result, evaluation });
     return { result, evaluation, examples };
+  } catch (e) {
+    if (e instanceof DeviceLostError) {
+      const kept = await latestCheckpoint(checkpoints);
+      throw new ResumableError(`${o.fusion}: ${e.message} at step ${step}; ${kept ? `the last checkpoint (${kept}) is intact` : 'no checkpoint was written yet'}`);
+    }
+    throw e;
   } finally {
+    losses?.dispose();
     optimizer.dispose();
     model.dispose();
   }

@@ -75,6 +75,6 @@ export interface EvalMetrics {
   model: MetricsByThreshold;
   /** All-background always; the mean-mask prior when a prior was given. */
   baselines: BaselineMetrics[];
-  /** The model's mean IoU on `seen` and `unseen` samples, when samples carry a holdout label. */
+  /** The model's mean IoU on `seen` and `unseen` samples (and `seen/<kind>`, `unseen/<kind>`), when samples carry a holdout label. */
   holdout?: Record<ThresholdKey, Record<string, LabelSplit>>;
 }

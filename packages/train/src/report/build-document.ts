@@ -7,6 +7,7 @@ import { STUDY_THRESHOLD } from '../metrics/types.js';
 import { writeAnswer } from './answer.js';
 import type { ReportBlock, ReportDocument, ReportSection } from './document.js';
 import { formatCount, formatSeconds } from './format.js';
+import { budgetSentence, selectionCriterion } from './criterion.js';
 import { costTable, decoderWidthNote, hasSeeds, headsTable, holdoutTable, kindTable, resultsTable } from './tables.js';
 import type { RunReport } from './types.js';
 
@@ -57,12 +58,22 @@ export function buildReportDocument(report: RunReport, figures: ReportFigures): 
   if (held) {
     sections.push({
       title: 'Seen and unseen combinations',
-      blocks: [{ type: 'table', caption: `Mean IoU on the eval samples whose target combination (colour-shape pair, relation or position phrase) occurs in training (seen) and on those held out of every training and validation target (unseen)${hasSeeds(report) ? '; mean ± sd over seeds' : ''}. A head that generalises keeps its score on unseen combinations; one that memorises drops.`, table: held }],
+      blocks: [{ type: 'table', caption: `Mean IoU on the eval samples whose target combination (colour-shape pair, relation or position phrase) occurs in training (seen) and on those held out of every training and validation target (unseen)${hasSeeds(report) ? '; mean ± sd over seeds' : ''}. The unseen samples have another mix of instruction kinds (a held-out relation occurs only in relational instructions, a held-out position phrase only in position ones), so the comparison uses the seen score reweighted to the unseen samples' kind counts (kind-matched). A head that generalises keeps its kind-matched seen score on unseen combinations; one tied to the combinations it saw drops.`, table: held }],
     });
   }
   sections.push({
     title: 'Training cost',
-    blocks: [{ type: 'table', caption: 'Samples seen: training samples per seed (equal across heads when every head trains every epoch). Kept epoch: the epoch whose weights were evaluated (see the notes for the criterion). Train time and images/s: mean per seed; the machine may have been shared.', table: costTable(report) }],
+    blocks: [{
+      type: 'table',
+      caption: [
+        'Samples seen: training samples per seed.',
+        budgetSentence(report.fusions),
+        'Kept epoch: the epoch whose weights were evaluated, per seed.',
+        selectionCriterion(report.config),
+        'Train time and images/s: mean per seed; the machine may have been shared.',
+      ].filter((s) => s !== undefined).join(' '),
+      table: costTable(report),
+    }],
   });
   const figureBlocks: ReportBlock[] = [];
   if (figures.seeds) {
@@ -70,7 +81,7 @@ export function buildReportDocument(report: RunReport, figures: ReportFigures): 
     figureBlocks.push({ type: 'image', src: figures.seeds, alt: 'Mean IoU per seed' });
   }
   if (figures.curves) {
-    figureBlocks.push({ type: 'paragraph', text: 'Training loss per step (exponentially smoothed), validation loss and validation mean IoU per epoch, per fusion head (with several seeds: the mean over seeds as the curve, each seed as a hollow point); the ring marks the kept epoch of a single-seed run.' });
+    figureBlocks.push({ type: 'paragraph', text: 'Training loss per step (exponentially smoothed), validation loss (plain BCE) and validation mean IoU (at 0.5) per epoch, per fusion head (with several seeds: the mean over seeds as the curve, each seed as a hollow point); the ring marks the kept epoch of a single-seed run.' });
     figureBlocks.push({ type: 'image', src: figures.curves, alt: 'Loss curves' });
   }
   if (figures.examples) {

@@ -1,7 +1,10 @@
 /** The run report of @fusion/train: metrics.json, report.md/html, loss curves, example and attention grids. */
 export * from './types.js';
 export { writeRunReport, REPORT_FILES, type WriteReportOptions, type WrittenReport } from './write.js';
-export { writeAnswer, noiseMargin, MIN_MEANINGFUL_GAP, hasDiverged, predictsBackground } from './answer.js';
+export { writeAnswer } from './answer.js';
+export { noiseMargin, clearlyAbove, MIN_MEANINGFUL_GAP, hasDiverged, predictsBackground, neverLeftBackground } from './answer-rules.js';
+export { holdoutScores, kindMatchedSeen, type HoldoutScores } from './holdout.js';
+export { headSummaries, type HeadSummary, type ThresholdSummary } from './summary.js';
 export { buildReportDocument, type ReportFigures } from './build-document.js';
 export type { ReportBlock, ReportDocument, ReportSection, ReportTable, ReportTableCell } from './document.js';
 export { renderMarkdown } from './markdown.js';

@@ -1,9 +1,12 @@
 /**
  * metrics.json: the RunReport without its pixel arrays. Each example keeps its size, instruction,
  * kind, the heads that predicted it with their IoU at 0.5, its true-mask pixel count, and the size of
- * each attention map. Non-finite numbers become null (JSON has no NaN or Infinity).
+ * each attention map. `summary` adds each head's headline numbers (summary.ts: ranked or not, mean
+ * IoU ± sd over seeds, seen / kind-matched seen / unseen), which scripts/study-table.mjs prints.
+ * Non-finite numbers become null (JSON has no NaN or Infinity).
  */
 import { exampleIoU } from './examples-figure.js';
+import { headSummaries, type HeadSummary } from './summary.js';
 import type { RunReport } from './types.js';
 
 /** An example as metrics.json records it. */
@@ -19,7 +22,7 @@ export interface ExampleSummary {
 }
 
 /** The JSON-ready report (the RunReport with examples summarised). */
-export type RunReportJson = Omit<RunReport, 'examples'> & { examples: ExampleSummary[] };
+export type RunReportJson = Omit<RunReport, 'examples'> & { examples: ExampleSummary[]; summary: HeadSummary[] };
 
 /** The report without pixel arrays. */
 export function toReportJson(report: RunReport): RunReportJson {
@@ -35,7 +38,7 @@ export function toReportJson(report: RunReport): RunReportJson {
     if (e.attention) summary.attention = Object.fromEntries(Object.entries(e.attention).map(([f, a]) => [f, { width: a.width, height: a.height }]));
     return summary;
   });
-  return { ...report, examples };
+  return { ...report, examples, summary: headSummaries(report) };
 }
 
 /** metrics.json's text: the report without pixel arrays, indented, ending with a newline. */

@@ -11,6 +11,14 @@ export function seriesColor(index: number): string {
   return SERIES_COLORS[index % SERIES_COLORS.length];
 }
 
+/** Dash patterns that tell apart series sharing a colour: solid for the first eight, then dashed, then dotted. */
+const SERIES_DASHES: readonly string[] = ['', '7 4', '2 3'];
+
+/** The SVG stroke-dasharray of the i-th series ('' = solid). */
+export function seriesDash(index: number): string {
+  return SERIES_DASHES[Math.floor(index / SERIES_COLORS.length) % SERIES_DASHES.length];
+}
+
 /** An RGB triple, 0..255 per channel. */
 export type Rgb = readonly [number, number, number];
 

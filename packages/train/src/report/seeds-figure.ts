@@ -13,7 +13,7 @@ import type { FusionResult } from './types.js';
 const ROW = 26;
 const LEFT = 170;
 const RIGHT = 24;
-const TOP = 48;
+const TOP = 62;
 const BOTTOM = 44;
 const WIDTH = 760;
 const fmt = (v: number) => Number(v.toFixed(2)).toString();
@@ -27,7 +27,8 @@ export function renderSeedsSvg(fusions: readonly FusionResult[], key: ThresholdK
     `<?xml version="1.0" encoding="UTF-8"?>`,
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, sans-serif">`,
     `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
-    `<text x="${LEFT}" y="20" font-size="14" font-weight="600">Eval mean IoU at ${key} per seed (filled: all eval samples; hollow: unseen combinations; bar: mean)</text>`,
+    `<text x="12" y="20" font-size="14" font-weight="600">Eval mean IoU at ${key} per seed</text>`,
+    `<text x="12" y="38" font-size="12" fill="#444">filled: all eval samples · hollow: unseen combinations (holdout) · bar: mean over seeds</text>`,
   ];
   for (let t = 0; t <= 10; t += 2) {
     const x = fmt(sx(t / 10));

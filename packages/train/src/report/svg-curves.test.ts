@@ -113,6 +113,22 @@ describe('renderLossCurvesSvg', () => {
     expect(svg).toMatch(/<g class="legend">[\s\S]*>concat<\/text>[\s\S]*>a&lt;b &amp; &quot;c&quot;<\/text>/);
   });
 
+  it('wraps a long legend into rows and tells apart heads that share a colour by their dash', () => {
+    const ten = Array.from({ length: 10 }, (_, i) => fusion(`cross-pixel.nocoords-${i}`, steps(5, (k) => 1 / (k + 1 + i)), epochs));
+    const wide = renderLossCurvesSvg(ten);
+    expect(checkWellFormedXml(wide)).toBe('svg');
+    const legendYs = new Set([...wide.matchAll(/<g class="legend">([\s\S]*?)<\/g>/g)][0][1].match(/<text x="[\d.]+" y="(\d+)"/g)!.map((t) => t.match(/y="(\d+)"/)![1]));
+    expect(legendYs.size).toBeGreaterThan(1);
+    expect(Number(wide.match(/<svg [^>]*height="(\d+)"/)![1])).toBe(400 + 20 * (legendYs.size - 1));
+    for (const m of wide.matchAll(/<text x="([\d.]+)" y="\d+" dominant-baseline="middle" font-size="13">([^<]*)</g)) {
+      expect(Number(m[1]) + 8 * m[2].length, m[2]).toBeLessThanOrEqual(1140);
+    }
+    const path = (i: number) => wide.match(new RegExp(`<path [^>]*data-fusion="cross-pixel.nocoords-${i}" data-series="train-loss"[^>]*>`))![0];
+    expect(path(0)).not.toContain('stroke-dasharray');
+    expect(path(8)).toContain('stroke-dasharray');
+    expect(path(8).match(/stroke="(#\w+)"/)![1]).toBe(path(0).match(/stroke="(#\w+)"/)![1]);
+  });
+
   it('draws axes with ticks and marks the best epoch', () => {
     expect((svg.match(/class="axis"/g) ?? []).length).toBe(6);
     expect(svg).toContain('>epoch</text>');

@@ -1,14 +1,15 @@
 /**
  * loss-curves.svg, written by hand: three panels side by side (training loss per step, lightly
  * smoothed, on a log scale when it spans a decade or more; eval loss per epoch; eval mean IoU per
- * epoch, 0 to 1, with a ring on the best epoch), shared legend, axes with ticks and grid lines.
+ * epoch, 0 to 1, with a ring on the best epoch), a shared legend wrapped into rows, axes with ticks
+ * and grid lines. Heads past the eighth reuse the colours with a dash pattern.
  * Exactly one <path class="curve"> per drawn curve; markers are circles, axes and grid are lines.
  * Non-finite points (and non-positive ones on a log axis) are left out; training curves longer than
  * 800 points keep every k-th smoothed point.
  */
 import { linearTicks, logTicks, smoothEma, tickLabel } from './axis.js';
 import { escapeXml } from './escape.js';
-import { seriesColor } from './palette.js';
+import { seriesColor, seriesDash } from './palette.js';
 import type { FusionResult } from './types.js';
 
 /** Options of the curve figure. */
@@ -20,7 +21,7 @@ export interface LossCurveOptions {
 }
 
 interface Point { x: number; y: number }
-interface Series { name: string; color: string; points: Point[]; best?: Point; seedPoints?: Point[] }
+interface Series { name: string; color: string; dash: string; points: Point[]; best?: Point; seedPoints?: Point[] }
 
 interface Panel {
   title: string;
@@ -36,6 +37,8 @@ const WIDTH = 1140;
 const HEIGHT = 400;
 const PANEL_WIDTH = 380;
 const MARGIN = { left: 58, right: 16, top: 72, bottom: 48 };
+/** Height of each legend row beyond the first (the panels move down by it). */
+const LEGEND_ROW = 20;
 
 const fmt = (v: number) => Number(v.toFixed(2)).toString();
 /** Longer training curves keep every k-th point (after smoothing), and the last. */
@@ -95,7 +98,7 @@ function panelSvg(panel: Panel, offsetX: number): string {
     const visible = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!panel.yLog || p.y > 0));
     if (visible.length === 0) continue;
     const d = visible.map((p, i) => `${i === 0 ? 'M' : 'L'}${fmt(sx(p.x))},${fmt(sy(p.y))}`).join(' ');
-    out.push(`<path class="curve" data-fusion="${escapeXml(s.name)}" data-series="${panel.kind}" d="${d}" fill="none" stroke="${s.color}" stroke-width="2" stroke-linejoin="round"/>`);
+    out.push(`<path class="curve" data-fusion="${escapeXml(s.name)}" data-series="${panel.kind}" d="${d}" fill="none" stroke="${s.color}" stroke-width="2" stroke-linejoin="round"${dashAttribute(s.dash)}/>`);
     if (panel.markers) {
       for (const p of visible) out.push(`<circle cx="${fmt(sx(p.x))}" cy="${fmt(sy(p.y))}" r="3" fill="${s.color}"/>`);
     }
@@ -110,16 +113,26 @@ function panelSvg(panel: Panel, offsetX: number): string {
   return out.join('\n');
 }
 
-function legendSvg(names: string[]): string {
+const dashAttribute = (dash: string) => (dash ? ` stroke-dasharray="${dash}"` : '');
+
+/** The legend, wrapped into rows of LEGEND_ROW px that fit the figure; returns its SVG and the number of rows. */
+function legendSvg(names: string[]): { svg: string; rows: number } {
   const out = ['<g class="legend">'];
   let x = MARGIN.left;
+  let row = 0;
   names.forEach((name, i) => {
-    out.push(`<line x1="${x}" y1="20" x2="${x + 24}" y2="20" stroke="${seriesColor(i)}" stroke-width="3"/>`);
-    out.push(`<text x="${x + 30}" y="20" dominant-baseline="middle" font-size="13">${escapeXml(name)}</text>`);
-    x += 48 + 8 * name.length;
+    const width = 48 + 8 * name.length;
+    if (x > MARGIN.left && x + width > WIDTH - MARGIN.right) {
+      x = MARGIN.left;
+      row++;
+    }
+    const y = 20 + row * LEGEND_ROW;
+    out.push(`<line x1="${x}" y1="${y}" x2="${x + 24}" y2="${y}" stroke="${seriesColor(i)}" stroke-width="3"${dashAttribute(seriesDash(i))}/>`);
+    out.push(`<text x="${x + 30}" y="${y}" dominant-baseline="middle" font-size="13">${escapeXml(name)}</text>`);
+    x += width;
   });
   out.push('</g>');
-  return out.join('\n');
+  return { svg: out.join('\n'), rows: row + 1 };
 }
 
 /** The curve figure for `fusions` (colours in their order) as SVG text. */
@@ -129,7 +142,7 @@ export function renderLossCurvesSvg(fusions: readonly FusionResult[], options: L
     const finite = f.lossCurve.filter((p) => Number.isFinite(p.loss) && Number.isFinite(p.step));
     const smoothed = smoothEma(finite.map((p) => p.loss), smoothing);
     const points = finite.map((p, j) => ({ x: p.step, y: smoothed[j] }));
-    return { name: f.fusion, color: seriesColor(i), points: decimate(points, MAX_POINTS_PER_CURVE) };
+    return { name: f.fusion, color: seriesColor(i), dash: seriesDash(i), points: decimate(points, MAX_POINTS_PER_CURVE) };
   });
   const trainValues = trainSeries.flatMap((s) => s.points.map((p) => p.y));
   const positive = trainValues.length > 0 && trainValues.every((v) => v > 0);
@@ -139,26 +152,31 @@ export function renderLossCurvesSvg(fusions: readonly FusionResult[], options: L
   const seedPoints = (f: FusionResult, value: (p: FusionResult['evalCurve'][number]) => number) =>
     (f.seeds && f.seeds.length > 1 ? f.seeds.flatMap((r) => r.evalCurve.map((p) => ({ x: p.epoch, y: value(p) }))) : undefined);
   const evalLoss: Series[] = fusions.map((f, i) => ({
-    name: f.fusion, color: seriesColor(i), points: f.evalCurve.map((p) => ({ x: p.epoch, y: p.loss })), seedPoints: seedPoints(f, (p) => p.loss),
+    name: f.fusion, color: seriesColor(i), dash: seriesDash(i), points: f.evalCurve.map((p) => ({ x: p.epoch, y: p.loss })), seedPoints: seedPoints(f, (p) => p.loss),
   }));
   const evalIoU: Series[] = fusions.map((f, i) => {
     const best = f.seeds && f.seeds.length > 1 ? undefined : f.evalCurve.find((p) => p.epoch === f.bestEpoch);
     return {
-      name: f.fusion, color: seriesColor(i), points: f.evalCurve.map((p) => ({ x: p.epoch, y: p.meanIoU })),
+      name: f.fusion, color: seriesColor(i), dash: seriesDash(i), points: f.evalCurve.map((p) => ({ x: p.epoch, y: p.meanIoU })),
       best: best ? { x: best.epoch, y: best.meanIoU } : undefined, seedPoints: seedPoints(f, (p) => p.meanIoU),
     };
   });
   const panels: Panel[] = [
     { title: `Training loss${smoothing > 0 ? ` (EMA ${smoothing})` : ''}`, xLabel: 'step', series: trainSeries, yLog, markers: false, kind: 'train-loss' },
     { title: 'Validation loss (BCE)', xLabel: 'epoch', series: evalLoss, yLog: false, markers: true, kind: 'eval-loss' },
-    { title: 'Validation mean IoU', xLabel: 'epoch', series: evalIoU, yLog: false, yRange: [0, 1], markers: true, kind: 'eval-miou' },
+    { title: 'Validation mean IoU (at 0.5)', xLabel: 'epoch', series: evalIoU, yLog: false, yRange: [0, 1], markers: true, kind: 'eval-miou' },
   ];
+  const legend = legendSvg(fusions.map((f) => f.fusion));
+  const shift = (legend.rows - 1) * LEGEND_ROW;
+  const height = HEIGHT + shift;
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="system-ui, sans-serif">`,
-    `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
-    legendSvg(fusions.map((f) => f.fusion)),
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, sans-serif">`,
+    `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
+    legend.svg,
+    shift > 0 ? `<g transform="translate(0 ${shift})">` : '<g>',
     ...panels.map((p, i) => panelSvg(p, i * PANEL_WIDTH)),
+    '</g>',
     '</svg>',
     '',
   ].join('\n');

@@ -122,8 +122,15 @@ describe('per-kind and cost tables', () => {
 });
 
 describe('seeds, holdout and head tables', () => {
-  const seedRun = (iou: number, seed: number, unseen: number) =>
-    fusion('film', pair(iou, 0.2), { seed, holdout: { '0.7': { seen: { meanIoU: iou, count: 200, meanIoUStdError: 0.02 }, unseen: { meanIoU: unseen, count: 100, meanIoUStdError: 0.03 } } } });
+  // Seen: meaning 150, relational 50; unseen: meaning 25, relational 75 (relational is harder).
+  const seedRun = (iou: number, seed: number, unseen: number) => fusion('film', pair(iou, 0.2), {
+    seed,
+    holdout: { '0.7': {
+      seen: { meanIoU: iou, count: 200, meanIoUStdError: 0.02 }, unseen: { meanIoU: unseen, count: 100, meanIoUStdError: 0.03 },
+      'seen/meaning': { meanIoU: iou + 0.2, count: 150, meanIoUStdError: 0.02 }, 'seen/relational': { meanIoU: iou - 0.2, count: 50, meanIoUStdError: 0.04 },
+      'unseen/meaning': { meanIoU: unseen + 0.1, count: 25, meanIoUStdError: 0.05 }, 'unseen/relational': { meanIoU: unseen - 0.03, count: 75, meanIoUStdError: 0.04 },
+    } },
+  });
   const film = aggregateSeeds([seedRun(0.4, 0, 0.2), seedRun(0.5, 1, 0.3)]);
   const seeded: RunReport = { ...report, fusions: [film, report.fusions[1]], dataset: { ...report.dataset, holdout: { seen: 200, unseen: 100 } } };
 
@@ -137,10 +144,16 @@ describe('seeds, holdout and head tables', () => {
     expect(table.rows.find((r) => r[0].text === 'cross-pixel')![sd].text).toBe('—');
   });
 
-  it('shows seen and unseen mean IoU with the sd over seeds', () => {
+  it('shows seen, kind-matched seen and unseen mean IoU with the sd over seeds', () => {
     const table = holdoutTable(seeded)!;
-    expect(table.headers).toEqual(['Fusion', 'Threshold', 'seen mIoU (n=200)', 'unseen mIoU (n=100)', 'unseen − seen']);
-    expect(table.rows[0].map((c) => c.text)).toEqual(['film', '0.7', '0.450 ± 0.071', '0.250 ± 0.071', '-0.200']);
+    expect(table.headers).toEqual(['Fusion', 'Threshold', 'seen mIoU (n=200)', 'seen, kind-matched', 'unseen mIoU (n=100)', 'unseen − seen (matched)']);
+    // matched seen per seed: 0.25 * (iou + 0.2) + 0.75 * (iou - 0.2) = iou - 0.1 -> 0.3, 0.4
+    expect(table.rows[0].map((c) => c.text)).toEqual(['film', '0.7', '0.450 ± 0.071', '0.350 ± 0.071', '0.250 ± 0.071', '-0.100']);
+    // without per-kind labels the matched column is empty and the difference is against all seen samples
+    const plain = (iou: number, seed: number, unseen: number) =>
+      fusion('film', pair(iou, 0.2), { seed, holdout: { '0.7': { seen: { meanIoU: iou, count: 200 }, unseen: { meanIoU: unseen, count: 100 } } } });
+    const unmatched = holdoutTable({ ...seeded, fusions: [aggregateSeeds([plain(0.4, 0, 0.2), plain(0.5, 1, 0.3)])] })!;
+    expect(unmatched.rows[0].map((c) => c.text)).toEqual(['film', '0.7', '0.450 ± 0.071', '—', '0.250 ± 0.071', '-0.200']);
     expect(holdoutTable(report)).toBeUndefined();
   });
 

@@ -9,6 +9,7 @@ import { THRESHOLD_KEYS, STUDY_THRESHOLD, type LabelSplit, type Metrics, type Th
 import type { ReportTable, ReportTableCell } from './document.js';
 import { formatBce, formatCount, formatPercent, formatRatio, formatRate, formatSeconds, formatStdError } from './format.js';
 import { seedCount } from './seeds.js';
+import { holdoutScores } from './holdout.js';
 import type { FusionResult, RunReport } from './types.js';
 
 /** One Table 1 column: header, how to read and print it, and which direction is better. */
@@ -164,7 +165,11 @@ export function kindTable(report: RunReport): ReportTable | undefined {
   };
 }
 
-/** Mean IoU on seen and unseen target combinations (`--holdout`), per head and threshold; undefined without a split. */
+/**
+ * Mean IoU on seen and unseen target combinations (`--holdout`), per head and threshold: all seen
+ * samples, the seen score matched to the unseen samples' kind mix (report/holdout.ts), the unseen
+ * samples, and unseen − matched seen; undefined without a split.
+ */
 export function holdoutTable(report: RunReport): ReportTable | undefined {
   const heads = report.fusions.filter((f) => f.holdout);
   if (heads.length === 0) return undefined;
@@ -173,26 +178,29 @@ export function holdoutTable(report: RunReport): ReportTable | undefined {
   for (const key of THRESHOLD_KEYS) {
     const present = heads.filter((f) => f.holdout?.[key]);
     if (present.length === 0) continue;
-    const cell = (f: FusionResult, label: string) => {
-      const split = f.holdout![key]![label];
-      return split ? withSeedSd(split.meanIoU, f.seedSpread?.[key]?.holdout?.[label], seedCount(f)) : '—';
-    };
+    const scores = present.map((f) => holdoutScores(f, key));
     const seen = present.map((f) => f.holdout![key]!.seen?.meanIoU ?? Number.NaN);
-    const unseen = present.map((f) => f.holdout![key]!.unseen?.meanIoU ?? Number.NaN);
-    const bestSeen = bestIndices(seen, 'higher');
-    const bestUnseen = bestIndices(unseen, 'higher');
-    present.forEach((f, i) => rows.push([
-      { text: f.fusion }, { text: key },
-      { text: cell(f, 'seen'), best: bestSeen.has(i) },
-      { text: cell(f, 'unseen'), best: bestUnseen.has(i) },
-      { text: formatRatio(unseen[i] - seen[i]) },
-    ]));
+    const matched = scores.map((h) => (h?.matched ? h.seen.meanIoU : Number.NaN));
+    const unseen = scores.map((h) => h?.unseen.meanIoU ?? Number.NaN);
+    const best = [seen, matched, unseen].map((values) => bestIndices(values, 'higher'));
+    present.forEach((f, i) => {
+      const h = scores[i];
+      const several = seedCount(f);
+      const reference = h ? h.seen.meanIoU : Number.NaN;
+      rows.push([
+        { text: f.fusion }, { text: key },
+        { text: Number.isNaN(seen[i]) ? '—' : withSeedSd(seen[i], f.seedSpread?.[key]?.holdout?.seen, several), best: best[0].has(i) },
+        { text: h?.matched ? withSeedSd(matched[i], h.seenSd, several) : '—', best: best[1].has(i) },
+        { text: h ? withSeedSd(unseen[i], h.unseenSd, several) : '—', best: best[2].has(i) },
+        { text: formatRatio(unseen[i] - reference) },
+      ]);
+    });
     groupEnds.push(rows.length);
   }
   const n = report.dataset.holdout;
   return {
-    headers: ['Fusion', 'Threshold', `seen mIoU${n ? ` (n=${n.seen})` : ''}`, `unseen mIoU${n ? ` (n=${n.unseen})` : ''}`, 'unseen − seen'],
-    align: ['left', 'right', 'right', 'right', 'right'],
+    headers: ['Fusion', 'Threshold', `seen mIoU${n ? ` (n=${n.seen})` : ''}`, 'seen, kind-matched', `unseen mIoU${n ? ` (n=${n.unseen})` : ''}`, 'unseen − seen (matched)'],
+    align: ['left', 'right', 'right', 'right', 'right', 'right'],
     rows,
     groupEnds,
   };

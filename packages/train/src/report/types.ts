@@ -25,6 +25,8 @@ export interface DatasetInfo {
   kinds?: Record<string, number>;
   /** Eval samples whose target combination was / was not in training (`--holdout`). */
   holdout?: { seen: number; unseen: number };
+  /** Eval samples whose mask is empty (the all-background baseline scores 1 on exactly these). */
+  emptyMasks?: number;
 }
 
 /** One fusion head's training and evaluation. */
@@ -45,7 +47,7 @@ export interface FusionResult {
   byKind?: Record<string, LabelSplit>;
   /** Training loss per optimizer step. */
   lossCurve: { step: number; loss: number }[];
-  /** Eval loss and mean IoU (study threshold) after each epoch. */
+  /** Validation loss (plain BCE) and mean IoU at threshold 0.5 after each epoch. */
   evalCurve: { epoch: number; loss: number; meanIoU: number }[];
   /** Training samples the head saw (per seed; equal across heads when the budgets are equal). */
   trainSamples?: number;
@@ -53,7 +55,8 @@ export interface FusionResult {
   diverged?: { step: number; epoch: number; reason: string };
   /**
    * Eval mean IoU on the samples whose target combination was (`seen`) or was not (`unseen`) in the
-   * training set (`--holdout`), per threshold.
+   * training set (`--holdout`), per threshold; also per instruction kind (`seen/meaning`, ...), for
+   * the kind-matched comparison of report/holdout.ts.
    */
   holdout?: Partial<Record<ThresholdKey, Record<string, LabelSplit>>>;
   /** The seed of this training (one entry of `seeds`) or of the first seed. */
