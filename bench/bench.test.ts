@@ -108,6 +108,9 @@ describe('pnpm bench kernels --quick', () => {
   it('names the default result file after the date and the adapter', () => {
     const path = defaultResultPath('/x/bench', { ...result.report, date: '2026-11-27T10:45:12.345Z', adapter: { ...result.report.adapter, description: 'llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)' } });
     expect(path).toBe('/x/bench/results/2026-11-27T1045-llvmpipe-mesa-25-0-7-llvm-15-0-6.json');
+    // a kind of run goes between the date and the adapter (it once went inside the date)
+    const step = defaultResultPath('/x/bench', { ...result.report, date: '2026-12-06T03:42:00.000Z', adapter: { ...result.report.adapter, description: 'llvmpipe' } }, 'step-vs-torch');
+    expect(step).toBe('/x/bench/results/2026-12-06T0342-step-vs-torch-llvmpipe.json');
   });
 });
 

@@ -108,7 +108,7 @@ async function main(): Promise<void> {
         ...(torchMs.length ? { peer: { name: `PyTorch CPU (${torchVersion})`, ms: median(torchMs) }, speedup: median(torchMs) / fusionMs } : {}),
       }],
     };
-    const path = flag('json', defaultResultPath(dirname(fileURLToPath(import.meta.url)), report).replace(/\/results\/([^/]+?)-/, '/results/$1-step-vs-torch-'));
+    const path = flag('json', defaultResultPath(dirname(fileURLToPath(import.meta.url)), report, 'step-vs-torch'));
     writeReport(path, report);
     console.log(`wrote ${path}`);
   }

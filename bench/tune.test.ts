@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   init, tensor, matmul, softmax, layerNorm, maxPool2d, upsample2x, attention, backward, tidy, recordVariantLookups, recordedVariantLookups, forcedVariant, tunedVariants,
-  type RecordedLookup,
+  adapterFacts, VARIANT_KERNELS, type RecordedLookup, type VariantKernel,
 } from '@fusion/tensor';
 import { tuneLookups, gainPerKernel, candidatesFor, blockedGemmCandidates } from './src/tune.js';
 import { parseTuneArgs } from './tune.js';
@@ -77,6 +77,22 @@ describe('the tuner', () => {
     expect(candidatesFor('softmax', [3, 7, 1, 0]).map((c) => c.variant)).toEqual(['lines', 'workgroup']);
     expect(candidatesFor('softmax', [3, 8, 2, 0]).map((c) => c.variant)).toEqual(['lines']);
     expect(candidatesFor('outer', [2, 3, 5, 0]).map((c) => c.variant)).toEqual(['scalar']);
+  });
+
+  it('offers every variant of the table (a new variant must be added to the candidates)', () => {
+    // two size sets that between them allow every variant (softmax's vec4 needs no inner dim,
+    // outer's vec4 a third size divisible by 4); the GEMM's candidates are the adapter kind's, the
+    // f16 GEMM's those of an adapter with shader-f16 (subgroup-matrix: with tensor cores)
+    const f = adapterFacts();
+    const gemmOfKind: readonly string[] = f.software ? ['direct', 'tiled', 'subgroup'] : ['tiled', 'blocked4', 'blocked8'];
+    const f16Runs = (v: string) => f.shaderF16 && (v !== 'subgroup-matrix' || f.subgroupMatrixF16);
+    for (const kernel of Object.keys(VARIANT_KERNELS) as VariantKernel[]) {
+      const offered = new Set([[8, 64, 1, 16], [8, 64, 16, 16]].flatMap((sizes) => candidatesFor(kernel, sizes).map((c) => c.variant)));
+      const runnable = (VARIANT_KERNELS[kernel] as readonly string[]).filter(
+        (v) => (kernel !== 'gemm' || gemmOfKind.includes(v)) && (kernel !== 'gemm-f16' || f16Runs(v)) && (v !== 'subgroup' || f.subgroupGemm),
+      );
+      expect([...offered].sort(), kernel).toEqual([...runnable].sort());
+    }
   });
 });
 

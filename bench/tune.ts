@@ -119,7 +119,7 @@ export async function tuneMain(argv: readonly string[]): Promise<number> {
       perStep: r.perStep, tuned: r.tuned, candidates: r.candidates,
     })),
   };
-  const path = args.json ?? defaultResultPath(dirname(fileURLToPath(import.meta.url)), report).replace(/\/results\/([^/]+?)-/, `/results/$1-tune-${step.preset}-`);
+  const path = args.json ?? defaultResultPath(dirname(fileURLToPath(import.meta.url)), report, `tune-${step.preset}`);
   writeReport(path, report);
   console.log(`adapter: ${info.description} (${info.vendor}, ${info.architecture}), ${dawnVersion()}`);
   console.log(`tuned ${rows.length} (kernel, shape class) pairs in ${tuningSeconds.toFixed(1)} s; ${entries.length} beat the heuristic by > 5% and went to ${cache}`);

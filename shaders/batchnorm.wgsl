@@ -19,10 +19,21 @@
 //     batchnorm_partial_grad + batchnorm_finalize_grad, or batchnorm_grad_sums_wg
 //   batchnorm_input_grad: dx = weight * invstd * input_grad(...), the hook being
 //     training: dy - sum(dy) / M - xhat * sum(dy xhat) / M;  eval: dy
-//   batchnorm_count_batch: counter += 1 (num_batches_tracked)
+//   the statistics kernels count the batch (counter += 1, num_batches_tracked) in passing when
+//     update_counter is set
+//   fused strategy (CPU adapters, where dispatches are the cost): one workgroup per channel
+//     batchnorm_fused_forward: the statistics (two passes over the channel: shifted mean, then the
+//         corrected sum of squared deviations), then the normalising map, in one dispatch
+//     batchnorm_fused_backward: the gradient sums, then dx (when write_dx), in one dispatch
+//     Invocations walk each image's plane of the channel at s = lid, lid + WG, ... (no division).
 // Fused activation (variants 'relu'): `activate` follows the affine map in batchnorm_apply, and
 // the gradient kernels first take dy through `activation_grad`, recomputing y = xhat * weight +
 // bias (no mask is stored).
+// Fused residual (variants '_residual'): `residual_at` adds a tensor of x's shape (contiguous at
+// residual_offset) before the activation, y = activate(xhat * weight + bias + residual) (a
+// ResNet block's end); the gradient kernels recompute it the same way, and the dx kernels hand
+// the gradient of the sum (the residual's gradient) to `keep_residual_grad`, which writes it to
+// residual_grad (contiguous at 0).
 // The tree reductions need WG to be a power of two.
 
 struct Params {
@@ -42,6 +53,9 @@ struct Params {
   update_running: u32,
   momentum: f32,
   eps: f32,
+  update_counter: u32,
+  write_dx: u32,
+  residual_offset: u32,
 }
 
 override WG: u32 = 64u;
@@ -66,6 +80,17 @@ override PER_INVOCATION: u32 = 4u;
 @group(0) @binding(13) var<storage, read_write> running_mean: array<f32>;
 @group(0) @binding(14) var<storage, read_write> running_var: array<f32>;
 @group(0) @binding(15) var<storage, read_write> counter: array<i32>;
+@group(0) @binding(16) var<storage, read> residual: array<f32>;
+@group(0) @binding(17) var<storage, read_write> residual_grad: array<f32>;
+
+// The residual added before the activation at element e (without x_offset) of the (N, C, plane) view.
+fn residual_at(e: u32) -> f32 {
+  return 0.0;
+}
+
+// Called with the gradient of the pre-activation sum at element e (the residual's gradient).
+fn keep_residual_grad(e: u32, dz: f32) {
+}
 
 // dx / (weight * invstd) from dy, xhat and the channel sums; count = M.
 fn input_grad(dy: f32, xhat: f32, sum_dy: f32, sum_dy_xhat: f32, count: f32) -> f32 {
@@ -145,6 +170,9 @@ fn finish_channel(c: u32, shift: f32, centred_mean: f32, m2: f32) {
     let rv = params.running_var_offset + c;
     running_mean[rm] = (1.0 - params.momentum) * running_mean[rm] + params.momentum * mean;
     running_var[rv] = (1.0 - params.momentum) * running_var[rv] + params.momentum * unbiased;
+  }
+  if (params.update_counter != 0u && c == 0u) {
+    counter[params.counter_offset] = counter[params.counter_offset] + 1;
   }
 }
 
@@ -291,7 +319,7 @@ fn batchnorm_apply(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workg
   let offset = bias_at(c);
   let base = p * params.plane;
   for (var s = gid.x; s < params.plane; s += nwg.x * WG) {
-    out[base + s] = activate(((x[params.x_offset + base + s] - shift) - centred_mean) * scale + offset);
+    out[base + s] = activate(((x[params.x_offset + base + s] - shift) - centred_mean) * scale + offset + residual_at(base + s));
   }
 }
 
@@ -319,7 +347,7 @@ fn batchnorm_partial_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builti
   for (var m = m0; m < m1; m++) {
     let e = next_element(c, &n_at, &s_at);
     let xc = (x[params.x_offset + e] - shift) - centred_mean;
-    let dy = activation_grad(g[e], xc * invstd * w + b);
+    let dy = activation_grad(g[e], xc * invstd * w + b + residual_at(e));
     s_dy += dy;
     s_dy_xc += dy * xc;
   }
@@ -346,8 +374,22 @@ fn batchnorm_finalize_grad(@builtin(global_invocation_id) gid: vec3<u32>, @built
   channel_out[params.channels + c] = s_dy_xhat;
 }
 
-var<workgroup> wg_dy: array<f32, WG>;
-var<workgroup> wg_dy_xhat: array<f32, WG>;
+var<workgroup> wg_pair: array<vec2<f32>, WG>;
+
+// The workgroup's sum of v, returned to every invocation (call in uniform control flow).
+fn workgroup_sum(v: vec2<f32>, lid: u32) -> vec2<f32> {
+  wg_pair[lid] = v;
+  workgroupBarrier();
+  for (var width = WG / 2u; width > 0u; width = width / 2u) {
+    if (lid < width) {
+      wg_pair[lid] = wg_pair[lid] + wg_pair[lid + width];
+    }
+    workgroupBarrier();
+  }
+  let total = wg_pair[0];
+  workgroupBarrier();
+  return total;
+}
 
 // One workgroup per channel: the two gradient sums by strided partial sums and a tree.
 @compute @workgroup_size(WG)
@@ -365,23 +407,14 @@ fn batchnorm_grad_sums_wg(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_
   for (var m = lid.x; m < total; m += WG) {
     let e = channel_element(c, m);
     let xhat = normalized(c, x[params.x_offset + e]);
-    let dy = activation_grad(g[e], xhat * w + b);
+    let dy = activation_grad(g[e], xhat * w + b + residual_at(e));
     s_dy += dy;
     s_dy_xhat += dy * xhat;
   }
-  wg_dy[lid.x] = s_dy;
-  wg_dy_xhat[lid.x] = s_dy_xhat;
-  workgroupBarrier();
-  for (var width = WG / 2u; width > 0u; width = width / 2u) {
-    if (lid.x < width) {
-      wg_dy[lid.x] = wg_dy[lid.x] + wg_dy[lid.x + width];
-      wg_dy_xhat[lid.x] = wg_dy_xhat[lid.x] + wg_dy_xhat[lid.x + width];
-    }
-    workgroupBarrier();
-  }
+  let totals = workgroup_sum(vec2<f32>(s_dy, s_dy_xhat), lid.x);
   if (lid.x == 0u) {
-    channel_out[c] = wg_dy[0];
-    channel_out[params.channels + c] = wg_dy_xhat[0];
+    channel_out[c] = totals.x;
+    channel_out[params.channels + c] = totals.y;
   }
 }
 
@@ -406,12 +439,106 @@ fn batchnorm_input_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(
   let base = p * params.plane;
   for (var s = gid.x; s < params.plane; s += nwg.x * WG) {
     let xhat = ((x[params.x_offset + base + s] - shift) - centred_mean) * invstd;
-    out[base + s] = scale * input_grad(activation_grad(g[base + s], xhat * w + b), xhat, sum_dy, sum_dy_xhat, count);
+    let dz = activation_grad(g[base + s], xhat * w + b + residual_at(base + s));
+    keep_residual_grad(base + s, dz);
+    out[base + s] = scale * input_grad(dz, xhat, sum_dy, sum_dy_xhat, count);
   }
 }
 
-// A single invocation: counter += 1 (BatchNorm's num_batches_tracked, an i32 scalar).
-@compute @workgroup_size(1)
-fn batchnorm_count_batch() {
-  counter[params.counter_offset] = counter[params.counter_offset] + 1;
+
+// One workgroup per channel: statistics (written to channel_out, running statistics and counter
+// updated as in finish_channel), then y = activate(xhat * weight + bias).
+@compute @workgroup_size(WG)
+fn batchnorm_fused_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+                           @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = wid.x + wid.y * nwg.x;
+  if (c >= params.channels) {
+    return;
+  }
+  let count = f32(count_per_channel());
+  let shift = channel_shift(c);
+  var total = 0.0;
+  for (var n = 0u; n < params.batch; n++) {
+    let base = params.x_offset + (n * params.channels + c) * params.plane;
+    for (var s = lid.x; s < params.plane; s += WG) {
+      total += x[base + s] - shift;
+    }
+  }
+  let mean = workgroup_sum(vec2<f32>(total, 0.0), lid.x).x / count;
+  var d_sum = 0.0;
+  var d2_sum = 0.0;
+  for (var n = 0u; n < params.batch; n++) {
+    let base = params.x_offset + (n * params.channels + c) * params.plane;
+    for (var s = lid.x; s < params.plane; s += WG) {
+      let d = (x[base + s] - shift) - mean;
+      d_sum += d;
+      d2_sum += d * d;
+    }
+  }
+  let totals = workgroup_sum(vec2<f32>(d_sum, d2_sum), lid.x);
+  // the corrected two-pass form removes the rounding error left in the mean
+  let centred_mean = mean + totals.x / count;
+  let m2 = max(totals.y - totals.x * totals.x / count, 0.0);
+  if (lid.x == 0u) {
+    finish_channel(c, shift, centred_mean, m2);
+  }
+  let scale = inverseSqrt(m2 / count + params.eps) * weight_at(c);
+  let offset = bias_at(c);
+  for (var n = 0u; n < params.batch; n++) {
+    let base = (n * params.channels + c) * params.plane;
+    for (var s = lid.x; s < params.plane; s += WG) {
+      let e = base + s;
+      out[e] = activate(((x[params.x_offset + e] - shift) - centred_mean) * scale + offset + residual_at(e));
+    }
+  }
+}
+
+// One workgroup per channel: sums = [sum(dy), sum(dy xhat)] into channel_out, then (when
+// write_dx) dx = weight * invstd * input_grad(...). g (dy) is contiguous at 0.
+@compute @workgroup_size(WG)
+fn batchnorm_fused_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+                            @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = wid.x + wid.y * nwg.x;
+  if (c >= params.channels) {
+    return;
+  }
+  let shift = stats[c];
+  let centred_mean = stats[params.channels + c];
+  let invstd = stats[2u * params.channels + c];
+  let w = weight_at(c);
+  let b = bias_at(c);
+  var s_dy = 0.0;
+  var s_dy_xc = 0.0;
+  for (var n = 0u; n < params.batch; n++) {
+    let base = (n * params.channels + c) * params.plane;
+    for (var s = lid.x; s < params.plane; s += WG) {
+      let e = base + s;
+      let xc = (x[params.x_offset + e] - shift) - centred_mean;
+      let dy = activation_grad(g[e], xc * invstd * w + b + residual_at(e));
+      s_dy += dy;
+      s_dy_xc += dy * xc;
+    }
+  }
+  let totals = workgroup_sum(vec2<f32>(s_dy, s_dy_xc), lid.x);
+  let sum_dy = totals.x;
+  let sum_dy_xhat = totals.y * invstd;
+  if (lid.x == 0u) {
+    channel_out[c] = sum_dy;
+    channel_out[params.channels + c] = sum_dy_xhat;
+  }
+  if (params.write_dx == 0u) {
+    return;
+  }
+  let scale = w * invstd;
+  let count = f32(count_per_channel());
+  for (var n = 0u; n < params.batch; n++) {
+    let base = (n * params.channels + c) * params.plane;
+    for (var s = lid.x; s < params.plane; s += WG) {
+      let e = base + s;
+      let xhat = ((x[params.x_offset + e] - shift) - centred_mean) * invstd;
+      let dz = activation_grad(g[e], xhat * w + b + residual_at(e));
+      keep_residual_grad(e, dz);
+      out[e] = scale * input_grad(dz, xhat, sum_dy, sum_dy_xhat, count);
+    }
+  }
 }

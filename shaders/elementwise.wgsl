@@ -25,6 +25,11 @@ override WG: u32 = 256;
 override ITEMS: u32 = 4;
 // True when every input is laid out like the output (row-major, no gaps): no index arithmetic.
 override CONTIGUOUS: bool = false;
+// Grid launch: views of rank <= 4 (shape and strides right-aligned to 4 dims by the caller) run on
+// a (ceil(d3 / WG), d2, d0 * d1) grid, so an invocation's element comes from its ids: no index is
+// divided per element (divisions run one lane at a time on CPU adapters; d0 and d1 are recovered
+// from the workgroup id, the same for every lane).
+override GRID: bool = false;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
@@ -55,6 +60,32 @@ fn item_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
   return gid.x + gid.y * nwg.x * WG;
 }
 
+// An invocation's element: its row-major index, its (d0, d1, d2, d3) position in grid launches,
+// and whether it lies inside the view.
+struct Element {
+  i: u32,
+  at: vec4<u32>,
+  valid: bool,
+}
+
+fn element(gid: vec3<u32>, nwg: vec3<u32>) -> Element {
+  if (GRID) {
+    let d = params.shape[0];
+    let at = vec4<u32>(gid.z / d.y, gid.z % d.y, gid.y, gid.x);
+    return Element(((at.x * d.y + at.y) * d.z + at.z) * d.w + at.w, at, at.w < d.w);
+  }
+  let i = item_index(gid, nwg);
+  return Element(i, vec4<u32>(0u), i < params.numel);
+}
+
+// Storage offset of an element in a view with the given strides and base offset.
+fn offset_of(e: Element, strides: array<vec4<u32>, 2>, base: u32) -> u32 {
+  if (GRID) {
+    return base + dot(e.at, strides[0]);
+  }
+  return strided(e.i, strides, base);
+}
+
 // Storage offset of row-major element i of a view with the given strides and base offset.
 fn strided(i: u32, strides: array<vec4<u32>, 2>, base: u32) -> u32 {
   if (CONTIGUOUS) {
@@ -72,55 +103,55 @@ fn strided(i: u32, strides: array<vec4<u32>, 2>, base: u32) -> u32 {
 
 @compute @workgroup_size(WG)
 fn unary(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = item_index(gid, nwg);
-  if (i >= params.numel) {
+  let e = element(gid, nwg);
+  if (!e.valid) {
     return;
   }
-  out[i] = unary_op(a[strided(i, params.strides_a, params.offset_a)], params.alpha, params.beta);
+  out[e.i] = unary_op(a[offset_of(e, params.strides_a, params.offset_a)], params.alpha, params.beta);
 }
 
 @compute @workgroup_size(WG)
 fn binary(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = item_index(gid, nwg);
-  if (i >= params.numel) {
+  let e = element(gid, nwg);
+  if (!e.valid) {
     return;
   }
-  let x = a[strided(i, params.strides_a, params.offset_a)];
-  let y = b[strided(i, params.strides_b, params.offset_b)];
-  out[i] = binary_op(x, y, params.alpha);
+  let x = a[offset_of(e, params.strides_a, params.offset_a)];
+  let y = b[offset_of(e, params.strides_b, params.offset_b)];
+  out[e.i] = binary_op(x, y, params.alpha);
 }
 
 // out = cond != 0 ? a : b  (cond is bound as c)
 @compute @workgroup_size(WG)
 fn select_where(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = item_index(gid, nwg);
-  if (i >= params.numel) {
+  let e = element(gid, nwg);
+  if (!e.valid) {
     return;
   }
-  let cond = c[strided(i, params.strides_c, params.offset_c)];
-  let x = a[strided(i, params.strides_a, params.offset_a)];
-  let y = b[strided(i, params.strides_b, params.offset_b)];
-  out[i] = select(y, x, cond != 0.0);
+  let cond = c[offset_of(e, params.strides_c, params.offset_c)];
+  let x = a[offset_of(e, params.strides_a, params.offset_a)];
+  let y = b[offset_of(e, params.strides_b, params.offset_b)];
+  out[e.i] = select(y, x, cond != 0.0);
 }
 
 // Bit-exact copy between strided views (a: source, b: destination) of any 4-byte dtype.
 @compute @workgroup_size(WG)
 fn copy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = item_index(gid, nwg);
-  if (i >= params.numel) {
+  let e = element(gid, nwg);
+  if (!e.valid) {
     return;
   }
-  dst_bits[strided(i, params.strides_b, params.offset_b)] = src_bits[strided(i, params.strides_a, params.offset_a)];
+  dst_bits[offset_of(e, params.strides_b, params.offset_b)] = src_bits[offset_of(e, params.strides_a, params.offset_a)];
 }
 
 // Writes the 32-bit pattern `bits` to every element of the strided view b.
 @compute @workgroup_size(WG)
 fn fill(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = item_index(gid, nwg);
-  if (i >= params.numel) {
+  let e = element(gid, nwg);
+  if (!e.valid) {
     return;
   }
-  dst_bits[strided(i, params.strides_b, params.offset_b)] = params.bits;
+  dst_bits[offset_of(e, params.strides_b, params.offset_b)] = params.bits;
 }
 
 // out[i] = alpha + i * beta
@@ -145,21 +176,21 @@ fn arange_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
 
 @compute @workgroup_size(WG)
 fn cast_to_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = item_index(gid, nwg);
-  if (i >= params.numel) {
+  let e = element(gid, nwg);
+  if (!e.valid) {
     return;
   }
-  out[i] = f32(src_i32[strided(i, params.strides_a, params.offset_a)]);
+  out[e.i] = f32(src_i32[offset_of(e, params.strides_a, params.offset_a)]);
 }
 
 // Truncates toward zero, as a C cast.
 @compute @workgroup_size(WG)
 fn cast_to_i32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = item_index(gid, nwg);
-  if (i >= params.numel) {
+  let e = element(gid, nwg);
+  if (!e.valid) {
     return;
   }
-  out_i32[i] = i32(a[strided(i, params.strides_a, params.offset_a)]);
+  out_i32[e.i] = i32(a[offset_of(e, params.strides_a, params.offset_a)]);
 }
 
 fn unary_op4(x: vec4<f32>) -> vec4<f32> {

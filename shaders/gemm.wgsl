@@ -7,10 +7,17 @@
 //   k_next(batch, k, kk) -> vec4<i32>: k_info of step k + 1 from that of step k, by additions
 //       (the kernels that walk K in order decode k_info once, then step);
 //   load_a(batch, m, k, row, kk), load_b(batch, k, n, col, kk) -> f32 (0 outside the operand);
-//   store_c(slice, m, n, v) with slice = batch * k_splits + split.
+//   store_c(slice, m, n, v) with slice = batch * k_splits + split;
+//   epilogue(m, n, at, v) -> f32: the value store_c writes for the accumulated product v of C[m, n]
+//       (at: its index in C past c_offset; alpha * v by default; gemm.ts's GEMM_EPILOGUES add a
+//       bias per row or per column), so a bias (and any later activation or residual) is applied
+//       in the store, not by another dispatch. Every GEMM shader of the family (gemm_subgroup.wgsl,
+//       gemm_blocked.wgsl) defines and calls it the same way, so one hook serves them all.
 // A variant swaps them to gather an image patch (convolution) or scatter into NCHW, so one tiling
 // serves every product. Split-K: with k_splits > 1, workgroup z = batch * k_splits + split sums
 // K range [split * k_chunk, min(K, (split + 1) * k_chunk)) and store_c writes partial slices.
+// Folded batches (gemm.ts's fold variants): with k_fold > 0, K runs over every batch entry's K
+// (k_fold steps each), so C = sum over the batch of A[b] B[b] in one product (a weight's gradient).
 // Each invocation computes a TM x TN block of C; rows i*WG_Y + ly and columns j*WG_X + lx of the
 // workgroup's tile (interleaved, so neighbouring invocations touch neighbouring addresses).
 //   gemm_tiled:  A and B tiles staged in workgroup memory (for GPUs)
@@ -56,8 +63,8 @@ struct Params {
   // Split-K: number of K chunks per batch entry (0 or 1: none) and the chunk length.
   k_splits: u32,
   k_chunk: u32,
-  // 1 when store_c adds bias[bias_offset + m] (convolution forward).
-  has_bias: u32,
+  // Steps of K per batch entry when the batch is folded into K (fold variants; 0 otherwise).
+  k_fold: u32,
   // One stride phase of the convolution's gradient w.r.t. the input, (y, x) pairs (conv.ts,
   // convInputPhases): the phase's dx rows and columns and its first row and column; the dy row and
   // column of its first pixel at its first tap and the dy step per tap; its taps per axis and the
@@ -105,6 +112,12 @@ fn k_next(batch: u32, k: u32, kk: vec4<i32>) -> vec4<i32> {
   return k_info(batch, k + 1u);
 }
 
+// B by element index (hooks shared with gemm_blocked.wgsl, whose operands are vec4 arrays, read
+// through it).
+fn b_at(i: u32) -> f32 {
+  return b[i];
+}
+
 fn load_a(batch: u32, m: u32, k: u32, row: vec4<i32>, kk: vec4<i32>) -> f32 {
   let inside = m < params.M && k < params.K;
   return select(0.0, a[select(0u, u32(row.x + kk.x), inside)], inside);
@@ -115,8 +128,14 @@ fn load_b(batch: u32, k: u32, n: u32, col: vec4<i32>, kk: vec4<i32>) -> f32 {
   return select(0.0, b[select(0u, u32(col.x + kk.y), inside)], inside);
 }
 
+// The value stored at C[m, n] (index `at` past c_offset) for the accumulated product v.
+fn epilogue(m: u32, n: u32, at: u32, v: f32) -> f32 {
+  return params.alpha * v;
+}
+
 fn store_c(slice: u32, m: u32, n: u32, v: f32) {
-  c[params.c_offset + slice * params.c_batch_stride + m * params.ldc + n] = params.alpha * v;
+  let at = slice * params.c_batch_stride + m * params.ldc + n;
+  c[params.c_offset + at] = epilogue(m, n, at, v);
 }
 
 // floor(n / d) for n < 2^24 without an integer division or a float-to-integer conversion, both of

@@ -1,14 +1,14 @@
 // Register-blocked GEMM for discrete GPUs: C[b] = A[b] (M x K) * B[b] (K x N), the product of
 // matmul and the convolutions (implicit GEMM) on a GPU. Same uniform fields and hooks as
-// gemm.wgsl (row_info, col_info, k_info, k_next, load_a, load_b, store_c), so the convolution's
-// index decoding applies unchanged; this file adds three hooks of its own:
+// gemm.wgsl (row_info, col_info, k_info, k_next, load_a, load_b, store_c and the epilogue(m, n,
+// at, v) that store_c calls, alpha * v by default), so the convolution's index decoding, gemm.ts's
+// fold variants (k_fold) and its named epilogues apply unchanged: a bias per row or column, and
+// here also BatchNorm's scale and shift, a residual of C's layout and ReLU (the scale and residual
+// bindings are this file's). It adds two hooks of its own:
 //   load_a4(batch, m, k) -> vec4<f32>: a quad of A: 4 k of row m (A_QUAD_M false) or 4 rows
 //       m..m+3 at k (A_QUAD_M true), whichever is contiguous in memory; one vec4 load when VEC_A
 //       says the quads are 16-byte aligned runs, else 4 gathers through load_a (gather_a4);
-//   load_b4(batch, k, n) -> vec4<f32>: likewise 4 columns n..n+3 at k, or 4 k at column n (B_QUAD_K);
-//   epilogue(m, n, at, v) -> f32: what store_c writes for the accumulated v of C[m, n] (at: its
-//       index in C past c_offset): alpha, then per channel (row m or column n, EPI_ROW_CHANNEL)
-//       BatchNorm's scale, the bias (or BatchNorm's shift), a residual of C's layout, ReLU.
+//   load_b4(batch, k, n) -> vec4<f32>: likewise 4 columns n..n+3 at k, or 4 k at column n (B_QUAD_K).
 // Tiling: a workgroup of WG_X x WG_Y invocations computes a (WG_Y * TM) x (WG_X * TN) tile of C;
 // invocation (x, y) holds rows i * WG_Y + y (i < TM) and the column quads j * WG_X + x (j < TN/4)
 // in registers as vec4s. A and B tiles of TILE_K steps are staged in workgroup memory, A as
@@ -56,7 +56,7 @@ struct Params {
   groups_unused: u32,
   k_splits: u32,
   k_chunk: u32,
-  has_bias: u32,
+  k_fold: u32,
   phase_pixels: vec4<i32>,
   phase_dy: vec4<i32>,
   phase_taps: vec4<i32>,
@@ -83,10 +83,6 @@ override B_QUAD_K: bool = false;
 override VEC_A: bool = false;
 override VEC_B: bool = false;
 override CHECK_BOUNDS: bool = true;
-override EPI_SCALE: bool = false;
-override EPI_RESIDUAL: bool = false;
-override EPI_RELU: bool = false;
-override EPI_ROW_CHANNEL: bool = false;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
@@ -183,22 +179,9 @@ fn load_b4(batch: u32, k: u32, n: u32) -> vec4<f32> {
   return gather_b4(batch, k, n);
 }
 
+// The value stored at C[m, n] (index `at` past c_offset) for the accumulated product v.
 fn epilogue(m: u32, n: u32, at: u32, v: f32) -> f32 {
-  let channel = select(n, m, EPI_ROW_CHANNEL);
-  var r = params.alpha * v;
-  if (EPI_SCALE) {
-    r *= scale[params.scale_offset + channel];
-  }
-  if (params.has_bias != 0u) {
-    r += bias[params.bias_offset + channel];
-  }
-  if (EPI_RESIDUAL) {
-    r += residual[params.residual_offset + at];
-  }
-  if (EPI_RELU) {
-    r = max(r, 0.0);
-  }
-  return r;
+  return params.alpha * v;
 }
 
 fn store_c(slice: u32, m: u32, n: u32, v: f32) {

@@ -1,8 +1,9 @@
 // f16 x f16 -> f32 general matrix multiply: gemm.wgsl's tiling, hooks and uniform struct with
 // f16 operands (`shader-f16`). A and B are read as f16 through the same hooks, which here return
 // f16 (load_a, load_b); products of two f16 values are exact in f32 and are summed in f32, the
-// result stored as f32 by store_c (the tensor cores' contract). The convolution variants reuse
-// conv.ts's gathers with f16 loads (gemm-f16.ts).
+// result stored as f32 by store_c through the epilogue hook (the tensor cores' contract). The
+// variants are the f32 family's (bias epilogues, folded batches, conv.ts's gathers) with f16 loads
+// (gemm-f16.ts).
 //   gemm_f16_tiled:  A and B tiles staged in workgroup memory, widened to f32 once (GPUs)
 //   gemm_f16_direct: operands read straight from storage, no barriers (CPU adapters)
 // gemm_f16_subgroup_matrix.wgsl holds the tensor-core kernel (chromium_experimental_subgroup_matrix).
@@ -47,8 +48,8 @@ struct Params {
   // Split-K: number of K chunks per batch entry (0 or 1: none) and the chunk length.
   k_splits: u32,
   k_chunk: u32,
-  // 1 when store_c adds bias[bias_offset + m] (convolution forward).
-  has_bias: u32,
+  // Steps of K per batch entry when the batch is folded into K (fold variants; 0 otherwise).
+  k_fold: u32,
   // One stride phase of the convolution's gradient w.r.t. the input, (y, x) pairs (conv.ts,
   // convInputPhases): the phase's dx rows and columns and its first row and column; the dy row and
   // column of its first pixel at its first tap and the dy step per tap; its taps per axis and the
@@ -96,6 +97,11 @@ fn k_next(batch: u32, k: u32, kk: vec4<i32>) -> vec4<i32> {
   return k_info(batch, k + 1u);
 }
 
+// B by element index (the f32 family's hooks read B through it; here it returns f16).
+fn b_at(i: u32) -> f16 {
+  return b[i];
+}
+
 fn load_a(batch: u32, m: u32, k: u32, row: vec4<i32>, kk: vec4<i32>) -> f16 {
   let inside = m < params.M && k < params.K;
   return select(0.0, a[select(0u, u32(row.x + kk.x), inside)], inside);
@@ -106,8 +112,15 @@ fn load_b(batch: u32, k: u32, n: u32, col: vec4<i32>, kk: vec4<i32>) -> f16 {
   return select(0.0, b[select(0u, u32(col.x + kk.y), inside)], inside);
 }
 
+// The value stored at C[m, n] (index `at` past c_offset) for the accumulated product v: the f32
+// family's epilogue hook (gemm-epilogue.ts; the bias variants replace it).
+fn epilogue(m: u32, n: u32, at: u32, v: f32) -> f32 {
+  return params.alpha * v;
+}
+
 fn store_c(slice: u32, m: u32, n: u32, v: f32) {
-  c[params.c_offset + slice * params.c_batch_stride + m * params.ldc + n] = params.alpha * v;
+  let at = slice * params.c_batch_stride + m * params.ldc + n;
+  c[params.c_offset + at] = epilogue(m, n, at, v);
 }
 
 // floor(n / d) for n < 2^24 without an integer division or a float-to-integer conversion, both of

@@ -8,8 +8,8 @@
 // spill on some drivers). K advances by 32: the workgroup stages A (64 x 32) and B (32 x 64)
 // through the load hooks into workgroup memory, rows padded by 8 halves against bank conflicts,
 // then each subgroup loads its 16 x 16 left and right matrices from there, two K steps of 16.
-// Results go through a 16 x 16 f32 staging area per subgroup to store_c (which scatters, adds the
-// bias, bounds-checks): one hook-driven store path for the plain product and the convolutions.
+// Results go through a 16 x 16 f32 staging area per subgroup to store_c (which scatters and applies
+// the epilogue hook, e.g. a bias): one hook-driven store path for the plain product and the convolutions.
 // Offsets of the matrix loads depend on the subgroup index, which WGSL's uniformity analysis
 // cannot prove subgroup-uniform: the diagnostic is turned off (they are uniform per subgroup).
 // UNVERIFIED: no adapter available while writing it had subgroup matrices (lavapipe lacks them);
@@ -58,8 +58,8 @@ struct Params {
   // Split-K: number of K chunks per batch entry (0 or 1: none) and the chunk length.
   k_splits: u32,
   k_chunk: u32,
-  // 1 when store_c adds bias[bias_offset + m] (convolution forward).
-  has_bias: u32,
+  // Steps of K per batch entry when the batch is folded into K (fold variants; 0 otherwise).
+  k_fold: u32,
   // One stride phase of the convolution's gradient w.r.t. the input, (y, x) pairs (conv.ts,
   // convInputPhases): the phase's dx rows and columns and its first row and column; the dy row and
   // column of its first pixel at its first tap and the dy step per tap; its taps per axis and the
@@ -102,6 +102,11 @@ fn k_next(batch: u32, k: u32, kk: vec4<i32>) -> vec4<i32> {
   return k_info(batch, k + 1u);
 }
 
+// B by element index (the f32 family's hooks read B through it; here it returns f16).
+fn b_at(i: u32) -> f16 {
+  return b[i];
+}
+
 fn load_a(batch: u32, m: u32, k: u32, row: vec4<i32>, kk: vec4<i32>) -> f16 {
   let inside = m < params.M && k < params.K;
   return select(0.0, a[select(0u, u32(row.x + kk.x), inside)], inside);
@@ -112,8 +117,15 @@ fn load_b(batch: u32, k: u32, n: u32, col: vec4<i32>, kk: vec4<i32>) -> f16 {
   return select(0.0, b[select(0u, u32(col.x + kk.y), inside)], inside);
 }
 
+// The value stored at C[m, n] (index `at` past c_offset) for the accumulated product v: the f32
+// family's epilogue hook (gemm-epilogue.ts; the bias variants replace it).
+fn epilogue(m: u32, n: u32, at: u32, v: f32) -> f32 {
+  return params.alpha * v;
+}
+
 fn store_c(slice: u32, m: u32, n: u32, v: f32) {
-  c[params.c_offset + slice * params.c_batch_stride + m * params.ldc + n] = params.alpha * v;
+  let at = slice * params.c_batch_stride + m * params.ldc + n;
+  c[params.c_offset + at] = epilogue(m, n, at, v);
 }
 
 // floor(n / d) for n < 2^24 without an integer division or a float-to-integer conversion, both of

@@ -8,7 +8,7 @@
 // permutes:
 //   - lane l of the subgroup loads A[m0 + g * 8 + l, k] for each of ROW_GROUPS row groups g, and
 //     subgroupShuffle hands row i's value to every lane (8 * ROW_GROUPS rows per workgroup);
-//   - lane l loads B[k, n0 + j * WG_X + l] for j < TN (its own columns);
+//   - lane l loads B[k, n0 + j * WG_X + l] for j < TN (its own columns; TN is an override, 1..MAX_TN);
 //   so one step of K costs ROW_GROUPS + TN loads for 8 * ROW_GROUPS * TN fused multiply-adds per lane.
 // Rows and columns beyond M and N load 0 and are not stored; every subgroup of the workgroup works
 // on the same rows and different columns. Correct for any subgroup size >= 8 (lanes beyond 8
@@ -51,7 +51,7 @@ struct Params {
   groups_unused: u32,
   k_splits: u32,
   k_chunk: u32,
-  has_bias: u32,
+  k_fold: u32,
   phase_pixels: vec4<i32>,
   phase_dy: vec4<i32>,
   phase_taps: vec4<i32>,
@@ -63,7 +63,9 @@ struct Params {
 
 const SUBGROUP: u32 = 8u;
 const MAX_ROW_GROUPS: u32 = 4u;
-const TN: u32 = 2u;
+const MAX_TN: u32 = 8u;
+// Columns per lane, 1..MAX_TN.
+override TN: u32 = 2u;
 // Row groups of SUBGROUP rows per workgroup, 1..MAX_ROW_GROUPS (fewer for products with few rows).
 override ROW_GROUPS: u32 = 4u;
 // Invocations per workgroup: a multiple of SUBGROUP; the tile is (ROW_GROUPS * SUBGROUP) x (WG_X * TN).
@@ -95,6 +97,12 @@ fn k_next(batch: u32, k: u32, kk: vec4<i32>) -> vec4<i32> {
   return k_info(batch, k + 1u);
 }
 
+// B by element index (hooks shared with gemm_blocked.wgsl, whose operands are vec4 arrays, read
+// through it).
+fn b_at(i: u32) -> f32 {
+  return b[i];
+}
+
 fn load_a(batch: u32, m: u32, k: u32, row: vec4<i32>, kk: vec4<i32>) -> f32 {
   let inside = m < params.M && k < params.K;
   return select(0.0, a[select(0u, u32(row.x + kk.x), inside)], inside);
@@ -105,8 +113,14 @@ fn load_b(batch: u32, k: u32, n: u32, col: vec4<i32>, kk: vec4<i32>) -> f32 {
   return select(0.0, b[select(0u, u32(col.x + kk.y), inside)], inside);
 }
 
+// The value stored at C[m, n] (index `at` past c_offset) for the accumulated product v.
+fn epilogue(m: u32, n: u32, at: u32, v: f32) -> f32 {
+  return params.alpha * v;
+}
+
 fn store_c(slice: u32, m: u32, n: u32, v: f32) {
-  c[params.c_offset + slice * params.c_batch_stride + m * params.ldc + n] = params.alpha * v;
+  let at = slice * params.c_batch_stride + m * params.ldc + n;
+  c[params.c_offset + at] = epilogue(m, n, at, v);
 }
 
 // floor(n / d) for n < 2^24 without an integer division or a float-to-integer conversion, both of
@@ -145,18 +159,18 @@ fn gemm_subgroup(@builtin(workgroup_id) dispatch_wid: vec3<u32>, @builtin(local_
   let m_base = wid.x * ROW_GROUPS * SUBGROUP;
   let n_base = wid.y * WG_X * TN + lid.x;
   var rows: array<vec4<i32>, MAX_ROW_GROUPS>;
-  var cols: array<vec4<i32>, TN>;
+  var cols: array<vec4<i32>, MAX_TN>;
   for (var g = 0u; g < ROW_GROUPS; g++) {
     rows[g] = row_info(batch, m_base + g * SUBGROUP + lane);
   }
   for (var j = 0u; j < TN; j++) {
     cols[j] = col_info(batch, n_base + j * WG_X);
   }
-  var acc: array<f32, MAX_ROW_GROUPS * SUBGROUP * TN>;
+  var acc: array<f32, MAX_ROW_GROUPS * SUBGROUP * MAX_TN>;
   var kk = k_info(batch, range.begin);
   for (var k = range.begin; k < range.end; k++) {
     var av: array<f32, MAX_ROW_GROUPS>;
-    var bv: array<f32, TN>;
+    var bv: array<f32, MAX_TN>;
     for (var g = 0u; g < ROW_GROUPS; g++) {
       av[g] = load_a(batch, m_base + g * SUBGROUP + lane, k, rows[g], kk);
     }

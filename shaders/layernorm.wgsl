@@ -1,5 +1,8 @@
 // Layer normalisation over the last dimension of a contiguous (rows, dim) view, and its backward.
-//   forward, writing y and stats = [mean, invstd] per row (interleaved, (rows, 2)):
+//   forward, writing y and stats = [mean, invstd] per row (interleaved, (rows, 2)); it reads its
+//   input through `input_at`, which the 'residual' variant makes x + residual (a residual add
+//   fused into the norm, "add & norm"), and hands each input value to `keep_input`, which that
+//   variant writes to sum_out (the input the backward needs):
 //     layernorm_rows:     one invocation per row, two passes for the statistics (CPU adapters)
 //     layernorm_rows_wg:  one workgroup per row, tree reductions (GPUs)
 //   input gradient, with gw = g * weight:
@@ -20,6 +23,7 @@ struct Params {
   has_weight: u32,
   has_bias: u32,
   eps: f32,
+  residual_offset: u32,
 }
 
 override WG: u32 = 64u;
@@ -33,6 +37,17 @@ override WG: u32 = 64u;
 @group(0) @binding(6) var<storage, read_write> out: array<f32>;
 @group(0) @binding(7) var<storage, read_write> stats_out: array<f32>;
 @group(0) @binding(8) var<storage, read_write> param_partial: array<f32>;
+@group(0) @binding(9) var<storage, read> residual: array<f32>;
+@group(0) @binding(10) var<storage, read_write> sum_out: array<f32>;
+
+// The forward's input value at element i of the (rows, dim) view.
+fn input_at(i: u32) -> f32 {
+  return x[params.x_offset + i];
+}
+
+// Called with each input value the forward normalises (at element i of the output).
+fn keep_input(i: u32, v: f32) {
+}
 
 fn item_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
   return gid.x + gid.y * nwg.x * WG;
@@ -58,17 +73,17 @@ fn layernorm_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
   if (row >= params.rows) {
     return;
   }
-  let base = params.x_offset + row * params.dim;
+  let base = row * params.dim;
   let n = f32(params.dim);
   var s = 0.0;
   for (var d = 0u; d < params.dim; d++) {
-    s += x[base + d];
+    s += input_at(base + d);
   }
   let mean0 = s / n;
   var d_sum = 0.0;
   var d2_sum = 0.0;
   for (var d = 0u; d < params.dim; d++) {
-    let v = x[base + d] - mean0;
+    let v = input_at(base + d) - mean0;
     d_sum += v;
     d2_sum += v * v;
   }
@@ -76,7 +91,9 @@ fn layernorm_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
   let mean = mean0 + d_sum / n;
   let invstd = inverseSqrt(max(d2_sum - d_sum * d_sum / n, 0.0) / n + params.eps);
   for (var d = 0u; d < params.dim; d++) {
-    out[row * params.dim + d] = (x[base + d] - mean) * invstd * weight_at(d) + bias_at(d);
+    let v = input_at(base + d);
+    keep_input(base + d, v);
+    out[base + d] = (v - mean) * invstd * weight_at(d) + bias_at(d);
   }
   stats_out[2u * row] = mean;
   stats_out[2u * row + 1u] = invstd;
@@ -109,17 +126,17 @@ fn layernorm_rows_wg(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoc
   if (row >= params.rows) {
     return;
   }
-  let base = params.x_offset + row * params.dim;
+  let base = row * params.dim;
   let n = f32(params.dim);
   var s = 0.0;
   for (var d = lid.x; d < params.dim; d += WG) {
-    s += x[base + d];
+    s += input_at(base + d);
   }
   let mean0 = workgroup_sum2(s, 0.0, lid.x).x / n;
   var d_sum = 0.0;
   var d2_sum = 0.0;
   for (var d = lid.x; d < params.dim; d += WG) {
-    let v = x[base + d] - mean0;
+    let v = input_at(base + d) - mean0;
     d_sum += v;
     d2_sum += v * v;
   }
@@ -127,7 +144,9 @@ fn layernorm_rows_wg(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoc
   let mean = mean0 + sums.x / n;
   let invstd = inverseSqrt(max(sums.y - sums.x * sums.x / n, 0.0) / n + params.eps);
   for (var d = lid.x; d < params.dim; d += WG) {
-    out[row * params.dim + d] = (x[base + d] - mean) * invstd * weight_at(d) + bias_at(d);
+    let v = input_at(base + d);
+    keep_input(base + d, v);
+    out[base + d] = (v - mean) * invstd * weight_at(d) + bias_at(d);
   }
   if (lid.x == 0u) {
     stats_out[2u * row] = mean;

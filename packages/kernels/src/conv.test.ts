@@ -103,20 +103,26 @@ describe('GEMM tiling constants agree with the WGSL', () => {
     expect(constOf(shaderSources.gemm, 'TN')).toBe(GEMM_BLOCK);
     expect(constOf(shaderSources.gemm_subgroup, 'SUBGROUP')).toBe(GEMM_SUBGROUP_BLOCK.rowsPerGroup);
     expect(constOf(shaderSources.gemm_subgroup, 'MAX_ROW_GROUPS')).toBe(GEMM_SUBGROUP_BLOCK.maxRowGroups);
-    expect(constOf(shaderSources.gemm_subgroup, 'TN')).toBe(GEMM_SUBGROUP_BLOCK.cols);
+    expect(constOf(shaderSources.gemm_subgroup, 'MAX_TN')).toBe(GEMM_SUBGROUP_BLOCK.maxCols);
   });
   it('dispatch covers M x N per batch entry and K split (M tiles first for the subgroup kernel)', () => {
     const u = { M: 70, N: 129, batch: 3, k_splits: 2 };
     expect(gemmWorkgroups('tiled')(u, { WG_X: 16, WG_Y: 16 })).toEqual([3, 2, 6]);
     expect(gemmWorkgroups('direct')({ ...u, k_splits: 0 }, { WG_X: 16, WG_Y: 4 })).toEqual([3, 5, 3]);
-    expect(gemmTile('subgroup', { WG_X: 16, ROW_GROUPS: 3 })).toEqual({ rows: 24, cols: 16 * GEMM_SUBGROUP_BLOCK.cols });
-    expect(gemmWorkgroups('subgroup')(u, { WG_X: 16, ROW_GROUPS: 4 })).toEqual([Math.ceil(70 / 32), Math.ceil(129 / (16 * GEMM_SUBGROUP_BLOCK.cols)), 6]);
+    expect(gemmTile('subgroup', { WG_X: 16, ROW_GROUPS: 3, TN: 2 })).toEqual({ rows: 24, cols: 32 });
+    expect(gemmWorkgroups('subgroup')(u, { WG_X: 16, ROW_GROUPS: 4, TN: 4 })).toEqual([Math.ceil(70 / 32), Math.ceil(129 / 64), 6]);
   });
-  it('the subgroup kernel takes as few row groups as cover M', () => {
-    expect(gemmShapeConstants('subgroup', 3)).toEqual({ ROW_GROUPS: 1 });
-    expect(gemmShapeConstants('subgroup', 17)).toEqual({ ROW_GROUPS: 3 });
-    expect(gemmShapeConstants('subgroup', 4096)).toEqual({ ROW_GROUPS: GEMM_SUBGROUP_BLOCK.maxRowGroups });
-    expect(gemmShapeConstants('subgroup', 0)).toEqual({ ROW_GROUPS: 1 });
+  it('the subgroup kernel takes as few row groups as cover M, and more columns per lane with 16 rows or fewer', () => {
+    expect(gemmShapeConstants('subgroup', 3)).toEqual({ ROW_GROUPS: 1, TN: 8, WG_X: 8 });
+    expect(gemmShapeConstants('subgroup', 16)).toEqual({ ROW_GROUPS: 2, TN: 4, WG_X: 8 });
+    expect(gemmShapeConstants('subgroup', 17)).toEqual({ ROW_GROUPS: 3, TN: 2 });
+    expect(gemmShapeConstants('subgroup', 4096)).toEqual({ ROW_GROUPS: GEMM_SUBGROUP_BLOCK.maxRowGroups, TN: 2 });
+    expect(gemmShapeConstants('subgroup', 0)).toEqual({ ROW_GROUPS: 1, TN: 8, WG_X: 8 });
+    // the register block never passes the accumulators the constants keep
+    for (const M of [1, 8, 9, 16, 17, 24, 25, 32, 1000]) {
+      const c = gemmShapeConstants('subgroup', M);
+      expect(c.ROW_GROUPS * GEMM_SUBGROUP_BLOCK.rowsPerGroup * c.TN).toBeLessThanOrEqual(GEMM_SUBGROUP_BLOCK.accumulators);
+    }
     expect(gemmShapeConstants('tiled', 3)).toEqual({});
   });
 });

@@ -2,12 +2,15 @@
  * 2-D convolution as implicit GEMM on the GEMM family's tiling (gemm.ts): variants whose hooks
  * gather image patches instead of reading a materialised im2col matrix, and scatter into NCHW.
  * Images are folded into the GEMM's N dimension so small late layers still fill tiles.
- *   forward:         out (C_out x images*OH*OW) = W (C_out x C_in*KH*KW) * patches(x), + bias in store_c
+ *   forward:         out (C_out x images*OH*OW) = W (C_out x C_in*KH*KW) * patches(x), + bias by the
+ *                    bias_row epilogue (variant forward_bias)
  *   backward input:  dx (C_in x images*H*W) = W^T (C_in x C_out*KH*KW) * patches'(dy), the
  *                    transposed gather, one dispatch per stride phase (convInputPhases): the dx
  *                    pixels of a phase take only the taps that reach them
  *   backward weight: dW (C_out x C_in*KH*KW) = dy (C_out x images*OH*OW) * patches(x)^T, with a
- *                    long K, so split-K writes partial slices (k_splits, k_chunk) to be summed
+ *                    long K, so split-K writes partial slices (k_splits, k_chunk) to be summed;
+ *                    variant weight_bias adds a column of ones to the patches, so the same product
+ *                    also gives the bias gradient (the sums of dy), stored after dW
  * Every row and column is decoded once (row_info, col_info) and the first step of K (k_info), with
  * the shaders' `quotient` (integer division runs one lane at a time on CPU adapters); later steps
  * advance by additions (k_next: the next tap, row of taps, channel, pixel or image); the loads
@@ -15,6 +18,7 @@
  * Float64 references (direct loops) for the three products.
  */
 import { gemmKernel, type GemmStrategy } from './gemm.js';
+import { gemmEpilogueHooks } from './gemm-epilogue.js';
 import type { KernelSpec } from './spec.js';
 
 /** Sizes of one convolution (NCHW input, weight (C_out, C_in, KH, KW), groups = 1). */
@@ -101,11 +105,8 @@ const forwardHooks = {
   store_c: `fn store_c(slice: u32, m: u32, n: u32, v: f32) {
   let pixels = params.out_h * params.out_w;
   let img = quotient(n, pixels);
-  var r = params.alpha * v;
-  if (params.has_bias != 0u) {
-    r += bias[params.bias_offset + m];
-  }
-  c[params.c_offset + (img * params.c_out + m) * pixels + (n - img * pixels)] = r;
+  let at = (img * params.c_out + m) * pixels + (n - img * pixels);
+  c[params.c_offset + at] = epilogue(m, n, at, v);
 }`,
 };
 
@@ -229,15 +230,45 @@ const backwardWeightHooks = {
 }`,
   // partial slices (k_splits of them), each C_out x C_in*KH*KW
   store_c: `fn store_c(slice: u32, m: u32, n: u32, v: f32) {
-  c[params.c_offset + slice * params.c_batch_stride + m * params.N + n] = params.alpha * v;
+  let at = slice * params.c_batch_stride + m * params.N + n;
+  c[params.c_offset + at] = epilogue(m, n, at, v);
 }`,
 };
 
-/** The gathers of the three convolution products, for GEMM files other than gemm.wgsl (gemm-f16.ts). */
-export const CONV2D_HOOKS = { forward: forwardHooks, input: backwardInputHooks, weight: backwardWeightHooks } as const;
+/**
+ * The weight gradient with the bias gradient as one more column (N = C_in*KH*KW + 1): the last
+ * column of the gathered patches is ones, so C's last column is the sum of dy over images and
+ * pixels; each slice stores it after its C_out x C_in*KH*KW block. B is read through b_at, so the
+ * register-blocked kernel's variant (gemm-blocked-conv.ts) takes the same hooks.
+ */
+export const CONV2D_WEIGHT_BIAS_HOOKS = {
+  load_b: `fn load_b(batch: u32, k: u32, n: u32, col: vec4<i32>, kk: vec4<i32>) -> f32 {
+  let y = kk.y + col.y;
+  let x = kk.z + col.z;
+  let inside = col.w != 0 && k < params.K && n + 1u < params.N && u32(y) < params.in_h && u32(x) < params.in_w;
+  let ones = k < params.K && n + 1u == params.N;
+  return select(select(0.0, b_at(select(0u, u32(col.x + kk.w), inside)), inside), 1.0, ones);
+}`,
+  store_c: `fn store_c(slice: u32, m: u32, n: u32, v: f32) {
+  let cols = params.N - 1u;
+  let at = slice * params.c_batch_stride + select(m * cols + n, params.M * cols + m, n == cols);
+  c[params.c_offset + at] = epilogue(m, n, at, v);
+}`,
+};
 
-const forwardVariants = { forward: { hooks: forwardHooks } };
-const backwardVariants = { input: { hooks: backwardInputHooks }, weight: { hooks: backwardWeightHooks } };
+/**
+ * The variants of the convolution specs: forward (the bias per output channel: the bias_row
+ * epilogue) and the two gradients. Other GEMM files with these hooks' names take them whole
+ * (gemm-f16.ts, with f16 loads).
+ */
+export const CONV2D_FORWARD_VARIANTS = {
+  forward: { hooks: forwardHooks }, forward_bias: { hooks: { ...forwardHooks, ...gemmEpilogueHooks({ channel: 'row', bias: true }) } },
+} as const;
+export const CONV2D_BACKWARD_VARIANTS = {
+  input: { hooks: backwardInputHooks }, weight: { hooks: backwardWeightHooks }, weight_bias: { hooks: { ...backwardWeightHooks, ...CONV2D_WEIGHT_BIAS_HOOKS } },
+} as const;
+const forwardVariants = CONV2D_FORWARD_VARIANTS;
+const backwardVariants = CONV2D_BACKWARD_VARIANTS;
 
 export const conv2dTiledKernel = gemmKernel('tiled', 'conv2d_tiled', ['a', 'b', 'bias'], forwardVariants);
 export const conv2dDirectKernel = gemmKernel('direct', 'conv2d_direct', ['a', 'b', 'bias'], forwardVariants);
@@ -247,7 +278,7 @@ export const conv2dBackwardDirectKernel = gemmKernel('direct', 'conv2d_backward_
 export const conv2dBackwardSubgroupKernel = gemmKernel('subgroup', 'conv2d_backward_subgroup', ['a', 'b'], backwardVariants);
 
 /** The convolution specs of each GEMM entry point: forward (with optional bias) and the two gradients. */
-export const CONV2D_KERNELS: Record<GemmStrategy, { forward: KernelSpec<'forward'>; backward: KernelSpec<'input' | 'weight'> }> = {
+export const CONV2D_KERNELS: Record<GemmStrategy, { forward: KernelSpec<'forward' | 'forward_bias'>; backward: KernelSpec<'input' | 'weight' | 'weight_bias'> }> = {
   tiled: { forward: conv2dTiledKernel, backward: conv2dBackwardTiledKernel },
   direct: { forward: conv2dDirectKernel, backward: conv2dBackwardDirectKernel },
   subgroup: { forward: conv2dSubgroupKernel, backward: conv2dBackwardSubgroupKernel },

@@ -2,12 +2,17 @@
  * Specs of the elementwise family (shaders/elementwise.wgsl): unary and binary maps as named
  * hook variants, select, strided copy, fill, arange and casts; with float64 references.
  */
-import { defineKernel, grid1d, type KernelVariant } from './spec.js';
+import { defineKernel, grid1d, type KernelVariant, type Workgroups } from './spec.js';
 import { erf, gelu, geluGrad, sigmoid } from './math.js';
 
 const UNIFORMS = ['numel', 'rank', 'offset_a', 'offset_b', 'offset_c', 'alpha', 'beta', 'bits', 'shape', 'strides_a', 'strides_b', 'strides_c', 'row4'] as const;
-const dispatch = (u: Record<string, unknown>, c: Record<string, number>) => grid1d(u.numel as number, c.WG);
-const constants = { WG: 256, CONTIGUOUS: 0 };
+/** One invocation per element: a 1-D grid, or with GRID a (ceil(d3 / WG), d2, d0 * d1) grid over a rank-4 view. */
+const dispatch = (u: Record<string, unknown>, c: Record<string, number>): Workgroups => {
+  if (!c.GRID) return grid1d(u.numel as number, c.WG);
+  const [d0, d1, d2, d3] = u.shape as number[];
+  return [Math.ceil(d3 / c.WG), d2, d0 * d1];
+};
+const constants = { WG: 256, CONTIGUOUS: 0, GRID: 0 };
 /** The vec4 entry points: numel counts vec4s, ITEMS of them per invocation. */
 const dispatchVec4 = (u: Record<string, unknown>, c: Record<string, number>) => grid1d(u.numel as number, c.WG * c.ITEMS);
 const constantsVec4 = { WG: 64, ITEMS: 4 };

@@ -2,15 +2,18 @@
  * 2-D convolution as implicit GEMM on the register-blocked GPU tiling (gemm-blocked.ts), the same
  * three products as conv.ts (forward, gradient w.r.t. the input per stride phase, gradient w.r.t.
  * the weight with split-K) with conv.ts's index decoding (CONV2D_INDEX_HOOKS) and loads and
- * stores of this shader (operands read through a_at / b_at, the forward's store through the
- * epilogue hook, so bias, BatchNorm-apply, residual and ReLU fuse into it). Quads run along the
- * axis that is contiguous in memory: the weight's K, the output pixels (N) of the forward and of
- * the input gradient, and the pixels (K) of the weight gradient's image patches. The weight
- * gradient's dy is read as vec4s when a plane's pixels divide by 4 (the shader's default load_a4).
+ * stores of this shader (operands read through a_at / b_at, every store through the epilogue
+ * hook: the forward's variants forward_bias and forward_<fused epilogue> add a bias, BatchNorm's
+ * apply, a residual and ReLU; weight_bias is conv.ts's bias column of the weight gradient).
+ * Quads run along the axis that is contiguous in memory: the weight's K, the output pixels (N) of
+ * the forward and of the input gradient, and the pixels (K) of the weight gradient's image
+ * patches. The weight gradient's dy is read as vec4s when a plane's pixels divide by 4 (the
+ * shader's default load_a4).
  */
-import { CONV2D_INDEX_HOOKS } from './conv.js';
-import { blockedKernel, type BlockedStrategy } from './gemm-blocked.js';
-import type { KernelSpec } from './spec.js';
+import { CONV2D_INDEX_HOOKS, CONV2D_WEIGHT_BIAS_HOOKS } from './conv.js';
+import { blockedKernel, BLOCKED_FUSED_EPILOGUES, type BlockedStrategy } from './gemm-blocked.js';
+import { gemmEpilogueHooks, gemmEpilogueName, type GemmEpilogue } from './gemm-epilogue.js';
+import type { KernelSpec, KernelVariant } from './spec.js';
 
 // Gathers everywhere except the aligned weight rows (forward) and dy rows (weight gradient).
 const gatherB4 = `fn load_b4(batch: u32, k: u32, n: u32) -> vec4<f32> {
@@ -95,19 +98,30 @@ const backwardWeightHooks = {
 }`,
 };
 
-const forwardVariants = { forward: { hooks: forwardHooks, constants: { EPI_ROW_CHANNEL: 1 } } };
+// forward_<epilogue name>: the forward with an epilogue per output channel (a row of C)
+function forwardWith(e: Omit<GemmEpilogue, 'channel'>): [string, KernelVariant] {
+  const epilogue: GemmEpilogue = { ...e, channel: 'row' };
+  return [`forward_${gemmEpilogueName(epilogue)}`, { hooks: { ...forwardHooks, ...gemmEpilogueHooks(epilogue) } }];
+}
+
+const forwardVariants = {
+  forward: { hooks: forwardHooks },
+  forward_bias: forwardWith({ bias: true })[1],
+  ...Object.fromEntries(BLOCKED_FUSED_EPILOGUES.map(forwardWith)),
+};
 const backwardVariants = {
   input: { hooks: backwardInputHooks },
   weight: { hooks: backwardWeightHooks, constants: { B_QUAD_K: 1 } },
+  weight_bias: { hooks: { ...backwardWeightHooks, ...CONV2D_WEIGHT_BIAS_HOOKS }, constants: { B_QUAD_K: 1 } },
 };
 
-export const conv2dBlocked4Kernel = blockedKernel('blocked4', 'conv2d_blocked4', forwardVariants);
-export const conv2dBlocked8Kernel = blockedKernel('blocked8', 'conv2d_blocked8', forwardVariants);
-export const conv2dBackwardBlocked4Kernel = blockedKernel('blocked4', 'conv2d_backward_blocked4', backwardVariants);
-export const conv2dBackwardBlocked8Kernel = blockedKernel('blocked8', 'conv2d_backward_blocked8', backwardVariants);
+export const conv2dBlocked4Kernel = blockedKernel<'forward' | 'forward_bias'>('blocked4', 'conv2d_blocked4', forwardVariants);
+export const conv2dBlocked8Kernel = blockedKernel<'forward' | 'forward_bias'>('blocked8', 'conv2d_blocked8', forwardVariants);
+export const conv2dBackwardBlocked4Kernel = blockedKernel('blocked4', 'conv2d_backward_blocked4', backwardVariants, ['a', 'b']);
+export const conv2dBackwardBlocked8Kernel = blockedKernel('blocked8', 'conv2d_backward_blocked8', backwardVariants, ['a', 'b']);
 
-/** The convolution specs of each blocked entry point: forward (with the epilogue) and the two gradients. */
-export const BLOCKED_CONV2D_KERNELS: Record<BlockedStrategy, { forward: KernelSpec<'forward'>; backward: KernelSpec<'input' | 'weight'> }> = {
+/** The convolution specs of each blocked entry point: forward (with its epilogues) and the two gradients. */
+export const BLOCKED_CONV2D_KERNELS: Record<BlockedStrategy, { forward: KernelSpec<'forward' | 'forward_bias'>; backward: KernelSpec<'input' | 'weight' | 'weight_bias'> }> = {
   blocked4: { forward: conv2dBlocked4Kernel, backward: conv2dBackwardBlocked4Kernel },
   blocked8: { forward: conv2dBlocked8Kernel, backward: conv2dBackwardBlocked8Kernel },
 };

@@ -3,12 +3,14 @@
  * points of the variant table, `blocked4` (4 x 4 outputs per invocation, 64 x 64 tiles) and
  * `blocked8` (8 x 8, 128 x 128 tiles), with vec4 loads of aligned operands, double-buffered
  * workgroup tiles and a TILE_K sweep for the tuner; the per-call constants that specialise a
- * pipeline (alignment, no bounds checks where the shapes divide the tile, the fused epilogue);
- * and the float64 reference of the epilogue. The convolutions on this tiling are in
- * gemm-blocked-conv.ts.
+ * pipeline (alignment, no bounds checks where the shapes divide the tile). Its matmul variants are
+ * the family's (gemm.ts's matmulVariants: layouts, bias epilogues, folds) plus the fused epilogues
+ * only this shader binds operands for (BLOCKED_FUSED_EPILOGUES). The convolutions on this tiling
+ * are in gemm-blocked-conv.ts.
  */
 import { defineKernel, type Constants, type KernelSpec, type KernelVariant, type Workgroups } from './spec.js';
-import { GEMM_UNIFORMS } from './gemm.js';
+import { GEMM_UNIFORMS, matmulVariants, type MatmulVariant } from './gemm.js';
+import { GEMM_BIAS_EPILOGUES, type GemmEpilogue } from './gemm-epilogue.js';
 import type { UniformValues } from './reflect.js';
 
 /** The GEMM family's uniform fields plus the epilogue's operand offsets. */
@@ -75,15 +77,18 @@ export function blockedWorkgroups(u: UniformValues, c: Constants): Workgroups {
 }
 
 /**
- * One spec on the blocked tiling: `strategy`'s tuning, the given variants, every binding the
- * shader declares (the epilogue's bias, scale and residual get placeholders when unused).
+ * One spec on the blocked tiling: `strategy`'s tuning, the given variants, and the inputs some
+ * variant reads (A and B, and the bias, scale and residual of its epilogues; a variant binds only
+ * what it reads).
  */
-export function blockedKernel<V extends string>(strategy: BlockedStrategy, name: string, variants: Readonly<Record<V, KernelVariant>>): KernelSpec<V> {
+export function blockedKernel<V extends string>(
+  strategy: BlockedStrategy, name: string, variants: Readonly<Record<V, KernelVariant>>, inputs: readonly string[] = ['a', 'b', 'bias', 'scale', 'residual'],
+): KernelSpec<V> {
   return defineKernel({
     shader: 'gemm_blocked',
     entryPoint: 'gemm_blocked',
     name,
-    inputs: ['a', 'b', 'bias', 'scale', 'residual'],
+    inputs,
     outputs: ['c'],
     uniforms: GEMM_BLOCKED_UNIFORMS,
     constants: GEMM_BLOCKED_TUNING[strategy],
@@ -92,35 +97,37 @@ export function blockedKernel<V extends string>(strategy: BlockedStrategy, name:
   });
 }
 
-/** Plain matmul layouts ('n' row-major, 't' transposed view); a quad runs along the contiguous axis. */
-const layouts = {
-  nn: { constants: { A_T: 0, B_T: 0, A_QUAD_M: 0, B_QUAD_K: 0 } },
-  nt: { constants: { A_T: 0, B_T: 1, A_QUAD_M: 0, B_QUAD_K: 1 } },
-  tn: { constants: { A_T: 1, B_T: 0, A_QUAD_M: 1, B_QUAD_K: 0 } },
-  tt: { constants: { A_T: 1, B_T: 1, A_QUAD_M: 1, B_QUAD_K: 1 } },
+/**
+ * The epilogues beyond a bias that the blocked kernels fuse (gemm-epilogue.ts; scale and residual
+ * are bindings of this shader only): a bias and a residual; BatchNorm's apply (scale, shift) and
+ * ReLU; BatchNorm's apply, a residual and ReLU. Variants `<layout>_<name>_col` of the matmul specs
+ * (the channel is the column) and `forward_<name>` of the convolution's (the output channel, a row).
+ */
+export const BLOCKED_FUSED_EPILOGUES: readonly Omit<GemmEpilogue, 'channel'>[] = [
+  { bias: true, residual: true },
+  { scale: true, bias: true, relu: true },
+  { scale: true, bias: true, residual: true, relu: true },
+];
+
+// A quad runs along the contiguous axis of each layout ('n' row-major, 't' transposed view).
+const quadAxes = {
+  nn: { A_QUAD_M: 0, B_QUAD_K: 0 },
+  nt: { A_QUAD_M: 0, B_QUAD_K: 1 },
+  tn: { A_QUAD_M: 1, B_QUAD_K: 0 },
+  tt: { A_QUAD_M: 1, B_QUAD_K: 1 },
 };
 
-export type MatmulLayout = keyof typeof layouts;
+const blockedMatmulVariants = matmulVariants(quadAxes, [
+  ...GEMM_BIAS_EPILOGUES, ...BLOCKED_FUSED_EPILOGUES.map((e): GemmEpilogue => ({ ...e, channel: 'col' })),
+]);
 
-export const matmulBlocked4Kernel = blockedKernel('blocked4', 'matmul_blocked4', layouts);
-export const matmulBlocked8Kernel = blockedKernel('blocked8', 'matmul_blocked8', layouts);
+export const matmulBlocked4Kernel = blockedKernel('blocked4', 'matmul_blocked4', blockedMatmulVariants);
+export const matmulBlocked8Kernel = blockedKernel('blocked8', 'matmul_blocked8', blockedMatmulVariants);
 
-export const BLOCKED_MATMUL_KERNELS: Record<BlockedStrategy, KernelSpec<MatmulLayout>> = {
+export const BLOCKED_MATMUL_KERNELS: Record<BlockedStrategy, KernelSpec<MatmulVariant>> = {
   blocked4: matmulBlocked4Kernel,
   blocked8: matmulBlocked8Kernel,
 };
-
-/**
- * What the store fuses after alpha (float64 reference: `gemmEpilogueReference`), per channel (the
- * row m of a convolution's output, the column n of a matmul's): r = alpha v; r *= scale[channel]
- * (BatchNorm's scale); r += bias[channel] (a bias, or BatchNorm's shift; the `has_bias` uniform);
- * r += residual[at]; r = max(r, 0).
- */
-export interface GemmEpilogue {
-  scale?: boolean;
-  residual?: boolean;
-  relu?: boolean;
-}
 
 /** Sizes and operand facts of one call, for its per-call constants. */
 export interface BlockedCall {
@@ -132,27 +139,17 @@ export interface BlockedCall {
   /** A's quads are 16-byte aligned runs in memory (offset, leading dimension and run length divisible by 4). */
   vecA: boolean;
   vecB: boolean;
-  /** The channel of bias and scale is the row (convolution output) rather than the column. */
-  rowChannel?: boolean;
-  epilogue?: GemmEpilogue;
 }
 
 /**
  * The constants of one call over the (tuned) tuning: vec4 loads where aligned, no bounds checks
- * where M, N, K and the K chunk divide the tile, the epilogue's switches (only those set, so a
- * plain call keeps the plain pipeline's key).
+ * where M, N, K and the K chunk divide the tile.
  */
 export function blockedCallConstants(tuning: Constants, call: BlockedCall): Constants {
   const tile = blockedTile(tuning);
   const chunk = call.kChunk ?? call.K;
   const divides = call.M % tile.rows === 0 && call.N % tile.cols === 0 && call.K % tile.k === 0 && chunk % tile.k === 0;
-  const out: Record<string, number> = { ...tuning, VEC_A: call.vecA ? 1 : 0, VEC_B: call.vecB ? 1 : 0, CHECK_BOUNDS: divides ? 0 : 1 };
-  const e = call.epilogue ?? {};
-  if (e.scale) out.EPI_SCALE = 1;
-  if (e.residual) out.EPI_RESIDUAL = 1;
-  if (e.relu) out.EPI_RELU = 1;
-  if (call.rowChannel) out.EPI_ROW_CHANNEL = 1;
-  return out;
+  return { ...tuning, VEC_A: call.vecA ? 1 : 0, VEC_B: call.vecB ? 1 : 0, CHECK_BOUNDS: divides ? 0 : 1 };
 }
 
 /**
@@ -163,30 +160,4 @@ export function blockedSplitK(K: number, splits: number, tileK: number): { split
   if (splits <= 1) return { splits: 1, chunk: K };
   const chunk = Math.ceil(Math.ceil(K / splits) / tileK) * tileK;
   return { splits: Math.max(1, Math.ceil(K / chunk)), chunk };
-}
-
-/** Operands of the epilogue reference (per-channel vectors, the residual in the output's layout). */
-export interface EpilogueOperands {
-  alpha?: number;
-  scale?: ArrayLike<number>;
-  bias?: ArrayLike<number>;
-  residual?: ArrayLike<number>;
-  relu?: boolean;
-}
-
-/**
- * Float64 epilogue over raw products: out[i] = relu?(alpha v[i] scale[ch] + bias[ch] + residual[i])
- * with ch = channelOf(i).
- */
-export function gemmEpilogueReference(product: ArrayLike<number>, channelOf: (i: number) => number, e: EpilogueOperands): Float64Array {
-  const out = new Float64Array(product.length);
-  for (let i = 0; i < product.length; i++) {
-    const ch = channelOf(i);
-    let r = (e.alpha ?? 1) * product[i];
-    if (e.scale) r *= e.scale[ch];
-    if (e.bias) r += e.bias[ch];
-    if (e.residual) r += e.residual[i];
-    out[i] = e.relu ? Math.max(r, 0) : r;
-  }
-  return out;
 }

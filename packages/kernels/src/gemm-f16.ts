@@ -5,13 +5,16 @@
  *   direct:          no barriers (gemm_f16.wgsl; CPU adapters);
  *   subgroup-matrix: tensor cores (shaders/gemm_f16_subgroup_matrix.wgsl; an f16 16x16x16 config
  *                    with f32 results and 32-lane subgroups). UNVERIFIED until a GPU run.
- * All need `shader-f16` (`requires`). Same uniforms and hooks as the f32 family (gemm.ts), so the
- * op code (matmul.ts, conv2d.ts) drives both; the convolution gathers are conv.ts's with f16 loads.
+ * All need `shader-f16` (`requires`). Same uniforms, hooks and variants as the f32 family (gemm.ts,
+ * conv.ts: layouts, the bias epilogues, folded batches, the convolution gathers, each with f16
+ * loads), so the op code (matmul.ts, conv2d.ts, linear.ts) drives both through gemm-family.ts. The
+ * fused epilogues that read BatchNorm's scale or a residual bind buffers only gemm_blocked.wgsl has
+ * (gemm-epilogue.ts); the f16 files, like gemm.wgsl, take the bias ones.
  * Error bound of the f16 product against float64 (`f16GemmErrorBound`): see its comment.
  */
 import { defineKernel, type Constants, type KernelSpec, type KernelVariant, type Workgroups } from './spec.js';
-import { GEMM_UNIFORMS, GEMM_BLOCK } from './gemm.js';
-import { CONV2D_HOOKS } from './conv.js';
+import { GEMM_UNIFORMS, GEMM_BLOCK, matmulVariants, type MatmulVariant } from './gemm.js';
+import { CONV2D_FORWARD_VARIANTS, CONV2D_BACKWARD_VARIANTS } from './conv.js';
 import { F16_UNIT_ROUNDOFF, F32_UNIT_ROUNDOFF } from './f16.js';
 import type { UniformValues } from './reflect.js';
 
@@ -69,31 +72,34 @@ function gemmF16Kernel<V extends string>(strategy: GemmF16Strategy, name: string
 }
 
 /**
- * A convolution's hooks with loads returning f16 (the f16 files bind A and B as array<f16>; the
- * gathers, written `select(0.0, a[i], inside)`, are otherwise the same text).
+ * The f32 family's variants with their loads returning f16: the f16 files bind A and B as
+ * array<f16> (`b_at` returns f16 there); the hooks, written `select(0.0, a[i], inside)`, are
+ * otherwise the same text. Epilogues and stores are f32 in both families (C and the bias are f32).
  */
-function withF16Loads(hooks: Readonly<Record<string, string>>): Record<string, string> {
-  const out = { ...hooks };
-  for (const name of ['load_a', 'load_b']) {
-    const f32Signature = /\) -> f32 \{/;
-    if (!f32Signature.test(out[name])) throw new Error(`gemm-f16: hook ${name} no longer returns f32 (conv.ts changed)`);
-    out[name] = out[name].replace(f32Signature, ') -> f16 {');
+function withF16Loads<V extends string>(variants: Readonly<Record<V, KernelVariant>>): Record<V, KernelVariant> {
+  const f32Signature = /\) -> f32 \{/;
+  const out = {} as Record<V, KernelVariant>;
+  for (const [name, variant] of Object.entries(variants) as [V, KernelVariant][]) {
+    const hooks: Record<string, string> = { ...variant.hooks };
+    for (const load of ['load_a', 'load_b']) {
+      if (!(load in hooks)) continue;
+      if (!f32Signature.test(hooks[load])) throw new Error(`gemm-f16: hook ${load} of variant ${name} no longer returns f32 (its family changed)`);
+      hooks[load] = hooks[load].replace(f32Signature, ') -> f16 {');
+    }
+    out[name] = { ...variant, ...(variant.hooks ? { hooks } : {}) };
   }
   return out;
 }
 
-const layouts = {
-  nn: { constants: { A_T: 0, B_T: 0 } },
-  nt: { constants: { A_T: 0, B_T: 1 } },
-  tn: { constants: { A_T: 1, B_T: 0 } },
-  tt: { constants: { A_T: 1, B_T: 1 } },
-};
-const forwardVariants = { forward: { hooks: withF16Loads(CONV2D_HOOKS.forward) } };
-const backwardVariants = { input: { hooks: withF16Loads(CONV2D_HOOKS.input) }, weight: { hooks: withF16Loads(CONV2D_HOOKS.weight) } };
+// the f32 family's variants (matmul: layouts, bias epilogues, folded batches; the convolutions'
+// gathers and bias variants), so both families offer the same ones
+const matmulF16Variants = withF16Loads(matmulVariants());
+const forwardVariants = withF16Loads(CONV2D_FORWARD_VARIANTS);
+const backwardVariants = withF16Loads(CONV2D_BACKWARD_VARIANTS);
 
 function family(strategy: GemmF16Strategy, suffix: string) {
   return {
-    matmul: gemmF16Kernel(strategy, `matmul_f16_${suffix}`, ['a', 'b'], layouts),
+    matmul: gemmF16Kernel(strategy, `matmul_f16_${suffix}`, ['a', 'b', 'bias'], matmulF16Variants),
     forward: gemmF16Kernel(strategy, `conv2d_f16_${suffix}`, ['a', 'b', 'bias'], forwardVariants),
     backward: gemmF16Kernel(strategy, `conv2d_backward_f16_${suffix}`, ['a', 'b'], backwardVariants),
   };
@@ -114,14 +120,14 @@ export const conv2dBackwardF16DirectKernel = direct.backward;
 export const conv2dBackwardF16SubgroupMatrixKernel = subgroupMatrix.backward;
 
 /** The f16 matmul spec of each entry point. */
-export const MATMUL_F16_KERNELS: Record<GemmF16Strategy, KernelSpec<keyof typeof layouts>> = {
+export const MATMUL_F16_KERNELS: Record<GemmF16Strategy, KernelSpec<MatmulVariant>> = {
   tiled: tiled.matmul,
   direct: direct.matmul,
   'subgroup-matrix': subgroupMatrix.matmul,
 };
 
-/** The f16 convolution specs of each entry point: forward (with optional f32 bias) and the two gradients. */
-export const CONV2D_F16_KERNELS: Record<GemmF16Strategy, { forward: KernelSpec<'forward'>; backward: KernelSpec<'input' | 'weight'> }> = {
+/** The f16 convolution specs of each entry point: forward (with or without an f32 bias) and the two gradients (the weight's with or without the bias column). */
+export const CONV2D_F16_KERNELS: Record<GemmF16Strategy, { forward: KernelSpec<'forward' | 'forward_bias'>; backward: KernelSpec<'input' | 'weight' | 'weight_bias'> }> = {
   tiled: { forward: tiled.forward, backward: tiled.backward },
   direct: { forward: direct.forward, backward: direct.backward },
   'subgroup-matrix': { forward: subgroupMatrix.forward, backward: subgroupMatrix.backward },

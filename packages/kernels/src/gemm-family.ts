@@ -5,9 +5,9 @@
  * `gemm-f16` kernel's (gemm-f16.ts: tiled, direct, subgroup-matrix), with the spec of each product
  * and the tile each covers, so ops run any of them through one lookup.
  */
-import { GEMM_STRATEGIES, MATMUL_KERNELS, gemmTile, type GemmStrategy } from './gemm.js';
+import { GEMM_STRATEGIES, MATMUL_KERNELS, gemmTile, type GemmStrategy, type MatmulVariant } from './gemm.js';
 import { CONV2D_KERNELS } from './conv.js';
-import { BLOCKED_STRATEGIES, BLOCKED_MATMUL_KERNELS, blockedTile, isBlockedStrategy, type BlockedStrategy, type MatmulLayout } from './gemm-blocked.js';
+import { BLOCKED_STRATEGIES, BLOCKED_MATMUL_KERNELS, blockedTile, isBlockedStrategy, type BlockedStrategy } from './gemm-blocked.js';
 import { BLOCKED_CONV2D_KERNELS } from './gemm-blocked-conv.js';
 import { GEMM_F16_STRATEGIES, MATMUL_F16_KERNELS, CONV2D_F16_KERNELS, gemmF16Tile, type GemmF16Strategy } from './gemm-f16.js';
 import type { Constants, KernelSpec } from './spec.js';
@@ -36,15 +36,20 @@ function entryOf(variant: GemmEntryPoint, dtype: GemmDType): { dtype: 'f32'; var
   return dtype === 'f16' ? { dtype, variant: variant as GemmF16Strategy } : { dtype, variant: variant as GemmVariant };
 }
 
-/** The matmul spec of an entry point of the `dtype` family (variants: the layouts nn, nt, tn, tt). */
-export function matmulKernelFor(variant: GemmEntryPoint, dtype: GemmDType = 'f32'): KernelSpec<MatmulLayout> {
+/** The matmul spec of an entry point of the `dtype` family (variants: the layouts nn, nt, tn, tt, with a bias epilogue or folded). */
+export function matmulKernelFor(variant: GemmEntryPoint, dtype: GemmDType = 'f32'): KernelSpec<MatmulVariant> {
   const e = entryOf(variant, dtype);
   if (e.dtype === 'f16') return MATMUL_F16_KERNELS[e.variant];
   return isBlockedStrategy(e.variant) ? BLOCKED_MATMUL_KERNELS[e.variant] : MATMUL_KERNELS[e.variant];
 }
 
-/** The convolution specs of an entry point of the `dtype` family: forward and the two gradients. */
-export function conv2dKernelsFor(variant: GemmEntryPoint, dtype: GemmDType = 'f32'): { forward: KernelSpec<'forward'>; backward: KernelSpec<'input' | 'weight'> } {
+/**
+ * The convolution specs of an entry point of the `dtype` family: forward (with or without the
+ * bias) and the two gradients (the weight's with or without the bias column).
+ */
+export function conv2dKernelsFor(
+  variant: GemmEntryPoint, dtype: GemmDType = 'f32',
+): { forward: KernelSpec<'forward' | 'forward_bias'>; backward: KernelSpec<'input' | 'weight' | 'weight_bias'> } {
   const e = entryOf(variant, dtype);
   if (e.dtype === 'f16') return CONV2D_F16_KERNELS[e.variant];
   return isBlockedStrategy(e.variant) ? BLOCKED_CONV2D_KERNELS[e.variant] : CONV2D_KERNELS[e.variant];

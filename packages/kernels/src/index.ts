@@ -11,6 +11,7 @@ export * from './math.js';
 export * from './random.js';
 export * from './reduce.js';
 export * from './gemm.js';
+export * from './gemm-epilogue.js';
 export * from './conv.js';
 export * from './gemm-blocked.js';
 export * from './gemm-blocked-conv.js';

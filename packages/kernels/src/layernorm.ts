@@ -5,7 +5,21 @@
 import { defineKernel, grid1d, MAX_WORKGROUPS_PER_DIM, type Workgroups } from './spec.js';
 import type { UniformValues } from './reflect.js';
 
-export const LAYERNORM_UNIFORMS = ['rows', 'dim', 'chunk', 'chunks', 'x_offset', 'weight_offset', 'bias_offset', 'has_weight', 'has_bias', 'eps'] as const;
+export const LAYERNORM_UNIFORMS = ['rows', 'dim', 'chunk', 'chunks', 'x_offset', 'weight_offset', 'bias_offset', 'has_weight', 'has_bias', 'eps', 'residual_offset'] as const;
+
+/**
+ * Forward variants: the input x, or x + residual (both contiguous (rows, dim) views) with the sum
+ * also written to sum_out, for the backward ("add & norm" in one dispatch).
+ */
+const forwardVariants = {
+  default: {},
+  residual: {
+    hooks: {
+      input_at: 'fn input_at(i: u32) -> f32 {\n  return x[params.x_offset + i] + residual[params.residual_offset + i];\n}',
+      keep_input: 'fn keep_input(i: u32, v: f32) {\n  sum_out[i] = v;\n}',
+    },
+  },
+};
 
 const base = { shader: 'layernorm', uniforms: LAYERNORM_UNIFORMS, variants: { default: {} } } as const;
 const perRow = (u: UniformValues, c: Record<string, number>) => grid1d(u.rows as number, c.WG);
@@ -17,14 +31,14 @@ const workgroupPerRow = (u: UniformValues): Workgroups => {
 
 /** Forward, one invocation per row (CPU adapters): y and stats = (rows, 2) [mean, invstd]. */
 export const layerNormRowsKernel = defineKernel({
-  ...base, name: 'layernorm_rows', entryPoint: 'layernorm_rows', inputs: ['x', 'weight', 'bias'], outputs: ['out', 'stats_out'],
-  constants: { WG: 64 }, dispatch: perRow,
+  ...base, name: 'layernorm_rows', entryPoint: 'layernorm_rows', inputs: ['x', 'weight', 'bias', 'residual'], outputs: ['out', 'stats_out', 'sum_out'],
+  constants: { WG: 64 }, dispatch: perRow, variants: forwardVariants,
 });
 
 /** Forward, one workgroup per row (GPUs). */
 export const layerNormRowsWorkgroupKernel = defineKernel({
-  ...base, name: 'layernorm_rows_wg', entryPoint: 'layernorm_rows_wg', inputs: ['x', 'weight', 'bias'], outputs: ['out', 'stats_out'],
-  constants: { WG: 128 }, dispatch: workgroupPerRow,
+  ...base, name: 'layernorm_rows_wg', entryPoint: 'layernorm_rows_wg', inputs: ['x', 'weight', 'bias', 'residual'], outputs: ['out', 'stats_out', 'sum_out'],
+  constants: { WG: 128 }, dispatch: workgroupPerRow, variants: forwardVariants,
 });
 
 /** Input gradient, one invocation per row. */

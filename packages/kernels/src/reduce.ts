@@ -28,7 +28,7 @@ export const reduceKernel = defineKernel({
   entryPoint: 'main',
   inputs: ['x'],
   outputs: ['out'],
-  uniforms: ['outer', 'reduce', 'inner', 'chunk', 'chunks', 'x_offset'],
+  uniforms: ['outer', 'reduce', 'inner', 'chunk', 'chunks', 'x_offset', 'scale'],
   constants: { WG: 256 },
   variants,
   dispatch: (u, c) => grid1d((u.outer as number) * (u.chunks as number) * (u.inner as number), c.WG),

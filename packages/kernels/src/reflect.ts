@@ -130,28 +130,45 @@ export function reflectKernel(source: string, entryPoint: string, context = entr
 
 export type UniformValues = Readonly<Record<string, number | readonly number[]>>;
 
+/** A layout's fields by name, built once per layout (packing runs on every dispatch). */
+const fieldMaps = new WeakMap<UniformLayout, Map<string, UniformField>>();
+
+function fieldMap(layout: UniformLayout): Map<string, UniformField> {
+  let map = fieldMaps.get(layout);
+  if (!map) fieldMaps.set(layout, (map = new Map(layout.fields.map((f) => [f.name, f]))));
+  return map;
+}
+
 /**
  * Packs uniform values into bytes by the reflected layout. Fields not given are zero (a family's
  * shared struct has fields some entry points ignore); a name the struct lacks is an error.
  */
 export function packUniforms(layout: UniformLayout, values: UniformValues, context: string): ArrayBuffer {
   const bytes = new ArrayBuffer(Math.ceil(layout.size / 16) * 16);
-  const view = new DataView(bytes);
-  for (const f of layout.fields) {
-    const v = values[f.name];
+  const u32 = new Uint32Array(bytes);
+  const i32 = new Int32Array(bytes);
+  const f32 = new Float32Array(bytes);
+  const fields = fieldMap(layout);
+  for (const name in values) {
+    const v = values[name];
+    const f = fields.get(name);
+    if (!f) throw new Error(`${context}: uniform struct has no field ${name}`);
     if (v === undefined) continue;
-    const list = typeof v === 'number' ? [v] : v;
-    if (list.length > f.count) throw new Error(`${context}: uniform field ${f.name} holds ${f.count} values, got ${list.length}`);
-    for (let i = 0; i < list.length; i++) {
-      const off = f.offset + Math.floor(i / f.groupSize) * f.elementStride + (i % f.groupSize) * 4;
-      const x = list[i];
-      if (f.scalar === 'f32') view.setFloat32(off, x, true);
-      else if (f.scalar === 'u32') view.setUint32(off, x >>> 0, true);
-      else view.setInt32(off, x | 0, true);
+    if (typeof v === 'number') {
+      const word = f.offset >> 2;
+      if (f.scalar === 'f32') f32[word] = v;
+      else if (f.scalar === 'u32') u32[word] = v >>> 0;
+      else i32[word] = v | 0;
+      continue;
     }
-  }
-  for (const name of Object.keys(values)) {
-    if (!layout.fields.some((f) => f.name === name)) throw new Error(`${context}: uniform struct has no field ${name}`);
+    if (v.length > f.count) throw new Error(`${context}: uniform field ${f.name} holds ${f.count} values, got ${v.length}`);
+    for (let i = 0; i < v.length; i++) {
+      const word = (f.offset + Math.floor(i / f.groupSize) * f.elementStride + (i % f.groupSize) * 4) >> 2;
+      const x = v[i];
+      if (f.scalar === 'f32') f32[word] = x;
+      else if (f.scalar === 'u32') u32[word] = x >>> 0;
+      else i32[word] = x | 0;
+    }
   }
   return bytes;
 }

@@ -139,7 +139,8 @@ export class BertEmbeddings extends Module {
       const words = this.word_embeddings.forward(inputIds);
       const positions = this.position_embeddings.forward(arange(0, L, 1, 'i32'));
       const types = this.token_type_embeddings.forward(tokenTypeIds);
-      return this.dropout.forward(this.LayerNorm.forward(add(add(words, types), positions)));
+      // (words + positions) + types: the second sum is fused into the norm (same shapes)
+      return this.dropout.forward(this.LayerNorm.forward(add(words, positions), types));
     });
   }
 }
@@ -203,7 +204,7 @@ export class BertResidualOutput extends Module {
   }
 
   forward(h: Tensor, residual: Tensor): Tensor {
-    return tidy(() => this.LayerNorm.forward(add(this.dropout.forward(this.dense.forward(h)), residual)));
+    return tidy(() => this.LayerNorm.forward(this.dropout.forward(this.dense.forward(h)), residual));
   }
 }
 

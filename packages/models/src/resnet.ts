@@ -20,7 +20,7 @@
  *        logits (B, numClasses) when there is an fc. H' = H / 32 for the full net (each stride-2
  *        step rounds up: H' = ceil(H / 2) per step for these paddings).
  */
-import { Module, nn, tidy, relu, add, copyInto, fillInPlace, globalAvgPool2d, maxPool2d, type Tensor, type Generator } from '@fusion/tensor';
+import { Module, nn, tidy, copyInto, fillInPlace, globalAvgPool2d, maxPool2d, type Tensor, type Generator } from '@fusion/tensor';
 import { ModuleList } from './module-list.js';
 
 /** Channel expansion of a Bottleneck block (its output has 4x its base width). */
@@ -120,8 +120,8 @@ export class Bottleneck extends Module {
     return tidy(() => {
       let y = this.bn1.forward(this.conv1.forward(x), 'relu');
       y = this.bn2.forward(this.conv2.forward(y), 'relu');
-      y = this.bn3.forward(this.conv3.forward(y));
-      return relu(add(y, this.downsample ? this.downsample.forward(x) : x));
+      // relu(bn3(conv3(y)) + identity) in the norm's pass
+      return this.bn3.forward(this.conv3.forward(y), 'relu', this.downsample ? this.downsample.forward(x) : x);
     });
   }
 }

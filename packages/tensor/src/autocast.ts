@@ -1,5 +1,5 @@
 /**
- * Mixed precision's forward policy: inside `autocast(fn)`, matmul and conv2d given f32 operands
+ * Mixed precision's forward policy: inside `autocast(fn)`, matmul, linear and conv2d given f32 operands
  * cast them to f16 (differentiably) and run the f16 x f16 -> f32 GEMM, so the GEMMs read half the
  * bytes (and run on tensor cores where the adapter has them) and save f16 copies of their inputs
  * for the backward; every other op computes in f32 as before, and outputs stay f32. The gradients

@@ -1,7 +1,7 @@
 /**
  * Element types. f32 and i32 are 4 bytes wide; f16 (IEEE binary16) is 2 bytes wide and stored
  * packed, two elements per 32-bit word (an odd-length f16 tensor's last word has a spare half).
- * f16 is a storage and GEMM-input type: views, contiguous(), cast(), matmul and conv2d accept it
+ * f16 is a storage and GEMM-input type: views, contiguous(), cast(), matmul, linear and conv2d accept it
  * (the products accumulate and return in f32); every other op refuses it (`checkDType`).
  * The gradient of an f16 tensor is an f32 tensor: gradients are always summed in f32.
  */
@@ -15,7 +15,7 @@ export function bytesPerElement(dtype: DType): number {
 }
 
 /** The ops that take f16 tensors, for error messages. */
-export const F16_OPS = 'views (reshape, transpose, permute, slice, expand), contiguous(), cast(), matmul and conv2d';
+export const F16_OPS = 'views (reshape, transpose, permute, slice, expand), contiguous(), cast(), matmul, linear and conv2d';
 
 /** Throws unless `actual` is `expected`; the message names the op and, for f16, what accepts it. */
 export function checkDType(actual: DType, expected: DType, context: string): void {

@@ -31,6 +31,7 @@ export { where } from './ops/where.js';
 export { matmul, gemmChoice, hasSubgroupGemm } from './ops/matmul.js';
 export { autocast, isAutocastEnabled, mixedPrecisionUnavailable } from './autocast.js';
 export { LossScaler, type LossScalerOptions, type LossScalerState, type PendingCheck } from './loss-scaler.js';
+export { linear } from './ops/linear.js';
 export {
   VARIANT_KERNELS, chooseVariant, heuristicVariant, forceVariant, forcedVariant, withVariant, shapeClass, describeShapeClass,
   applyTuning, tunedVariants, tuningMessage, adapterFacts, recordVariantLookups, recordedVariantLookups, setTuningSource,

@@ -9,6 +9,8 @@ import { tidy } from './scope.js';
 import { noGrad } from './autograd/graph.js';
 import { backward } from './autograd/backward.js';
 import { fmt, numel, type Shape } from './shape.js';
+import { runtime } from './gpu/runtime.js';
+import type { Constants, KernelSpec } from '@fusion/kernels';
 
 /** Deterministic host PRNG (mulberry32) for test data. */
 export function hostRng(seed: number): () => number {
@@ -135,5 +137,26 @@ export async function gradcheck(
     for (const t of leaves) t.dispose();
   }
 }
+/**
+ * Runs `fn` and returns the per-call constants of every kernel run it records from a shader file
+ * (`shader`, e.g. 'gemm_blocked'): which specialisation an op chose. The runtime's `run` is
+ * wrapped for the duration of `fn` only.
+ */
+export function runConstants(shader: string, fn: () => void): Constants[] {
+  const rt = runtime();
+  const seen: Constants[] = [];
+  const run = rt.run;
+  rt.run = (spec: KernelSpec, variant: string, call: Parameters<typeof run>[2]): void => {
+    if (spec.shader === shader) seen.push(call.constants ?? {});
+    run.call(rt, spec, variant, call);
+  };
+  try {
+    fn();
+  } finally {
+    rt.run = run;
+  }
+  return seen;
+}
+
 export { assertWithinF16Bound, type F16Error } from './f16-tolerance.js';
 export { fuzzReader, type FuzzCase, type FuzzEdit, type FuzzOptions, type FuzzReport } from './fuzz.js';

@@ -7,7 +7,7 @@
  * 0 for a size of 1. A layer that reads [pixel features, x, y] is an nn.Linear whose first Ci
  * weight columns multiply the pixel's features and the next two its x, y (`pixelLinear`).
  */
-import { nn, add, matmul, reshape, permute, slice, tensor, transpose, type Tensor } from '@fusion/tensor';
+import { nn, add, linear, matmul, reshape, permute, slice, tensor, transpose, type Tensor } from '@fusion/tensor';
 
 /** Coordinate channels a map-seeing layer reads besides the features: 2 with coords, else 0. */
 export function coordChannels(coords: boolean): number {
@@ -38,9 +38,8 @@ export function pixelLinear(layer: nn.Linear, pixels: Tensor, h: number, w: numb
   const ci = pixels.shape[2];
   if (!coords && layer.inFeatures === ci) return layer.forward(pixels);
   const weight = layer.weight; // (out, ci [+ 2] [+ more])
-  let out = matmul(pixels, transpose(slice(weight, 1, 0, ci)));
-  if (coords) out = add(out, matmul(tensor(coordinateGrid(h, w), [h * w, 2]), transpose(slice(weight, 1, ci, ci + 2))));
-  return layer.bias ? add(out, layer.bias) : out;
+  const out = linear(pixels, slice(weight, 1, 0, ci), layer.bias);
+  return coords ? add(out, matmul(tensor(coordinateGrid(h, w), [h * w, 2]), transpose(slice(weight, 1, ci, ci + 2)))) : out;
 }
 
 /** (B, C, h, w) -> (B, h*w, C), pixel p = y * w + x (a strided view). */

@@ -13,6 +13,7 @@ import { contiguousGrad } from '../ops/copy.js';
 import { castGrad } from '../ops/cast.js';
 import { whereGrad } from '../ops/where.js';
 import { matmulGrad } from '../ops/matmul.js';
+import { linearGrad } from '../ops/linear.js';
 import { conv2dGrad } from '../ops/conv2d.js';
 import { maxPool2dGrad, avgPool2dGrad } from '../ops/pool.js';
 import { softmaxGrads } from '../ops/softmax.js';
@@ -58,6 +59,7 @@ export const gradRules: { [K in OpName]: GradRule<K> } = {
   cast: castGrad,
   where: whereGrad,
   matmul: matmulGrad,
+  linear: linearGrad,
   conv2d: conv2dGrad,
   max_pool2d: maxPool2dGrad,
   avg_pool2d: avgPool2dGrad,

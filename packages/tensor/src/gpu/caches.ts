@@ -6,7 +6,7 @@
  */
 import { BufferUsage, ShaderStage } from './constants.js';
 import {
-  kernelConstants, kernelSource, reflectSpec, packUniforms,
+  kernelConstants, kernelSource, reflectSpec, packUniforms, GRID_BASE_UNIFORM,
   type KernelSpec, type KernelReflection, type Constants, type UniformValues,
 } from '@fusion/kernels';
 
@@ -18,24 +18,37 @@ export interface CompiledKernel {
   layoutId: number;
   reflection: KernelReflection;
   constants: Constants;
+  /** The kernel takes `wg_base`, so the runtime may split its grid (GRID_BASE_UNIFORM). */
+  splitsGrid: boolean;
 }
 
-/** A small LRU on top of Map's insertion order. */
+/**
+ * A small LRU on top of Map's insertion order. A hit moves an entry to the young end only when it
+ * has aged past half the capacity, so most hits are one Map lookup (the caches are hit on every
+ * dispatch) and an entry in use is still never the oldest.
+ */
 class Lru<V> {
-  private map = new Map<string, V>();
+  private map = new Map<string, { value: V; tick: number }>();
+  private tick = 0;
   constructor(private capacity: number, private onEvict?: (v: V, key: string) => void) {}
   get(key: string): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) { this.map.delete(key); this.map.set(key, v); }
-    return v;
+    const e = this.map.get(key);
+    if (e === undefined) return undefined;
+    if (this.tick - e.tick > this.capacity >> 1) {
+      this.map.delete(key);
+      e.tick = ++this.tick;
+      this.map.set(key, e);
+    }
+    return e.value;
   }
-  set(key: string, v: V): void {
-    this.map.set(key, v);
+  set(key: string, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, { value, tick: ++this.tick });
     if (this.map.size > this.capacity) {
       const oldest = this.map.keys().next().value as string;
-      const evicted = this.map.get(oldest) as V;
+      const evicted = this.map.get(oldest)!;
       this.map.delete(oldest);
-      this.onEvict?.(evicted, oldest);
+      this.onEvict?.(evicted.value, oldest);
     }
   }
   delete(key: string): void {
@@ -51,6 +64,8 @@ export interface CompileError {
 
 export class KernelCaches {
   private pipelines = new Map<string, CompiledKernel>();
+  /** Pipelines by spec, variant and the per-call overrides as given (see `kernel`). */
+  private bySpec = new Map<KernelSpec, Map<string, Map<string, CompiledKernel>>>();
   private modules = new Map<string, GPUShaderModule>();
   private layouts = new Map<string, { layout: GPUBindGroupLayout; id: number }>();
   private bindGroups = new Lru<{ group: GPUBindGroup; ids: number[] }>(20000, (e, key) => this.unindex(key, e.ids));
@@ -74,7 +89,27 @@ export class KernelCaches {
     return id;
   }
 
+  /**
+   * The compiled pipeline of a variant with per-call constants. Hot path: a lookup by spec,
+   * variant and the overrides as given (insertion order); only a miss builds the canonical key
+   * (every constant in effect, sorted), so two spellings of the same constants share a pipeline.
+   */
   kernel(spec: KernelSpec, variant: string, overrides?: Constants): CompiledKernel {
+    let byVariant = this.bySpec.get(spec);
+    if (!byVariant) this.bySpec.set(spec, (byVariant = new Map()));
+    let byOverrides = byVariant.get(variant);
+    if (!byOverrides) byVariant.set(variant, (byOverrides = new Map()));
+    let fastKey = '';
+    if (overrides) for (const name in overrides) fastKey += `${name}=${overrides[name]},`;
+    let k = byOverrides.get(fastKey);
+    if (!k) {
+      k = this.compile(spec, variant, overrides);
+      byOverrides.set(fastKey, k);
+    }
+    return k;
+  }
+
+  private compile(spec: KernelSpec, variant: string, overrides?: Constants): CompiledKernel {
     const constants = kernelConstants(spec, variant, overrides);
     const constKey = Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',');
     const key = `${spec.name}/${variant}/${constKey}`;
@@ -98,7 +133,7 @@ export class KernelCaches {
       compute: { module, entryPoint: spec.entryPoint, constants: usedConstants },
     });
     this.compileChecks.push({ check: this.device.popErrorScope(), context: `compiling kernel ${label} (${constKey})` });
-    k = { key, label, pipeline, layout, layoutId: id, reflection, constants };
+    k = { key, label, pipeline, layout, layoutId: id, reflection, constants, splitsGrid: spec.uniforms.includes(GRID_BASE_UNIFORM) };
     this.pipelines.set(key, k);
     return k;
   }
@@ -133,8 +168,12 @@ export class KernelCaches {
   }
 
   bindGroup(k: CompiledKernel, buffers: GPUBuffer[]): GPUBindGroup {
-    const ids = buffers.map((b) => this.bufferId(b));
-    const key = `${k.layoutId}:${ids.join(',')}`;
+    const ids: number[] = new Array(buffers.length);
+    let key = `${k.layoutId}:`;
+    for (let i = 0; i < buffers.length; i++) {
+      ids[i] = this.bufferId(buffers[i]);
+      key += `${ids[i]},`;
+    }
     let entry = this.bindGroups.get(key);
     if (!entry) {
       const group = this.device.createBindGroup({

@@ -7,6 +7,12 @@
  * encoder, uniforms live in their own immutable buffers), so a buffer released after the work that
  * reads it was *recorded* can be handed to work recorded later: the GPU runs them in that order.
  * Buffers are destroyed (trim) only between submissions.
+ *
+ * Host cost: a buffer's bucket is remembered on the JS side (reading `GPUBuffer.size` or `.usage`
+ * crosses into Dawn, which costs more than the rest of a release), and a bucket hands out its free
+ * buffer of the lowest serial number, not the last released: a training step that repeats the
+ * same sequence of acquires and releases then gets the same buffers every step, so the runtime's
+ * bind groups (keyed by the buffers they bind) are created once, not per step.
  */
 import { BufferUsage } from './constants.js';
 
@@ -38,8 +44,22 @@ export interface PoolStats {
   created: number;
 }
 
+/** The free buffers of one (usage, size) bucket, highest serial first (the lowest is popped). */
+interface Bucket {
+  size: number;
+  free: GPUBuffer[];
+}
+
+/** What the pool remembers of a buffer it created. */
+interface Entry {
+  bucket: Bucket;
+  serial: number;
+}
+
 export class BufferPool {
-  private free = new Map<string, GPUBuffer[]>();
+  private buckets = new Map<string, Bucket>();
+  private entries = new WeakMap<GPUBuffer, Entry>();
+  private nextSerial = 1;
   private stats: PoolStats = { liveBytes: 0, pooledBytes: 0, pooledBuffers: 0, peakBytes: 0, created: 0 };
 
   constructor(private device: GPUDevice, private maxBindingBytes: number) {}
@@ -47,13 +67,15 @@ export class BufferPool {
   acquire(bytes: number, usage: number = STORAGE_USAGE, label = 'tensor'): GPUBuffer {
     const size = bucketBytes(bytes, this.maxBindingBytes);
     const key = `${usage}:${size}`;
-    const list = this.free.get(key);
-    let buffer = list?.pop();
+    let bucket = this.buckets.get(key);
+    if (!bucket) this.buckets.set(key, (bucket = { size, free: [] }));
+    let buffer = bucket.free.pop();
     if (buffer) {
       this.stats.pooledBytes -= size;
       this.stats.pooledBuffers--;
     } else {
       buffer = this.device.createBuffer({ size, usage, label });
+      this.entries.set(buffer, { bucket, serial: this.nextSerial++ });
       this.stats.created++;
     }
     this.stats.liveBytes += size;
@@ -62,19 +84,34 @@ export class BufferPool {
   }
 
   release(buffer: GPUBuffer): void {
-    const key = `${buffer.usage}:${buffer.size}`;
-    let list = this.free.get(key);
-    if (!list) this.free.set(key, (list = []));
-    list.push(buffer);
-    this.stats.liveBytes -= buffer.size;
-    this.stats.pooledBytes += buffer.size;
+    const entry = this.entries.get(buffer);
+    if (!entry) throw new Error(`BufferPool.release: buffer '${buffer.label}' was not acquired from this pool`);
+    const { bucket, serial } = entry;
+    // keep the free list ordered by decreasing serial (binary search for the insertion point)
+    const free = bucket.free;
+    let lo = 0;
+    let hi = free.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.entries.get(free[mid])!.serial > serial) lo = mid + 1;
+      else hi = mid;
+    }
+    free.splice(lo, 0, buffer);
+    this.stats.liveBytes -= bucket.size;
+    this.stats.pooledBytes += bucket.size;
     this.stats.pooledBuffers++;
   }
 
   /** Destroys every pooled buffer. Call only between submissions (the runtime flushes first). */
   trim(onDestroy: (b: GPUBuffer) => void): void {
-    for (const list of this.free.values()) for (const b of list) { onDestroy(b); b.destroy(); }
-    this.free.clear();
+    for (const bucket of this.buckets.values()) {
+      for (const b of bucket.free) {
+        onDestroy(b);
+        this.entries.delete(b);
+        b.destroy();
+      }
+      bucket.free = [];
+    }
     this.stats.pooledBytes = 0;
     this.stats.pooledBuffers = 0;
   }

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bceWithLogitsReference, defineKernel, unaryKernel } from '@fusion/kernels';
-import { init, runtime, tensor, bceWithLogits } from '../index.js';
+import { init, runtime, tensor, bceWithLogits, matmul, relu, sum, exp } from '../index.js';
 import { assertClose, randomArray } from '../testing.js';
 
 beforeAll(async () => {
@@ -61,5 +61,45 @@ describe('WebGPU errors', () => {
     await expect(runtime().sync()).rejects.toThrow(/compiling kernel unary_broken\/bad/);
     x.dispose();
     out.dispose();
+  });
+});
+
+describe('host cost on repeated shapes', () => {
+  it('the pool hands out the free buffer it created first, whatever the release order', () => {
+    const pool = runtime().pool;
+    const [a, b, c] = [pool.acquire(4096), pool.acquire(4096), pool.acquire(4096)];
+    pool.release(b);
+    pool.release(c);
+    pool.release(a);
+    // created in the order a, b, c: reuse follows creation, not release
+    expect(pool.acquire(4096)).toBe(a);
+    expect(pool.acquire(4096)).toBe(b);
+    expect(pool.acquire(4096)).toBe(c);
+    for (const x of [a, b, c]) pool.release(x);
+  });
+
+  it('a repeated sequence of ops creates no new bind group, uniform buffer or pipeline', async () => {
+    const x = tensor(randomArray(300, 4), [10, 30]);
+    const w = tensor(randomArray(30 * 7, 5), [30, 7]);
+    const work = () => {
+      const p = matmul(x, w);
+      const y = relu(p);
+      const s = sum(y, 0);
+      const out = exp(s);
+      for (const t of [p, y, s]) t.dispose();
+      return out;
+    };
+    const first = work();
+    const expected = await first.toArray();
+    first.dispose();
+    const before = runtime().caches.stats();
+    for (let i = 0; i < 3; i++) {
+      const again = work();
+      assertClose(await again.toArray(), Float64Array.from(expected), { rtol: 0, atol: 0 });
+      again.dispose();
+    }
+    expect(runtime().caches.stats()).toEqual(before);
+    x.dispose();
+    w.dispose();
   });
 });

@@ -249,7 +249,7 @@ export class Runtime {
     const wg = call.workgroups ?? spec.dispatch(uniforms, k.constants);
     if (wg[0] * wg[1] * wg[2] === 0) return;
     const deviceMax = this.gpu.info.limits.maxComputeWorkgroupsPerDimension;
-    const splits = spec.uniforms.includes(GRID_BASE_UNIFORM);
+    const splits = k.splitsGrid;
     const maxDim = splits ? Math.min(deviceMax, this.gridSplitLimit ?? deviceMax) : deviceMax;
     if (wg.some((n) => n > maxDim)) {
       if (!splits) throw new Error(`kernel ${k.label}: dispatch ${wg.join('x')} exceeds ${maxDim} workgroups per dimension (the kernel neither folds nor splits this grid)`);
@@ -269,13 +269,19 @@ export class Runtime {
 
   private dispatch(k: CompiledKernel, call: KernelCall, uniforms: UniformValues, wg: Workgroups): void {
     const limit = bindingLimit();
-    const buffers = k.reflection.bindings.map((b) => {
-      if (b.kind === 'uniform') return this.caches.uniformBuffer(k, uniforms);
+    const bindings = k.reflection.bindings;
+    const buffers: GPUBuffer[] = new Array(bindings.length);
+    for (let i = 0; i < bindings.length; i++) {
+      const b = bindings[i];
+      if (b.kind === 'uniform') {
+        buffers[i] = this.caches.uniformBuffer(k, uniforms);
+        continue;
+      }
       const buf = call.buffers[b.name];
       if (buf === undefined) throw new Error(`kernel ${k.label}: binding ${b.name} was not given`);
       if (buf && buf.size > limit) throw bindingLimitError(k.label, b.name, buf, limit);
-      return buf ?? (this.placeholders[b.binding] ??= this.device.createBuffer({ size: 16, usage: BufferUsage.STORAGE, label: `placeholder.${b.binding}` }));
-    });
+      buffers[i] = buf ?? (this.placeholders[b.binding] ??= this.device.createBuffer({ size: 16, usage: BufferUsage.STORAGE, label: `placeholder.${b.binding}` }));
+    }
     if (this.passLabels && this.pass) {
       this.pass.end();
       this.pass = null;

@@ -28,8 +28,12 @@ export const VARIANT_KERNELS = {
   attention: ['tiled', 'lines', 'subgroup'],
   /** Attention backward: the row kernels, or batched GEMMs over the recomputed P. Sizes: batch * heads, Lq, Lk, max head dim. */
   'attention-backward': ['fused', 'gemm'],
-  /** BatchNorm statistics and gradient sums. Sizes: channels, elements per channel. */
-  batchnorm: ['lines', 'workgroup'],
+  /**
+   * BatchNorm statistics and gradient sums: chunks and a combine (lines), a workgroup per channel
+   * (workgroup), or a workgroup per channel that also applies the map / writes dx (fused: one
+   * dispatch forward, one backward). Sizes: channels, elements per channel.
+   */
+  batchnorm: ['lines', 'workgroup', 'fused'],
   /** LayerNorm per-row kernels. Sizes: rows, dim. */
   layernorm: ['lines', 'workgroup'],
   /** Embedding backward's sort of the ids. Sizes: ids, vocab, dim. */
@@ -118,7 +122,9 @@ const HEURISTICS: { [K in VariantKernel]: (f: AdapterFacts, a: number, b: number
     const gemmPays = scores <= ATTENTION_GEMM_BACKWARD_MAX && scores * dim >= ATTENTION_GEMM_BACKWARD_MIN_WORK;
     return f.software && gemmPays ? 'gemm' : 'fused';
   },
-  batchnorm: (f) => (f.software ? 'lines' : 'workgroup'),
+  // fused on CPU adapters, whose cost is per dispatch (its parallelism, one workgroup per
+  // channel, is enough for a CPU's threads); a channel per workgroup starves a GPU
+  batchnorm: (f, channels) => (!f.software ? 'workgroup' : channels >= 2 ? 'fused' : 'lines'),
   layernorm: (f, rows, dim) => (!f.software && dim >= 128 ? 'workgroup' : 'lines'),
   embedding: (f) => (f.software ? 'lines' : 'workgroup'),
   outer: (f, batch, rows, cols) => (cols % 4 === 0 ? 'vec4' : 'scalar'),

@@ -10,7 +10,7 @@
  */
 import { Module } from './module.js';
 import type { Tensor } from '../tensor.js';
-import { batchNorm2d, incrementBatchCounter } from '../ops/batchnorm.js';
+import { batchNorm2d } from '../ops/batchnorm.js';
 import { ones, zeros } from '../ops/creation.js';
 import { fmt } from '../shape.js';
 import { tidy } from '../scope.js';
@@ -44,16 +44,17 @@ export class BatchNorm2d extends Module {
     this.numBatchesTracked = track ? this.buffer('num_batches_tracked', zeros([], 'i32')) : null;
   }
 
-  /** Shape: (N, C, H, W) -> (N, C, H, W). `activation: 'relu'` fuses a ReLU after the affine map. */
-  forward(x: Tensor, activation?: 'relu'): Tensor {
+  /**
+   * Shape: (N, C, H, W) -> (N, C, H, W). `activation: 'relu'` fuses a ReLU after the affine map;
+   * a `residual` of x's shape is added before it in the same pass (a ResNet block's end).
+   */
+  forward(x: Tensor, activation?: 'relu', residual: Tensor | null = null): Tensor {
     if (x.rank !== 4 || x.shape[1] !== this.numFeatures) {
       throw new Error(`BatchNorm2d(${this.numFeatures}): expected input (N, ${this.numFeatures}, H, W), got ${fmt(x.shape)}`);
     }
     const useBatchStats = this.training || !this.runningMean;
-    return tidy(() => {
-      const y = batchNorm2d(x, this.weight, this.bias, this.runningMean, this.runningVar, { training: useBatchStats, momentum: this.momentum, eps: this.eps, activation });
-      if (this.training && this.numBatchesTracked) incrementBatchCounter(this.numBatchesTracked);
-      return y;
-    });
+    // the statistics kernel counts the batch (training only: evaluation with untracked statistics does not count)
+    const batchCounter = this.training ? this.numBatchesTracked : null;
+    return tidy(() => batchNorm2d(x, this.weight, this.bias, this.runningMean, this.runningVar, { training: useBatchStats, momentum: this.momentum, eps: this.eps, activation, batchCounter, residual }));
   }
 }

@@ -29,8 +29,9 @@ export class LayerNorm extends Module {
     this.bias = affine ? this.param('bias', zeros([dim])) : null;
   }
 
-  forward(x: Tensor): Tensor {
+  /** Normalises x, or x + residual in the same dispatch ("add & norm") when a residual is given. */
+  forward(x: Tensor, residual: Tensor | null = null): Tensor {
     if (x.rank === 0 || x.shape[x.rank - 1] !== this.dim) throw new Error(`LayerNorm(${this.dim}): input ${fmt(x.shape)} must end in ${this.dim}`);
-    return tidy(() => layerNorm(x, this.weight, this.bias, this.eps));
+    return tidy(() => layerNorm(x, this.weight, this.bias, this.eps, residual));
   }
 }

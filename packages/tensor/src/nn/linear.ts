@@ -1,12 +1,11 @@
 /**
- * Linear: y = x W^T + b. Parameters `weight` (out, in) and `bias` (out), initialised as PyTorch.
+ * Linear: y = x W^T + b (the `linear` op: one GEMM, the bias in its epilogue). Parameters
+ * `weight` (out, in) and `bias` (out), initialised as PyTorch.
  * Shape: (..., in) -> (..., out)
  */
 import { Module } from './module.js';
 import type { Tensor } from '../tensor.js';
-import { matmul } from '../ops/matmul.js';
-import { add } from '../ops/binary.js';
-import { transpose } from '../ops/shape.js';
+import { linear } from '../ops/linear.js';
 import { defaultWeightInit, uniformInit } from './init.js';
 import type { Generator } from '../ops/random.js';
 import { fmt } from '../shape.js';
@@ -24,9 +23,6 @@ export class Linear extends Module {
 
   forward(x: Tensor): Tensor {
     if (x.shape[x.rank - 1] !== this.inFeatures) throw new Error(`Linear(${this.inFeatures} -> ${this.outFeatures}): input ${fmt(x.shape)} has last dim ${x.shape[x.rank - 1]}`);
-    return tidy(() => {
-      const y = matmul(x, transpose(this.weight));
-      return this.bias ? add(y, this.bias) : y;
-    });
+    return tidy(() => linear(x, this.weight, this.bias));
   }
 }

@@ -16,7 +16,7 @@ function leaf(data: Float32Array, shape: number[]): Tensor {
   return t;
 }
 
-describe.each(['lines', 'workgroup'] as const)('batchNorm2d (shaders/batchnorm.wgsl, %s statistics)', (strategy) => {
+describe.each(['lines', 'workgroup', 'fused'] as const)('batchNorm2d (shaders/batchnorm.wgsl, %s statistics)', (strategy) => {
   beforeAll(() => forceVariant('batchnorm', strategy));
 
   it.each([
@@ -54,6 +54,18 @@ describe.each(['lines', 'workgroup'] as const)('batchNorm2d (shaders/batchnorm.w
     assertClose(await w.grad!.toArray(), refGrad.dweight, { rtol: 1e-4, atol: 1e-3 }, 'dweight');
     assertClose(await b.grad!.toArray(), refGrad.dbias, { rtol: 1e-4, atol: 1e-3 }, 'dbias');
     for (const t of [x, w, b, runningMean, runningVar, y, g]) t.dispose();
+  });
+
+  it('counts the batch in the statistics kernel (training only), as num_batches_tracked', async () => {
+    const x = tensor(randomArray(2 * 3 * 4 * 5, 15), [2, 3, 4, 5]);
+    const rm = tensor(new Float32Array(3), [3]);
+    const rv = tensor(new Float32Array(3).fill(1), [3]);
+    const counter = tensor(Int32Array.from([41]), [], 'i32');
+    for (let i = 0; i < 2; i++) batchNorm2d(x, null, null, rm, rv, { training: true, batchCounter: counter }).dispose();
+    batchNorm2d(x, null, null, rm, rv, { training: false, batchCounter: counter }).dispose();
+    expect(Array.from(await counter.toArray())).toEqual([43]);
+    expect(() => batchNorm2d(x, null, null, null, null, { training: true, batchCounter: rm })).toThrow(/expected a i32 tensor, got f32/);
+    for (const t of [x, rm, rv, counter]) t.dispose();
   });
 
   it('evaluation forward and backward (an affine map) against float64', async () => {
@@ -128,6 +140,37 @@ describe.each(['lines', 'workgroup'] as const)('batchNorm2d (shaders/batchnorm.w
     ]);
   });
 
+  it.each([true, false])('a fused residual: relu(bn(x) + r) in one pass, forward and the four gradients against float64 (training %s)', async (training) => {
+    const [N, C, H, W] = [3, 4, 5, 7];
+    const n = N * C * H * W;
+    const plane = H * W;
+    const xs = randomArray(n, 61, -2, 2);
+    const rs = randomArray(n, 62, -1.5, 1.5);
+    const ws = randomArray(C, 63, 0.5, 1.5);
+    const bs = randomArray(C, 64, -0.5, 0.5);
+    const rm = randomArray(C, 65, -0.2, 0.2);
+    const rv = randomArray(C, 66, 0.5, 1.5);
+    const x = leaf(xs, [N, C, H, W]);
+    const r = leaf(rs, [N, C, H, W]);
+    const w = leaf(ws, [C]);
+    const b = leaf(bs, [C]);
+    const runningMean = tensor(rm, [C]);
+    const runningVar = tensor(rv, [C]);
+    const y = batchNorm2d(x, w, b, runningMean, runningVar, { training, eps: 1e-5, activation: 'relu', residual: r });
+    const ref = batchNormReference(xs, N, C, plane, ws, bs, { training, eps: 1e-5, momentum: 0.1, runningMean: Float64Array.from(rm), runningVar: Float64Array.from(rv) });
+    const z = ref.y.map((v, i) => v + rs[i]);
+    assertClose(await y.toArray(), z.map((v) => Math.max(v, 0)), { rtol: 1e-4, atol: 1e-4 }, 'y');
+    const gs = randomArray(n, 67, -1, 1);
+    backward(y, { grad: tensor(gs, [N, C, H, W]) });
+    const dz = Float64Array.from(gs, (g, i) => (z[i] > 0 ? g : 0));
+    const refGrad = batchNormBackwardReference(xs, dz, N, C, plane, ws, ref.mean, ref.invstd, training);
+    assertClose(await x.grad!.toArray(), refGrad.dx, { rtol: 1e-3, atol: 2e-4 }, 'dx');
+    assertClose(await r.grad!.toArray(), dz, { rtol: 0, atol: 0 }, 'dresidual');
+    assertClose(await w.grad!.toArray(), refGrad.dweight, { rtol: 1e-4, atol: 1e-3 }, 'dweight');
+    assertClose(await b.grad!.toArray(), refGrad.dbias, { rtol: 1e-4, atol: 1e-3 }, 'dbias');
+    for (const t of [x, r, w, b, runningMean, runningVar, y]) t.dispose();
+  });
+
   it('finite differences in training mode (with and without affine parameters) and in evaluation mode', async () => {
     const shape = [2, 3, 3, 2];
     const xs = { data: randomArray(36, 41, -2, 2), shape };
@@ -135,6 +178,9 @@ describe.each(['lines', 'workgroup'] as const)('batchNorm2d (shaders/batchnorm.w
     const bs = { data: randomArray(3, 43, -1, 1), shape: [3] };
     await gradcheck((x: Tensor, w: Tensor, b: Tensor) => batchNorm2d(x, w, b, null, null, { training: true }), [xs, ws, bs]);
     await gradcheck((x: Tensor) => batchNorm2d(x, null, null, null, null, { training: true }), [xs]);
+    await gradcheck((x: Tensor, r: Tensor, w: Tensor) => batchNorm2d(x, w, null, null, null, { training: true, activation: 'relu', residual: r }), [
+      xs, { data: randomArray(36, 46, -1, 1), shape }, ws,
+    ]);
     const rm = tensor(randomArray(3, 44, -1, 1), [3]);
     const rv = tensor(randomArray(3, 45, 0.5, 2), [3]);
     await gradcheck((x: Tensor, w: Tensor, b: Tensor) => batchNorm2d(x, w, b, rm, rv, { training: false }), [xs, ws, bs]);

@@ -53,6 +53,16 @@ describe.each(strategies)('f16 conv2d (%s kernel) against float64, within the f1
     backward(y, { grad: tdy });
     assertWithinF16Bound(await tx.grad!.toArray(), conv2dBackwardInputReference(dy, w, g), conv2dBackwardInputReference(abs(dy), abs(w), g), g.cOut * g.kH * g.kW, 'dx');
     assertWithinF16Bound(await tw.grad!.toArray(), conv2dBackwardWeightReference(dy, x, g), conv2dBackwardWeightReference(abs(dy), abs(x), g), g.images * g.outH * g.outW, 'dW');
+    // db: the sums of dy over images and pixels, the bias column of the same f16 product
+    const pixels = g.outH * g.outW;
+    const db = new Float64Array(g.cOut);
+    const dbAbs = new Float64Array(g.cOut);
+    for (let i = 0; i < dy.length; i++) {
+      const co = Math.floor(i / pixels) % g.cOut;
+      db[co] += dy[i];
+      dbAbs[co] += Math.abs(dy[i]);
+    }
+    assertWithinF16Bound(await tb.grad!.toArray(), db, dbAbs, g.images * pixels, 'db');
     for (const p of [tx, tw, tb, y, tdy]) p.dispose();
   });
 

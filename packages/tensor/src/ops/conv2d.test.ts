@@ -151,6 +151,12 @@ describe('conv2d gradients against finite differences', () => {
     expect(w.grad).toBeNull();
     for (const t of [x, w, y]) t.dispose();
   });
+
+  it('a trainable bias with a frozen weight (its gradient from a sum, not the weight product)', async () => {
+    const w = tensor(randomArray(3 * 2 * 3 * 3, 12), [3, 2, 3, 3]);
+    await gradcheck((x: Tensor, b: Tensor) => conv2d(x, w, b, { padding: 1 }), [{ data: randomArray(2 * 2 * 4 * 5, 13), shape: [2, 2, 4, 5] }, { data: randomArray(3, 14), shape: [3] }]);
+    w.dispose();
+  });
 });
 
 describe('conv2d shapes and errors', () => {

@@ -1,16 +1,19 @@
 /**
  * conv2d: NCHW input, weight (C_out, C_in, KH, KW), optional bias (C_out); stride, padding and
  * dilation per axis; groups = 1. Implicit GEMM on the GEMM family's tiling (images folded into
- * N), bias added in the kernel's store. 1x1 convolutions with stride 1 and no padding are plain
- * batched matmuls over the images (no gather) forward and for dx; their dW folds the images into
- * K of the implicit GEMM (its gather is then a strided read). Gradients:
+ * N), bias added by the GEMM's epilogue (bias_row). 1x1 convolutions with stride 1 and no padding
+ * are plain batched matmuls over the images (no gather) forward and for dx; their dW folds the
+ * images into K of the implicit GEMM (its gather is then a strided read). A strided input is
+ * copied once, and the copy is what the backward saves. Gradients:
  *   dx = W^T * patches'(dy)  (the transposed gather: each input pixel sums the outputs it fed; one
  *                             product per stride phase, over the taps that reach its pixels)
  *   dW = dy * patches(x)^T   (K = images * OH * OW is long: split-K when few output tiles)
- *   db = sum of dy over images and pixels
- * Input and weight are both f32, or both f16 (the f16 GEMM family; the bias and every output stay
- * f32, and the backward casts dy to f16 once for both products). Inside `autocast`, f32 input and
- * weight are cast to f16 first.
+ *   db = sum of dy over images and pixels: one more column of the dW product (a column of ones
+ *        in the patches), not a reduction of its own
+ * Input and weight are both f32, or both f16 (the f16 GEMM family, chosen through the same lookup;
+ * the bias and every output stay f32, and the backward casts dy to f16 once for both products, so
+ * db sums the f16-rounded dy in f32 as dW does). Inside `autocast`, f32 input and weight are cast to
+ * f16 first.
  * Shape: (N, C_in, H, W) -> (N, C_out, OH, OW), OH = floor((H + 2 pad - dil (KH - 1) - 1) / stride) + 1.
  */
 import {
@@ -19,7 +22,7 @@ import {
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
 import { checkDType } from '../dtype.js';
-import { fmt } from '../shape.js';
+import { fmt, contiguousStrides } from '../shape.js';
 import { needsGrad, record, saved } from '../autograd/graph.js';
 import { contiguousCopy } from './copy.js';
 import { matmulRaw, gemmChoice, gemmDType } from './matmul.js';
@@ -28,7 +31,6 @@ import { autocastsToF16 } from '../autocast.js';
 import { alignedQuads, gemmCallConstants, gemmSplitK } from './gemm-blocked.js';
 import { reshape, transpose } from './shape.js';
 import { sum } from './reduce.js';
-import { binaryRaw } from './binary.js';
 import { pair, slideWindow, type Pair } from './window.js';
 
 export interface Conv2dOptions {
@@ -104,42 +106,36 @@ function release(t: Tensor, original: Tensor): void {
   if (t !== original) t.dispose();
 }
 
-/** Forward product without autograd. */
+/** Forward product without autograd (x dense). */
 function conv2dRaw(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeometry): Tensor {
   const outShape = [g.images, g.cOut, g.outH, g.outW];
+  const bs = bias ? dense(bias) : null;
   if (isPointwise(g)) {
-    // out[n] = W (C_out x C_in) x[n] (C_in x H*W)
+    // out[n] = W (C_out x C_in) x[n] (C_in x H*W) + bias per row
     const w2 = reshape(weight, [g.cOut, g.cIn]);
     const x3 = reshape(x, [g.images, g.cIn, g.inH * g.inW]);
-    const y3 = matmulRaw(w2, x3);
+    const y3 = matmulRaw(w2, x3, 1, bs ? { t: bs, along: 'rows' } : undefined);
     const y = reshape(y3, outShape);
     for (const t of [w2, x3, y3]) t.dispose();
-    if (!bias) return y;
-    const b3 = reshape(bias, [g.cOut, 1, 1]);
-    const out = binaryRaw('add', y, b3);
-    y.dispose();
-    b3.dispose();
-    return out;
+    if (bs && bias) release(bs, bias);
+    return y;
   }
   const out = Tensor.empty(outShape, 'f32', 'conv2d');
   if (out.size === 0) return out;
-  const xs = dense(x);
   const ws = dense(weight);
-  const bs = bias ? dense(bias) : null;
   const M = g.cOut;
   const N = g.images * g.outH * g.outW;
   const K = g.cIn * g.kH * g.kW;
-  const dtype = weight.dtype === 'f16' ? 'f16' : 'f32';
-  const { strategy, constants } = gemmChoice(M, N, K, 1, [ws.buffer, xs.buffer], dtype);
-  runtime().run(conv2dKernelsFor(strategy, dtype).forward, 'forward', {
-    buffers: { a: ws.buffer, b: xs.buffer, bias: bs ? bs.buffer : null, scale: null, residual: null, c: out.buffer },
+  const dtype = gemmDType(ws, x, 'conv2d', ['weight', 'input']);
+  const { strategy, constants } = gemmChoice(M, N, K, 1, [ws.buffer, x.buffer], dtype);
+  runtime().run(conv2dKernelsFor(strategy, dtype).forward, bs ? 'forward_bias' : 'forward', {
+    buffers: { a: ws.buffer, b: x.buffer, bias: bs ? bs.buffer : null, c: out.buffer },
     uniforms: {
       ...conv2dUniforms(g), M, N, K, batch: 1,
-      a_offset: ws.offset, b_offset: xs.offset, c_offset: 0, bias_offset: bs ? bs.offset : 0, has_bias: bs ? 1 : 0, alpha: 1,
+      a_offset: ws.offset, b_offset: x.offset, c_offset: 0, bias_offset: bs ? bs.offset : 0, alpha: 1,
     },
     constants: gemmCallConstants(strategy, constants, { M, N, K, vecA: alignedQuads(ws.offset, K, K), vecB: false }),
   });
-  release(xs, x);
   release(ws, weight);
   if (bs && bias) release(bs, bias);
   return out;
@@ -160,10 +156,12 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: 
     return out;
   }
   const g = geometryOf(x, weight, bias, options);
-  const out = conv2dRaw(x, weight, bias, g);
+  const xs = dense(x);
+  const out = conv2dRaw(xs, weight, bias, g);
   if (needsGrad(x, weight, bias)) {
-    record('conv2d', [x, weight, bias], { x: saved(x), weight: saved(weight), geometry: g }, out);
+    record('conv2d', [x, weight, bias], { x: saved(xs), weight: saved(weight), geometry: g }, out);
   }
+  release(xs, x);
   return out;
 }
 
@@ -184,7 +182,7 @@ export function conv2dBackwardInput(dy: Tensor, weight: Tensor, g: Conv2dGeometr
   if (dx.size === 0) return dx;
   const dys = dense(dy);
   const ws = dense(weight);
-  const dtype = weight.dtype === 'f16' ? 'f16' : 'f32';
+  const dtype = gemmDType(ws, dys, 'conv2d input gradient', ['weight', 'dy']);
   const { strategy, constants } = gemmChoice(g.cIn, g.images * g.inH * g.inW, g.cOut * g.kH * g.kW, 1, [ws.buffer, dys.buffer], dtype);
   // one stride-1 product per stride phase (pixels (i + pad) % stride = q take the same taps); each
   // writes its own dx pixels, a phase no tap reaches writes zeros (K = 0)
@@ -209,7 +207,10 @@ export function conv2dBackwardInput(dy: Tensor, weight: Tensor, g: Conv2dGeometr
 
 /** Output tiles below which the weight gradient splits K (per adapter kind). */
 function splitTarget(): number {
-  return runtime().gpu.info.isSoftware ? 16 : 256;
+  // CPU adapters: split only products of fewer tiles than a small CPU has threads (measured on
+  // lavapipe, 2 cores: the tiny step's weight gradients take the same GPU time with or without
+  // split-K, and each split costs a reduction dispatch)
+  return runtime().gpu.info.isSoftware ? 2 : 256;
 }
 
 /** Shortest K chunk worth a split. */
@@ -223,25 +224,30 @@ function kSplits(M: number, N: number, K: number, tile: { rows: number; cols: nu
   return Math.max(1, Math.min(Math.ceil(splitTarget() / tiles), Math.floor(K / MIN_K_CHUNK)));
 }
 
-/** Gradient w.r.t. the weight: dy (N, C_out, OH, OW), x (N, C_in, H, W) -> (C_out, C_in, KH, KW). */
-export function conv2dBackwardWeight(dy: Tensor, x: Tensor, g: Conv2dGeometry): Tensor {
+/**
+ * Gradient w.r.t. the weight, and with `withBias` the bias's from the same product:
+ * dy (N, C_out, OH, OW), x (N, C_in, H, W) -> dW (C_out, C_in, KH, KW), db (C_out).
+ */
+export function conv2dBackwardWeight(dy: Tensor, x: Tensor, g: Conv2dGeometry, withBias = false): { dw: Tensor; db: Tensor | null } {
   // 1x1 kernels too: the images fold into K, where a batched product over images would need an
   // (images, C_out, C_in) intermediate and a sum (134 MB for ResNet's layer4.conv3 at batch 32)
   const wShape = [g.cOut, g.cIn, g.kH, g.kW];
   const M = g.cOut;
-  const N = g.cIn * g.kH * g.kW;
+  const cols = g.cIn * g.kH * g.kW;
+  const N = cols + (withBias ? 1 : 0);
   const K = g.images * g.outH * g.outW;
   const dys = dense(dy);
   const xs = dense(x);
-  const dtype = x.dtype === 'f16' ? 'f16' : 'f32';
+  const dtype = gemmDType(dys, xs, 'conv2d weight gradient', ['dy', 'input']);
   const { strategy, constants } = gemmChoice(M, N, K, 1, [dys.buffer, xs.buffer], dtype);
   const spec = conv2dKernelsFor(strategy, dtype).backward;
-  const tuning = kernelConstants(spec, 'weight', constants);
+  const variant = withBias ? 'weight_bias' : 'weight';
+  const tuning = kernelConstants(spec, variant, constants);
   const { splits, chunk } = gemmSplitK(strategy, tuning, K, kSplits(M, N, K, gemmVariantTile(strategy, tuning, dtype)));
-  const partial = Tensor.empty(splits === 1 ? wShape : [splits, ...wShape], 'f32', 'conv2d_backward_weight');
+  const partial = Tensor.empty(splits === 1 ? [M * N] : [splits, M * N], 'f32', 'conv2d_backward_weight');
   const pixels = g.outH * g.outW;
-  runtime().run(spec, 'weight', {
-    buffers: { a: dys.buffer, b: xs.buffer, bias: null, scale: null, residual: null, c: partial.buffer },
+  runtime().run(spec, variant, {
+    buffers: { a: dys.buffer, b: xs.buffer, c: partial.buffer },
     uniforms: {
       ...conv2dUniforms(g), M, N, K, batch: 1, a_offset: dys.offset, b_offset: xs.offset, c_offset: 0,
       c_batch_stride: M * N, k_splits: splits, k_chunk: chunk, alpha: 1,
@@ -251,18 +257,24 @@ export function conv2dBackwardWeight(dy: Tensor, x: Tensor, g: Conv2dGeometry): 
   });
   release(dys, dy);
   release(xs, x);
-  if (splits === 1) return partial;
-  const dw = sum(partial, 0);
-  partial.dispose();
-  return dw;
+  const summed = splits === 1 ? partial : sum(partial, 0);
+  if (summed !== partial) partial.dispose();
+  // [dW (C_out x C_in*KH*KW), db (C_out)] in one buffer
+  const dw = summed.view(wShape, contiguousStrides(wShape), summed.offset);
+  const db = withBias ? summed.view([M], [1], summed.offset + M * cols) : null;
+  summed.dispose();
+  return { dw, db };
 }
 
 /** The gradient rule: one gradient per input (x, weight, bias), null where not needed. */
 export function conv2dGrad(g: Tensor, c: Conv2dContext, needs: readonly boolean[]): (Tensor | null)[] {
+  // f16 operands: dy cast to f16 once for both products (the f16 GEMMs take f16 x f16)
   const dy = c.x.dtype === 'f16' && (needs[0] || needs[1]) ? castRaw(g, 'f16') : g;
   const dx = needs[0] ? conv2dBackwardInput(dy, c.weight, c.geometry) : null;
-  const dw = needs[1] ? conv2dBackwardWeight(dy, c.x, c.geometry) : null;
-  const db = needs[2] ? sum(g, [0, 2, 3]) : null;
+  let dw: Tensor | null = null;
+  let db: Tensor | null = null;
+  if (needs[1]) ({ dw, db } = conv2dBackwardWeight(dy, c.x, c.geometry, needs[2]));
+  else if (needs[2]) db = sum(g, [0, 2, 3]);
   if (dy !== g) dy.dispose();
   return [dx, dw, db];
 }

@@ -1,16 +1,22 @@
 // Grids past the per-dimension workgroup limit: the kernels that index by workgroup id (the GEMM
 // family, convolutions included, and the attention row kernels) are split by the runtime into
 // repeated dispatches with offsets (wg_base). The split limit is lowered through the runtime's
-// test hook so small tensors exercise it; one convolution crosses the real 65,535 limit.
+// test hook so small tensors exercise it; one convolution crosses the real 65,535 limit. The
+// kernels with a workgroup per channel or row (BatchNorm's fused strategy, LayerNorm's workgroup
+// kernels with add & norm) fold their grids into 2-D, and the elementwise GRID launch is taken
+// only where its grid fits: each is run past 65,535 here (every spec's dispatch function is
+// checked for sizes up to 2^30 in @fusion/kernels' dispatch-grid.test.ts).
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   conv2dReference, conv2dBackwardInputReference, conv2dBackwardWeightReference, convOutputSize, matmulReference,
-  attentionReference, attentionBackwardReference, GEMM_VARIANTS, splitGrid, type Conv2dGeometry, type AttentionDims,
+  attentionReference, attentionBackwardReference, GEMM_VARIANTS, MAX_WORKGROUPS_PER_DIM, splitGrid, batchNormReference,
+  batchNormBackwardReference, layerNormReference, layerNormBackwardReference, type Conv2dGeometry, type AttentionDims,
 } from '@fusion/kernels';
 import {
-  init, runtime, tensor, conv2d, matmul, attention, backward, setConv2dSplitK, hasSubgroupGemm, forceVariant,
+  init, runtime, tensor, conv2d, matmul, attention, backward, setConv2dSplitK, hasSubgroupGemm, forceVariant, batchNorm2d,
+  layerNorm, permute, contiguous,
 } from '../index.js';
-import { assertClose, randomArray } from '../testing.js';
+import { assertClose, randomArray, runConstants } from '../testing.js';
 
 await init();
 const strategies = GEMM_VARIANTS.filter((s) => s !== 'subgroup' || hasSubgroupGemm());
@@ -22,6 +28,8 @@ afterAll(() => {
   setConv2dSplitK(null);
   forceVariant('attention', null);
   forceVariant('attention-backward', null);
+  forceVariant('batchnorm', null);
+  forceVariant('layernorm', null);
 });
 
 describe('splitGrid', () => {
@@ -71,6 +79,11 @@ describe.each(strategies)('GEMM family split into one dispatch per workgroup (%s
     backward(y, { grad: dy });
     assertClose(await x.grad!.toArray(), conv2dBackwardInputReference(dyData, wData, g), tol, 'gradient w.r.t. input');
     assertClose(await w.grad!.toArray(), conv2dBackwardWeightReference(dyData, xData, g), { rtol: 1e-3, atol: 1e-3 }, 'gradient w.r.t. weight');
+    // the bias gradient: the extra column of the weight gradient's product
+    const pixels = g.outH * g.outW;
+    const db = new Float64Array(g.cOut);
+    dyData.forEach((v, i) => (db[Math.floor(i / pixels) % g.cOut] += v));
+    assertClose(await b.grad!.toArray(), db, { rtol: 1e-3, atol: 1e-3 }, 'gradient w.r.t. bias');
     for (const t of [x, w, b, y, dy]) t.dispose();
   });
 
@@ -141,4 +154,79 @@ it('a convolution whose grid crosses the device limit (65,535) itself matches fl
   const y = conv2d(x, w, null, { padding: [1, 1] });
   assertClose(await y.toArray(), conv2dReference(xData, wData, null, g), tol, 'forward');
   for (const t of [x, w, y]) t.dispose();
+}, 60_000);
+
+// More channels or rows than one grid dimension holds: 70,000 (> 65,535) of a few elements each.
+const PAST_LIMIT = 70_000;
+
+it('BatchNorm fused strategy (a workgroup per channel) over 70,000 channels, with residual and ReLU, against float64', async () => {
+  forceVariant('batchnorm', 'fused');
+  const [C, plane] = [PAST_LIMIT, 2];
+  const n = C * plane;
+  const xs = randomArray(n, 13, -2, 2);
+  const rs = randomArray(n, 14, -1, 1);
+  const ws = randomArray(C, 15, 0.5, 1.5);
+  const bs = randomArray(C, 16, -0.5, 0.5);
+  const [x, r, w, b] = [[xs, [1, C, 1, plane]], [rs, [1, C, 1, plane]], [ws, [C]], [bs, [C]]].map(([d, shape]) => {
+    const t = tensor(d as Float32Array, shape as number[]);
+    t.requiresGrad = true;
+    return t;
+  });
+  const y = batchNorm2d(x, w, b, null, null, { training: true, eps: 1e-5, activation: 'relu', residual: r });
+  const ref = batchNormReference(xs, 1, C, plane, ws, bs, { training: true, eps: 1e-5, momentum: 0.1 });
+  const z = ref.y.map((v, i) => v + rs[i]);
+  assertClose(await y.toArray(), z.map((v) => Math.max(v, 0)), { rtol: 1e-4, atol: 1e-4 }, 'y');
+  const gs = randomArray(n, 17, -1, 1);
+  const gy = tensor(gs, y.shape);
+  backward(y, { grad: gy });
+  const dz = Float64Array.from(gs, (v, i) => (z[i] > 0 ? v : 0));
+  const refGrad = batchNormBackwardReference(xs, dz, 1, C, plane, ws, ref.mean, ref.invstd, true);
+  assertClose(await x.grad!.toArray(), refGrad.dx, { rtol: 1e-3, atol: 2e-4 }, 'dx');
+  assertClose(await r.grad!.toArray(), dz, { rtol: 0, atol: 0 }, 'dresidual');
+  assertClose(await w.grad!.toArray(), refGrad.dweight, { rtol: 1e-4, atol: 1e-3 }, 'dweight');
+  for (const t of [x, r, w, b, y, gy]) t.dispose();
+}, 120_000);
+
+it('LayerNorm add & norm (a workgroup per row) over 70,000 rows, against float64', async () => {
+  forceVariant('layernorm', 'workgroup');
+  const [rows, dim] = [PAST_LIMIT, 4];
+  const xs = randomArray(rows * dim, 18, -2, 2);
+  const rs = randomArray(rows * dim, 19, -1, 1);
+  const ws = randomArray(dim, 20, 0.5, 1.5);
+  const [x, r] = [xs, rs].map((d) => {
+    const t = tensor(d, [rows, dim]);
+    t.requiresGrad = true;
+    return t;
+  });
+  const w = tensor(ws, [dim]);
+  const y = layerNorm(x, w, null, 1e-5, r);
+  const sum = Float64Array.from(xs, (v, i) => v + rs[i]);
+  assertClose(await y.toArray(), layerNormReference(sum, rows, dim, ws, null, 1e-5).y, { rtol: 1e-4, atol: 1e-4 }, 'y');
+  const gs = randomArray(rows * dim, 21, -1, 1);
+  const gy = tensor(gs, y.shape);
+  backward(y, { grad: gy });
+  const ref = layerNormBackwardReference(sum, gs, rows, dim, ws, 1e-5);
+  assertClose(await x.grad!.toArray(), ref.dx, { rtol: 1e-3, atol: 1e-4 }, 'dx');
+  assertClose(await r.grad!.toArray(), ref.dx, { rtol: 1e-3, atol: 1e-4 }, 'dresidual');
+  for (const t of [x, r, w, y, gy]) t.dispose();
+}, 120_000);
+
+it.each([
+  ['fits: the GRID launch', [3, 50, 7, 16], 1],
+  ['rows past 65,535: the folded 1-D grid', [1, 1, PAST_LIMIT, 16], 0],
+  ['planes past 65,535: the folded 1-D grid', [PAST_LIMIT, 1, 2, 16], 0],
+] as const)('elementwise GRID launch of a strided copy, %s, against the host', async (_name, dims, grid) => {
+  // x (d0, d1, d3, d2) read as its (d0, d1, d2, d3) permutation; the GRID launch's grid is
+  // (d3 / WG, d2, d0 * d1)
+  const [d0, d1, d2, d3] = dims;
+  const xs = randomArray(d0 * d1 * d2 * d3, 22);
+  const x = tensor(xs, [d0, d1, d3, d2]);
+  const view = permute(x, [0, 1, 3, 2]);
+  let y: ReturnType<typeof contiguous> | undefined;
+  expect(runConstants('elementwise', () => (y = contiguous(view))).map((c) => c.GRID ?? 0)).toEqual([grid]);
+  expect(d2 > MAX_WORKGROUPS_PER_DIM || d0 * d1 > MAX_WORKGROUPS_PER_DIM).toBe(grid === 0);
+  const expected = new Float32Array(xs.length);
+  for (let a = 0; a < d0 * d1; a++) for (let i = 0; i < d2; i++) for (let j = 0; j < d3; j++) expected[(a * d2 + i) * d3 + j] = xs[(a * d3 + j) * d2 + i];
+  assertClose(await y!.toArray(), expected, { rtol: 0, atol: 0 }, 'copy');
+  for (const t of [x, view, y!]) t.dispose();
 }, 60_000);

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { unaryOps, binaryOps, type UnaryOpName, type BinaryOpName } from '@fusion/kernels';
-import { contiguous, copyInto, init, runtime, slice, tensor, tidy, memory, Tensor, unaryRaw, binaryRaw, where, add, sub, mul, div, pow, maximum, minimum, exp, log, sqrt, rsqrt, abs, relu, sigmoid, tanh, gelu, erf, clamp, neg } from '../index.js';
+import { contiguous, copyInto, init, runtime, slice, tensor, tidy, memory, Tensor, unaryRaw, binaryRaw, where, add, sub, mul, div, pow, maximum, minimum, exp, log, sqrt, rsqrt, abs, relu, sigmoid, tanh, gelu, erf, clamp, neg, permute, cast, fillInPlace } from '../index.js';
 import { assertClose, gradcheck, randomArray } from '../testing.js';
 
 beforeAll(async () => {
@@ -104,6 +104,79 @@ describe('binary maps with broadcasting', () => {
     y.dispose();
   });
 });
+
+/** Host data of a row-major tensor of `shape` read through permutation `dims`, row-major. */
+function permuteHost(data: ArrayLike<number>, shape: number[], dims: number[]): number[] {
+  const out: number[] = [];
+  const outShape = dims.map((d) => shape[d]);
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const n = outShape.reduce((a, b) => a * b, 1);
+  for (let i = 0; i < n; i++) {
+    let r = i;
+    let at = 0;
+    for (let k = outShape.length - 1; k >= 0; k--) {
+      at += (r % outShape[k]) * strides[dims[k]];
+      r = Math.floor(r / outShape[k]);
+    }
+    out.push(data[at]);
+  }
+  return out;
+}
+
+describe('grid launch of strided views (rank <= 4 after merging, rows of 16 or more)', () => {
+  it('unary, binary with broadcasting, where, copy and cast against host references; rank 5 and short rows take the 1-D launch', async () => {
+    // the first 39 columns of a 37 x 40 matrix (not dense: a unary map cannot run in memory order)
+    const a = randomArray(37 * 40, 51);
+    const x = tensor(a, [37, 40]);
+    const xt = x.transpose();
+    const e = exp(slice(x, 1, 0, 39));
+    assertClose(await e.toArray(), Array.from(a, (v, i) => [v, i % 40]).filter(([, col]) => col < 39).map(([v]) => Math.exp(v)), { rtol: 2e-6, atol: 1e-6 }, 'exp of a column slice');
+    // (3, 37, 19) + (37, 1): b broadcast along two dims
+    const p = randomArray(3 * 37 * 19, 52);
+    const q = randomArray(37, 53);
+    const tp = tensor(p, [3, 37, 19]);
+    const tq = tensor(q, [37, 1]);
+    const s = add(tp, tq);
+    assertClose(await s.toArray(), Array.from(p, (v, i) => v + q[Math.floor(i / 19) % 37]), { rtol: 2e-6, atol: 1e-6 }, 'broadcast add');
+    // (4, 5, 70) read as (4, 70, 5) and back: rows of 5 (1-D launch), then rows of 70 (grid)
+    const m = randomArray(4 * 5 * 70, 54);
+    const tm = tensor(m, [4, 5, 70]);
+    const pm = permute(tm, [0, 2, 1]);
+    const c1 = contiguous(pm);
+    assertClose(await c1.toArray(), permuteHost(m, [4, 5, 70], [0, 2, 1]), { rtol: 0, atol: 0 }, 'short-row copy');
+    const c2 = contiguous(permute(c1, [0, 2, 1]));
+    assertClose(await c2.toArray(), m, { rtol: 0, atol: 0 }, 'grid copy');
+    // rank 4 that no dims merge (grid, d0 * d1 folded into z): (2, 4, 3, 20) from (2, 3, 4, 20)
+    const r4 = randomArray(2 * 3 * 4 * 20, 55);
+    const t4 = tensor(r4, [2, 3, 4, 20]);
+    const c4 = contiguous(permute(t4, [0, 2, 1, 3]));
+    assertClose(await c4.toArray(), permuteHost(r4, [2, 3, 4, 20], [0, 2, 1, 3]), { rtol: 0, atol: 0 }, 'rank-4 copy');
+    // rank 5 that no dims merge (1-D launch): (2, 5, 4, 3, 20) from (2, 3, 4, 5, 20)
+    const r5 = randomArray(2 * 3 * 4 * 5 * 20, 56);
+    const t5 = tensor(r5, [2, 3, 4, 5, 20]);
+    const c5 = contiguous(permute(t5, [0, 3, 2, 1, 4]));
+    assertClose(await c5.toArray(), permuteHost(r5, [2, 3, 4, 5, 20], [0, 3, 2, 1, 4]), { rtol: 0, atol: 0 }, 'rank-5 copy');
+    // where with a strided condition, and a cast of a transposed i32 view
+    const w = where(gtHost(xt), xt, tensor([0]));
+    assertClose(await w.toArray(), permuteHost(a, [37, 40], [1, 0]).map((v) => (v > 0 ? v : 0)), { rtol: 0, atol: 0 }, 'where');
+    const ints = tensor(Int32Array.from({ length: 20 * 17 }, (_, i) => i - 100), [20, 17], 'i32');
+    const f = cast(slice(ints, 1, 0, 16), 'f32');
+    assertClose(await f.toArray(), Array.from({ length: 340 }, (_, i) => i).filter((i) => i % 17 < 16).map((i) => i - 100), { rtol: 0, atol: 0 }, 'cast');
+    // copyInto and fill of a strided destination (a column block of a wider tensor)
+    const wide = tensor(new Float32Array(6 * 50), [6, 50]);
+    const block = slice(wide, 1, 10, 30);
+    copyInto(block, tensor(Float32Array.from({ length: 120 }, (_, i) => i + 1), [6, 20]));
+    fillInPlace(slice(wide, 1, 30, 48), -1);
+    const expected = Array.from({ length: 300 }, (_, i) => { const col = i % 50; const row = Math.floor(i / 50); return col >= 10 && col < 30 ? row * 20 + (col - 10) + 1 : col >= 30 && col < 48 ? -1 : 0; });
+    assertClose(await wide.toArray(), expected, { rtol: 0, atol: 0 }, 'strided destination');
+    tidy(() => [x, tp, tq, tm, t4, t5, ints, wide].forEach((t) => t.dispose()));
+  });
+});
+
+/** 1 where x > 0 (a strided view stays strided). */
+function gtHost(x: Tensor): Tensor {
+  return unaryRaw('gt_scalar', x, 0, 0);
+}
 
 describe('vec4 fast path for contiguous operands', () => {
   it.each(['exp', 'relu', 'affine', 'gelu'] as UnaryOpName[])('unary %s: vec4 when sizes and offsets divide by 4, scalar otherwise', async (name) => {

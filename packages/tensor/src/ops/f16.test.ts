@@ -93,7 +93,7 @@ describe('f16 storage', () => {
 
   it('refuses f16 in ops that do not take it, naming what does', () => {
     const h = tensor([1, 2, 3], [3], 'f16');
-    expect(() => add(h, h)).toThrow(/add \(first operand\): expected a f32 tensor, got f16 \(f16 tensors are accepted only by .*matmul and conv2d; cast\(x, 'f32'\) first\)/);
+    expect(() => add(h, h)).toThrow(/add \(first operand\): expected a f32 tensor, got f16 \(f16 tensors are accepted only by .*matmul, linear and conv2d; cast\(x, 'f32'\) first\)/);
     h.dispose();
   });
 

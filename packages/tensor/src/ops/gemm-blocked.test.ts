@@ -7,12 +7,12 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   BLOCKED_STRATEGIES, GEMM_BLOCKED_TUNING, blockedTile, blockedCallConstants, blockedSplitK, blockedConstantsProblem,
-  matmulKernelFor, conv2dKernelsFor, conv2dUniforms, conv2dReference, convOutputSize, matmulReference, gemmEpilogueReference,
-  type BlockedStrategy, type Constants, type Conv2dGeometry, type GemmEpilogue, type KernelSpec,
+  matmulKernelFor, conv2dKernelsFor, conv2dUniforms, conv2dReference, convOutputSize, matmulReference, gemmEpilogueReference, gemmEpilogueName,
+  BLOCKED_FUSED_EPILOGUES, type BlockedStrategy, type Constants, type Conv2dGeometry, type GemmEpilogue, type KernelSpec,
 } from '@fusion/kernels';
-import { init, runtime, tensor, matmul, transpose, slice, gemmChoice, forceVariant, Tensor, type Runtime } from '../index.js';
+import { init, runtime, tensor, matmul, transpose, slice, gemmChoice, forceVariant, Tensor } from '../index.js';
 import { BufferUsage } from '../gpu/constants.js';
-import { assertClose, randomArray } from '../testing.js';
+import { assertClose, randomArray, runConstants } from '../testing.js';
 
 await init();
 afterAll(() => forceVariant('gemm', null));
@@ -22,19 +22,7 @@ const tol = { rtol: 1e-4, atol: 1e-4 };
 
 /** Runs fn and returns the constants of every blocked GEMM dispatch it recorded. */
 function blockedDispatches(fn: () => void): Constants[] {
-  const rt = runtime();
-  const seen: Constants[] = [];
-  const run = rt.run.bind(rt);
-  rt.run = ((spec: KernelSpec, variant: string, call: Parameters<Runtime['run']>[2]) => {
-    if (spec.shader === 'gemm_blocked') seen.push(call.constants ?? {});
-    run(spec, variant, call);
-  }) as Runtime['run'];
-  try {
-    fn();
-  } finally {
-    rt.run = run;
-  }
-  return seen;
+  return runConstants('gemm_blocked', fn);
 }
 
 function transposeHost(x: Float32Array, rows: number, cols: number): Float32Array {
@@ -109,12 +97,17 @@ function atOffset(values: Float32Array, offset: number): Tensor {
   return tensor(padded, [padded.length]);
 }
 
-const EPILOGUES: { name: string; epilogue: GemmEpilogue; bias: boolean; alpha: number }[] = [
-  { name: 'bias', epilogue: {}, bias: true, alpha: 1 },
-  { name: 'alpha, bias and residual', epilogue: { residual: true }, bias: true, alpha: 0.5 },
-  { name: 'BatchNorm apply (scale, shift) and ReLU', epilogue: { scale: true, relu: true }, bias: true, alpha: 1 },
-  { name: 'BatchNorm apply, residual and ReLU', epilogue: { scale: true, residual: true, relu: true }, bias: true, alpha: 1 },
+/** The bias (every GEMM shader's) and the blocked kernels' fused epilogues, each a variant of the specs. */
+const EPILOGUES: { name: string; epilogue: Omit<GemmEpilogue, 'channel'>; alpha: number }[] = [
+  { name: 'bias', epilogue: { bias: true }, alpha: 1 },
+  { name: 'alpha, bias and residual', epilogue: { bias: true, residual: true }, alpha: 0.5 },
+  { name: 'BatchNorm apply (scale, shift) and ReLU', epilogue: { scale: true, bias: true, relu: true }, alpha: 1 },
+  { name: 'BatchNorm apply, residual and ReLU', epilogue: { scale: true, bias: true, residual: true, relu: true }, alpha: 1 },
 ];
+
+it('tests every fused epilogue the blocked kernels offer', () => {
+  expect(BLOCKED_FUSED_EPILOGUES.map((e) => gemmEpilogueName({ ...e, channel: 'row' })).sort()).toEqual(EPILOGUES.slice(1).map((e) => gemmEpilogueName({ ...e.epilogue, channel: 'row' })).sort());
+});
 
 /** Runs a blocked spec directly with an epilogue and compares with the float64 epilogue over `product`. */
 async function checkEpilogue(
@@ -133,12 +126,12 @@ async function checkEpilogue(
     buffers: { a: operands.a.buffer, b: operands.b.buffer, bias: tBias.buffer, scale: tScale.buffer, residual: tResidual.buffer, c: out.buffer },
     uniforms: {
       ...uniforms, batch: 1, a_offset: operands.a.offset, b_offset: operands.b.offset, c_offset: 0, alpha: e.alpha,
-      has_bias: e.bias ? 1 : 0, bias_offset: 3, scale_offset: 5, residual_offset: 7,
+      bias_offset: 3, scale_offset: 5, residual_offset: 7,
     },
-    constants: blockedCallConstants(GEMM_BLOCKED_TUNING[strategy], { ...dims, rowChannel: spec.name.startsWith('conv'), epilogue: e.epilogue }),
+    constants: blockedCallConstants(GEMM_BLOCKED_TUNING[strategy], dims),
   });
   const expected = gemmEpilogueReference(product, channelOf, {
-    alpha: e.alpha, bias: e.bias ? bias : undefined, scale: e.epilogue.scale ? scale : undefined,
+    alpha: e.alpha, bias: e.epilogue.bias ? bias : undefined, scale: e.epilogue.scale ? scale : undefined,
     residual: e.epilogue.residual ? residual : undefined, relu: e.epilogue.relu,
   });
   assertClose(await out.toArray(), expected, tol, `${spec.name}/${variant} epilogue ${e.name}`);
@@ -157,7 +150,7 @@ describe.each(BLOCKED_STRATEGIES)('%s: epilogues fused into the store, against f
       const tw = tensor(w, [N, K]);
       const vec = K % 4 === 0;
       await checkEpilogue(
-        matmulKernelFor(strategy), 'nt', strategy, { M, N, K, vecA: vec, vecB: vec },
+        matmulKernelFor(strategy), `nt_${gemmEpilogueName({ ...e.epilogue, channel: 'col' }, true)}`, strategy, { M, N, K, vecA: vec, vecB: vec },
         { M, N, K, lda: K, ldb: K, ldc: N, c_batch_stride: M * N }, { a: tx, b: tw },
         matmulReference(x, transposeHost(w, N, K), 1, M, K, N), N, (i) => i % N, e, 11,
       );
@@ -181,7 +174,7 @@ describe.each(BLOCKED_STRATEGIES)('%s: epilogues fused into the store, against f
       const K = cIn * 9;
       const pixels = g.outH * g.outW;
       await checkEpilogue(
-        conv2dKernelsFor(strategy).forward, 'forward', strategy, { M, N, K, vecA: K % 4 === 0, vecB: false },
+        conv2dKernelsFor(strategy).forward, `forward_${gemmEpilogueName({ ...e.epilogue, channel: 'row' })}`, strategy, { M, N, K, vecA: K % 4 === 0, vecB: false },
         { ...conv2dUniforms(g), M, N, K }, { a: tw, b: tx },
         conv2dReference(x, wt, null, g), cOut, (i) => Math.floor(i / pixels) % cOut, e, 31,
       );
@@ -192,16 +185,12 @@ describe.each(BLOCKED_STRATEGIES)('%s: epilogues fused into the store, against f
 });
 
 describe('blocked GEMM constants and partitions', () => {
-  it('drops the bounds checks exactly when M, N, K and the K chunk divide the tile; sets only the epilogue switches asked for', () => {
+  it('drops the bounds checks exactly when M, N, K and the K chunk divide the tile', () => {
     const t = GEMM_BLOCKED_TUNING.blocked4;
     expect(blockedCallConstants(t, { M: 128, N: 64, K: 32, vecA: true, vecB: false })).toMatchObject({ CHECK_BOUNDS: 0, VEC_A: 1, VEC_B: 0 });
     expect(blockedCallConstants(t, { M: 128, N: 64, K: 40, vecA: true, vecB: true }).CHECK_BOUNDS).toBe(1);
     expect(blockedCallConstants(t, { M: 130, N: 64, K: 32, vecA: true, vecB: true }).CHECK_BOUNDS).toBe(1);
     expect(blockedCallConstants(t, { M: 128, N: 64, K: 64, kChunk: 24, vecA: true, vecB: true }).CHECK_BOUNDS).toBe(1);
-    const plain = blockedCallConstants(t, { M: 1, N: 1, K: 1, vecA: false, vecB: false });
-    expect(Object.keys(plain).filter((k) => k.startsWith('EPI_'))).toEqual([]);
-    const fused = blockedCallConstants(t, { M: 1, N: 1, K: 1, vecA: false, vecB: false, rowChannel: true, epilogue: { scale: true, relu: true } });
-    expect(Object.keys(fused).filter((k) => k.startsWith('EPI_')).sort()).toEqual(['EPI_RELU', 'EPI_ROW_CHANNEL', 'EPI_SCALE']);
   });
 
   it('split-K chunks are whole TILE_K tiles and cover K', () => {

@@ -1,9 +1,11 @@
 /**
  * Launching elementwise-family kernels on strided views: broadcasting to the output shape,
  * merging dimensions that are contiguous in every operand (fewer index divisions), and picking
- * the CONTIGUOUS fast path when no index arithmetic is needed.
+ * the CONTIGUOUS fast path when no index arithmetic is needed, or the GRID launch when the merged
+ * view has rank 4 or less (each invocation's position comes from its workgroup and invocation
+ * ids: no division per element, which CPU adapters run one lane at a time).
  */
-import { unaryKernel, binaryKernel, copyKernel, unaryVec4Kernel, binaryVec4Kernel, binaryVec4RowKernel, copyVec4Kernel, type KernelSpec } from '@fusion/kernels';
+import { unaryKernel, binaryKernel, copyKernel, unaryVec4Kernel, binaryVec4Kernel, binaryVec4RowKernel, copyVec4Kernel, MAX_WORKGROUPS_PER_DIM, type KernelSpec } from '@fusion/kernels';
 import { runtime } from '../gpu/runtime.js';
 import { exceedsBinding, launchSplit } from './split-binding.js';
 import { Tensor } from '../tensor.js';
@@ -117,21 +119,47 @@ export function launchElementwise(
   }
   if (contiguous && launchVec4(spec, variant, n, inputs, out, uniforms)) return out;
   if (spec === binaryKernel && !stridedOut && launchRowVec4(variant, merged, operands.a!, operands.b!, out, uniforms)) return out;
+  const grid = contiguous ? null : gridLaunch(merged);
+  const view = grid ?? merged;
+  if (grid) {
+    uniforms.rank = 4;
+    uniforms.shape = grid.shape;
+  }
   const buffers: Record<string, GPUBuffer | null> = {};
   const map = SLOT_BINDINGS[spec.name] ?? {};
   slots.forEach((s, k) => {
     uniforms[`offset_${s}`] = operands[s]!.offset;
-    uniforms[`strides_${s}`] = merged.strides[k + 1];
+    uniforms[`strides_${s}`] = view.strides[k + 1];
     buffers[map[s] ?? s] = operands[s]!.buffer;
   });
   if (stridedOut) {
     if (slots.includes('b')) throw new Error(`${context}: operand b is the destination of this kernel`);
     uniforms.offset_b = out.offset;
-    uniforms.strides_b = merged.strides[0];
+    uniforms.strides_b = view.strides[0];
   }
   buffers[outBinding] = out.buffer;
-  runtime().run(spec, variant, { buffers, uniforms, constants: { CONTIGUOUS: contiguous ? 1 : 0 } });
+  const constants: Record<string, number> = grid ? { GRID: 1, WG: grid.wg } : { CONTIGUOUS: contiguous ? 1 : 0 };
+  runtime().run(spec, variant, { buffers, uniforms, constants });
   return out;
+}
+
+/** Shortest last dim worth a grid launch (shorter rows leave most invocations of a workgroup idle). */
+const GRID_MIN_ROW = 16;
+
+/**
+ * The GRID launch of a merged view of rank <= 4: its shape and strides right-aligned to 4 dims
+ * (leading size-1 dims, stride 0) and the workgroup width, or null when the view is longer, its
+ * rows are too short, or the grid does not fit (d2 and d0 * d1 workgroups, rows / WG).
+ */
+function gridLaunch(merged: { shape: number[]; strides: number[][] }): { shape: number[]; strides: number[][]; wg: number } | null {
+  const rank = merged.shape.length;
+  if (rank === 0 || rank > 4) return null;
+  const pad = 4 - rank;
+  const shape = [...new Array<number>(pad).fill(1), ...merged.shape];
+  const row = shape[3];
+  const wg = row >= 64 ? 64 : row >= 32 ? 32 : 16;
+  if (row < GRID_MIN_ROW || Math.ceil(row / wg) > MAX_WORKGROUPS_PER_DIM || shape[2] > MAX_WORKGROUPS_PER_DIM || shape[0] * shape[1] > MAX_WORKGROUPS_PER_DIM) return null;
+  return { shape, strides: merged.strides.map((s) => [...new Array<number>(pad).fill(0), ...s]), wg };
 }
 
 /** The vec4 twin of each kernel that has one, with the binding names of its operands and output. */

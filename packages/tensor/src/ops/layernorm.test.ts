@@ -56,12 +56,37 @@ describe.each(['lines', 'workgroup'] as const)('layerNorm (shaders/layernorm.wgs
     for (const t of [x, y]) t.dispose();
   });
 
+  it.each([[[3, 7]], [[2, 5, 129]]] as [number[]][])('add & norm: layerNorm(x, ..., residual) on %j normalises x + residual, gradients to both, against float64', async (shape) => {
+    const dim = shape[shape.length - 1];
+    const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+    const xs = randomArray(rows * dim, 21, -2, 2);
+    const rs = randomArray(rows * dim, 22, -1, 3);
+    const ws = randomArray(dim, 23, 0.5, 1.5);
+    const bs = randomArray(dim, 24, -1, 1);
+    const x = leaf(xs, shape);
+    const r = leaf(rs, shape);
+    const w = leaf(ws, [dim]);
+    const b = leaf(bs, [dim]);
+    const y = layerNorm(x, w, b, 1e-12, r);
+    const sum = Float64Array.from(xs, (v, i) => v + rs[i]);
+    assertClose(await y.toArray(), layerNormReference(sum, rows, dim, ws, bs, 1e-12).y, { rtol: 1e-4, atol: 1e-4 }, 'y');
+    const gs = randomArray(rows * dim, 25, -1, 1);
+    backward(y, { grad: tensor(gs, shape) });
+    const ref = layerNormBackwardReference(sum, gs, rows, dim, ws, 1e-12);
+    assertClose(await x.grad!.toArray(), ref.dx, { rtol: 1e-3, atol: 1e-4 }, 'dx');
+    assertClose(await r.grad!.toArray(), ref.dx, { rtol: 1e-3, atol: 1e-4 }, 'dresidual');
+    assertClose(await w.grad!.toArray(), ref.dweight, { rtol: 1e-4, atol: 1e-3 }, 'dweight');
+    assertClose(await b.grad!.toArray(), ref.dbias, { rtol: 1e-4, atol: 1e-3 }, 'dbias');
+    for (const t of [x, r, w, b, y]) t.dispose();
+  });
+
   it('finite differences with eps 1e-12 (BERT) and with eps 1e-5', async () => {
     const xs = { data: randomArray(3 * 2 * 5, 6, -2, 2), shape: [3, 2, 5] };
     const ws = { data: randomArray(5, 7, 0.5, 1.5), shape: [5] };
     const bs = { data: randomArray(5, 8, -1, 1), shape: [5] };
     await gradcheck((x: Tensor, w: Tensor, b: Tensor) => layerNorm(x, w, b, 1e-12), [xs, ws, bs]);
     await gradcheck((x: Tensor) => layerNorm(x, null, null), [xs]);
+    await gradcheck((x: Tensor, r: Tensor, w: Tensor) => layerNorm(x, w, null, 1e-5, r), [xs, { data: randomArray(30, 9, -1, 1), shape: [3, 2, 5] }, ws]);
   });
 });
 
@@ -92,5 +117,6 @@ describe('layerNorm: layouts, empty inputs and errors', () => {
     expect(() => layerNorm(x, Tensor.empty([7]), null)).toThrow(/weight \[7\] does not match the last dimension of input \[2, 3, 8\] \(8\)/);
     expect(() => layerNorm(x, null, Tensor.empty([8, 1]))).toThrow(/bias \[8, 1\] does not match the last dimension of input \[2, 3, 8\]/);
     expect(() => layerNorm(Tensor.empty([2, 8], 'i32'), null, null)).toThrow(/expected a f32 tensor, got i32/);
+    expect(() => layerNorm(x, null, null, 1e-5, Tensor.empty([3, 8]))).toThrow(/residual \[3, 8\] must have the shape of input \[2, 3, 8\]/);
   }));
 });

@@ -3,7 +3,9 @@
  * biased variance of each row (as PyTorch; BERT passes eps = 1e-12). Dedicated backward kernels:
  *   d ln = invstd (gw - mean(gw) - xhat mean(gw xhat)) dx with gw = g weight (per row);
  *   dweight = sum over rows of g xhat, dbias = sum over rows of g.
- * The forward saves the per-row (mean, invstd) for the backward.
+ * The forward saves the per-row (mean, invstd) for the backward. With a residual,
+ * layerNorm(x, ..., residual) = layerNorm(x + residual) in one dispatch ("add & norm": the sum is
+ * written beside the output for the backward), whose gradient reaches x and residual alike.
  */
 import {
   layerNormRowsKernel, layerNormRowsWorkgroupKernel, layerNormBackwardRowsKernel, layerNormBackwardRowsWorkgroupKernel,
@@ -21,7 +23,7 @@ import { sum } from './reduce.js';
 
 declare module '../autograd/rules.js' {
   interface OpContexts {
-    layer_norm: { x: Tensor; stats: Tensor; weight: Tensor | null };
+    layer_norm: { x: Tensor; stats: Tensor; weight: Tensor | null; residual: boolean };
   }
 }
 
@@ -42,29 +44,44 @@ function checkParam(t: Tensor | null, what: string, x: Tensor): Tensor | null {
 
 /**
  * Layer normalisation over the last dimension; `weight` and `bias` (dim) are optional (1 and 0).
+ * With `residual` (the shape of x), normalises x + residual in the same dispatch.
  * Shape: (..., dim) -> (..., dim)
  */
-export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps = 1e-5): Tensor {
+export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps = 1e-5, residual: Tensor | null = null): Tensor {
   checkDType(x.dtype, 'f32', 'layerNorm (input)');
   if (x.rank === 0) throw new Error('layerNorm: expected an input of rank >= 1, got a scalar');
+  if (residual) {
+    checkDType(residual.dtype, 'f32', 'layerNorm (residual)');
+    if (residual.rank !== x.rank || residual.shape.some((d, i) => d !== x.shape[i])) {
+      throw new Error(`layerNorm: residual ${fmt(residual.shape)} must have the shape of input ${fmt(x.shape)}`);
+    }
+  }
   const w = checkParam(weight, 'weight', x);
   const b = checkParam(bias, 'bias', x);
   const dim = x.shape[x.rank - 1];
   const rows = x.shape.slice(0, -1).reduce((a, d) => a * d, 1);
   const src = x.isContiguous ? x : contiguousCopy(x);
+  const res = residual && !residual.isContiguous ? contiguousCopy(residual) : residual;
   const out = Tensor.empty(x.shape, 'f32', 'layer_norm');
   const stats = Tensor.empty([rows, 2], 'f32', 'layer_norm.stats');
+  // the normalised input, which the backward reads: x, or the sum with the residual
+  const input = res ? Tensor.empty(x.shape, 'f32', 'layer_norm.input') : src;
   if (x.size > 0) {
-    runtime().run(useWorkgroup(rows, dim) ? layerNormRowsWorkgroupKernel : layerNormRowsKernel, 'default', {
-      buffers: { x: src.buffer, weight: w?.buffer ?? null, bias: b?.buffer ?? null, out: out.buffer, stats_out: stats.buffer },
+    runtime().run(useWorkgroup(rows, dim) ? layerNormRowsWorkgroupKernel : layerNormRowsKernel, res ? 'residual' : 'default', {
+      buffers: {
+        x: src.buffer, weight: w?.buffer ?? null, bias: b?.buffer ?? null, out: out.buffer, stats_out: stats.buffer,
+        residual: res?.buffer ?? null, sum_out: res ? input.buffer : null,
+      },
       uniforms: {
         rows, dim, x_offset: src.offset, weight_offset: w?.offset ?? 0, bias_offset: b?.offset ?? 0,
-        has_weight: w ? 1 : 0, has_bias: b ? 1 : 0, eps,
+        has_weight: w ? 1 : 0, has_bias: b ? 1 : 0, eps, residual_offset: res?.offset ?? 0,
       },
     });
   }
-  if (needsGrad(x, weight, bias)) record('layer_norm', [x, weight, bias], { x: saved(src), stats: saved(stats), weight: w ? saved(w) : null }, out);
-  for (const t of [src !== x ? src : null, w !== weight ? w : null, b !== bias ? b : null, stats]) t?.dispose();
+  if (needsGrad(x, weight, bias, residual)) {
+    record('layer_norm', [x, weight, bias, residual], { x: saved(input), stats: saved(stats), weight: w ? saved(w) : null, residual: residual !== null }, out);
+  }
+  for (const t of [src !== x ? src : null, res !== residual ? res : null, input !== src ? input : null, w !== weight ? w : null, b !== bias ? b : null, stats]) t?.dispose();
   return out;
 }
 
@@ -75,15 +92,17 @@ function rowChunk(rows: number, dim: number): number {
 }
 
 /** Gradients of layerNorm for (x, weight, bias). */
-export function layerNormGrad(g: Tensor, c: { x: Tensor; stats: Tensor; weight: Tensor | null }, needs: readonly boolean[]): (Tensor | null)[] {
+export function layerNormGrad(g: Tensor, c: { x: Tensor; stats: Tensor; weight: Tensor | null; residual: boolean }, needs: readonly boolean[]): (Tensor | null)[] {
   const dim = c.x.shape[c.x.rank - 1];
   const rows = c.stats.shape[0];
-  if (c.x.size === 0) return [needs[0] ? zeros(c.x.shape) : null, needs[1] ? zeros([dim]) : null, needs[2] ? zeros([dim]) : null];
+  if (c.x.size === 0) {
+    return [needs[0] ? zeros(c.x.shape) : null, needs[1] ? zeros([dim]) : null, needs[2] ? zeros([dim]) : null, needs[3] ? zeros(c.x.shape) : null];
+  }
   const rt = runtime();
   const gc = g.isContiguous && g.offset === 0 ? g : contiguousCopy(g);
   const uniforms = { rows, dim, x_offset: c.x.offset, weight_offset: c.weight?.offset ?? 0, has_weight: c.weight ? 1 : 0 };
   let dx: Tensor | null = null;
-  if (needs[0]) {
+  if (needs[0] || needs[3]) {
     dx = Tensor.empty(c.x.shape, 'f32', 'layer_norm_backward');
     rt.run(useWorkgroup(rows, dim) ? layerNormBackwardRowsWorkgroupKernel : layerNormBackwardRowsKernel, 'default', {
       buffers: { x: c.x.buffer, g: gc.buffer, weight: c.weight?.buffer ?? null, stats: c.stats.buffer, out: dx.buffer }, uniforms,
@@ -106,5 +125,11 @@ export function layerNormGrad(g: Tensor, c: { x: Tensor; stats: Tensor; weight: 
     both.dispose();
   }
   if (gc !== g) gc.dispose();
-  return [dx, dweight, dbias];
+  // the residual's gradient is dx itself: a handle of its own (each parent disposes its gradient)
+  const dresidual = needs[3] && dx ? dx.view(dx.shape, dx.strides, dx.offset) : null;
+  if (dx && !needs[0]) {
+    dx.dispose();
+    dx = null;
+  }
+  return [dx, dweight, dbias, dresidual];
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matmulReference, GEMM_VARIANTS } from '@fusion/kernels';
-import { init, tensor, matmul, transpose, hasSubgroupGemm, runtime, Tensor, chooseVariant, forceVariant } from '../index.js';
+import { init, tensor, matmul, transpose, hasSubgroupGemm, runtime, Tensor, chooseVariant, forceVariant, applyTuning, shapeClass } from '../index.js';
 import { assertClose, gradcheck, randomArray } from '../testing.js';
 
 await init();
@@ -72,6 +72,22 @@ describe.each(strategies)('matmul (%s kernel)', (strategy) => {
     // A transposed weight with broadcast batch dims (Linear on 3-D input): its gradient is computed
     // transposed and summed over the batch.
     await gradcheck((a: Tensor, w: Tensor) => matmul(a, transpose(w)), [{ data: randomArray(30, 7), shape: [2, 3, 5] }, { data: randomArray(20, 8), shape: [4, 5] }]);
+  });
+});
+
+describe('subgroup GEMM tile constants (the tuner\'s columns per lane and row groups)', () => {
+  afterAll(() => applyTuning([]));
+  it.each([[1, 1], [1, 8], [2, 4], [3, 2], [4, 1]])('ROW_GROUPS %i, TN %i against float64 (M 37, K 29, N 83)', async (rowGroups, tn) => {
+    // (a device without the subgroup GEMM ignores the entry and runs its heuristic's kernel)
+    const [M, K, N] = [37, 29, 83];
+    applyTuning([{ kernel: 'gemm', shapeClass: shapeClass(M, N, K, 1), variant: 'subgroup', constants: { ROW_GROUPS: rowGroups, TN: tn } }]);
+    const a = randomArray(M * K, 31);
+    const b = randomArray(K * N, 32);
+    const ta = tensor(a, [M, K]);
+    const tb = tensor(b, [K, N]);
+    const c = matmul(ta, tb);
+    assertClose(await c.toArray(), matmulReference(a, b, 1, M, K, N), { rtol: 1e-4, atol: 1e-5 }, 'matmul');
+    for (const t of [ta, tb, c]) t.dispose();
   });
 });
 

@@ -3,11 +3,16 @@
  * promoted and squeezed. Transposed views (e.g. `w.transpose()`) are read in place by the A_T/B_T
  * layouts of the GEMM kernel, so the backward products need no copies:
  *   d(A B) = dC B^T (for A) and A^T dC (for B), summed over broadcast batch dims.
- * Operands are both f32, or both f16 (the f16 GEMM accumulates and returns f32; the backward casts
- * dC to f16 for its products). Inside `autocast`, f32 operands are cast to f16 first.
+ * The raw products used by other ops: `matmulRaw` (optionally with a bias per row or column added
+ * in the GEMM's epilogue) and `matmulSumBatchRaw` (the product summed over the batch in one GEMM,
+ * the batch folded into K: the gradient of a weight broadcast over a batch, with no batched
+ * intermediate and no reduction pass; optionally with the row sums of A for a bias gradient).
+ * Operands are both f32, or both f16 (the f16 GEMM family, chosen through the same lookup, accumulates
+ * and returns f32, and takes the same variants; the backward casts dC to f16 for its products).
+ * Inside `autocast`, f32 operands are cast to f16 first.
  */
 import {
-  matmulKernelFor, gemmShapeConstants, isBlockedStrategy, GEMM_BLOCKED_TUNING, type GemmDType, type GemmEntryPoint, type Constants,
+  matmulKernelFor, gemmShapeConstants, isBlockedStrategy, GEMM_BLOCKED_TUNING, type GemmDType, type GemmEntryPoint, type Constants, type MatmulVariant,
 } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
 import { runtime } from '../gpu/runtime.js';
@@ -18,7 +23,7 @@ import { needsGrad, record, saved } from '../autograd/graph.js';
 import { contiguousCopy } from './copy.js';
 import { expand, reshape, transpose, unsqueeze } from './shape.js';
 import { sumToShape } from './reduce.js';
-import { zeros } from './creation.js';
+import { zeros, fillInPlace } from './creation.js';
 import { cast, castRaw } from './cast.js';
 import { autocastsToF16 } from '../autocast.js';
 import { alignedQuads, gemmCallConstants, vec4Bindable } from './gemm-blocked.js';
@@ -122,18 +127,40 @@ function batchStridesOf(t: Tensor, batchShape: readonly number[]): number | null
   return dims[dims.length - 1][1];
 }
 
-/** Batched product of tensors of rank >= 2 with broadcast batch dims, without autograd. */
-export function matmulRaw(a: Tensor, b: Tensor, alpha = 1): Tensor {
+/** A bias the GEMM's epilogue adds: one value per row (M) or per column (N) of each product. */
+export interface GemmBias {
+  t: Tensor;
+  along: 'rows' | 'cols';
+}
+
+/** The product's operand type and sizes and broadcast batch, checked (errors name both shapes). */
+function productShape(a: Tensor, b: Tensor): { dtype: GemmDType; M: number; K: number; N: number; batchShape: number[] } {
   const dtype = gemmDType(a, b, 'matmul');
   const M = a.shape[a.rank - 2];
   const K = a.shape[a.rank - 1];
   const N = b.shape[b.rank - 1];
   if (b.shape[b.rank - 2] !== K) throw new Error(`matmul: inner dims differ: ${fmt(a.shape)} @ ${fmt(b.shape)}`);
   const batchShape = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), `matmul ${fmt(a.shape)} @ ${fmt(b.shape)}`);
+  return { dtype, M, K, N, batchShape };
+}
+
+/**
+ * Batched product of tensors of rank >= 2 with broadcast batch dims, without autograd; `bias`
+ * (contiguous 1-D) is added to every product by the GEMM's epilogue.
+ */
+export function matmulRaw(a: Tensor, b: Tensor, alpha = 1, bias?: GemmBias): Tensor {
+  const { dtype, M, K, N, batchShape } = productShape(a, b);
+  if (bias) {
+    checkDType(bias.t.dtype, 'f32', 'matmul (bias)');
+    const want = bias.along === 'rows' ? M : N;
+    if (bias.t.rank !== 1 || bias.t.shape[0] !== want || !bias.t.isContiguous) {
+      throw new Error(`matmul: a bias along the ${bias.along} of ${fmt(a.shape)} @ ${fmt(b.shape)} must be a contiguous (${want}), got ${fmt(bias.t.shape)}`);
+    }
+  }
   const batch = numel(batchShape);
   const out = Tensor.empty([...batchShape, M, N], 'f32', 'matmul');
   if (batch * M * N === 0) return out;
-  if (K === 0) {
+  if (K === 0 && !bias) {
     out.dispose();
     return zeros([...batchShape, M, N]);
   }
@@ -143,10 +170,11 @@ export function matmulRaw(a: Tensor, b: Tensor, alpha = 1): Tensor {
   // a quad of A runs along K ('n') or M ('t'), of B along N ('n') or K ('t')
   const vecA = alignedQuads(A.t.offset, A.ld, A.layout === 'n' ? K : M, A.batchStride);
   const vecB = alignedQuads(B.t.offset, B.ld, B.layout === 'n' ? N : K, B.batchStride);
-  runtime().run(matmulKernelFor(strategy, dtype), `${A.layout}${B.layout}`, {
-    buffers: { a: A.t.buffer, b: B.t.buffer, bias: null, scale: null, residual: null, c: out.buffer },
+  const epilogue = bias ? (bias.along === 'rows' ? '_bias_row' : '_bias_col') : '';
+  runtime().run(matmulKernelFor(strategy, dtype), `${A.layout}${B.layout}${epilogue}` as MatmulVariant, {
+    buffers: { a: A.t.buffer, b: B.t.buffer, bias: bias ? bias.t.buffer : null, c: out.buffer },
     uniforms: {
-      M, N, K, batch, a_offset: A.t.offset, b_offset: B.t.offset, c_offset: 0,
+      M, N, K, batch, a_offset: A.t.offset, b_offset: B.t.offset, c_offset: 0, bias_offset: bias ? bias.t.offset : 0,
       a_batch_stride: A.batchStride, b_batch_stride: B.batchStride, c_batch_stride: M * N,
       lda: A.ld, ldb: B.ld, ldc: N, alpha,
     },
@@ -155,6 +183,48 @@ export function matmulRaw(a: Tensor, b: Tensor, alpha = 1): Tensor {
   if (A.owned) A.t.dispose();
   if (B.owned) B.t.dispose();
   return out;
+}
+
+/**
+ * The sum over the broadcast batch of a[b] @ b[b], in one GEMM whose K runs over every batch
+ * entry (the gradient of a weight shared by the batch). With `rowSums`, also the row sums of a,
+ * summed over the batch (a column of ones appended to b), stored after the product in the same
+ * buffer. Shape: a (..., M, K), b (..., K, N) -> product (M, N), rowSums (M).
+ */
+export function matmulSumBatchRaw(a: Tensor, b: Tensor, rowSums = false): { product: Tensor; rowSums: Tensor | null } {
+  const { dtype, M, K, N, batchShape } = productShape(a, b);
+  const batch = numel(batchShape);
+  const extra = rowSums ? 1 : 0;
+  const storage = Tensor.empty([M * (N + extra)], 'f32', 'matmul_sum_batch');
+  const product = storage.view([M, N], [N, 1], 0);
+  const sums = rowSums ? storage.view([M], [1], M * N) : null;
+  storage.dispose();
+  if (M * (N + extra) === 0) return { product, rowSums: sums };
+  if (batch * K === 0) {
+    // nothing to sum: zeros (the views share the filled storage)
+    fillInPlace(product, 0);
+    if (sums) fillInPlace(sums, 0);
+    return { product, rowSums: sums };
+  }
+  const A = operand(a, batchShape, M, K);
+  const B = operand(b, batchShape, K, N);
+  const Nc = N + extra;
+  const { strategy, constants } = gemmChoice(M, Nc, batch * K, 1, [A.t.buffer, B.t.buffer], dtype);
+  // quads along K stay inside one batch entry when K divides by 4 (alignedQuads' run); the column
+  // of ones is not in B, so with row sums B is gathered
+  const vecA = alignedQuads(A.t.offset, A.ld, A.layout === 'n' ? K : M, A.batchStride);
+  const vecB = !rowSums && alignedQuads(B.t.offset, B.ld, B.layout === 'n' ? N : K, B.batchStride);
+  runtime().run(matmulKernelFor(strategy, dtype), `${A.layout}${B.layout}_fold${rowSums ? '_rowsum' : ''}` as MatmulVariant, {
+    buffers: { a: A.t.buffer, b: B.t.buffer, c: product.buffer },
+    uniforms: {
+      M, N: Nc, K: batch * K, k_fold: K, batch: 1, a_offset: A.t.offset, b_offset: B.t.offset, c_offset: 0,
+      a_batch_stride: A.batchStride, b_batch_stride: B.batchStride, lda: A.ld, ldb: B.ld, ldc: N, alpha: 1,
+    },
+    constants: gemmCallConstants(strategy, constants, { M, N: Nc, K: batch * K, vecA, vecB }),
+  });
+  if (A.owned) A.t.dispose();
+  if (B.owned) B.t.dispose();
+  return { product, rowSums: sums };
 }
 
 /** Matrix product with torch.matmul semantics (1-D operands promoted, batch dims broadcast). */
@@ -195,26 +265,47 @@ function swapLast(shape: readonly number[]): number[] {
   return s;
 }
 
+/** True when `operand` is shared by every entry of the product's batch (no batch dims of its own). */
+function sharedByBatch(operand: Tensor, g: Tensor): boolean {
+  return numel(operand.shape.slice(0, -2)) === 1 && numel(g.shape.slice(0, -2)) > 1;
+}
+
+/** sum over g's batch of x[b] @ y[b], shaped as `shape` (M, N with 1s for any batch dims). */
+function summedProduct(x: Tensor, y: Tensor, shape: readonly number[]): Tensor {
+  const { product } = matmulSumBatchRaw(x, y);
+  const out = reshape(product, shape);
+  product.dispose();
+  return out;
+}
+
 /**
  * dA = dC B^T, dB = A^T dC. An operand stored column-major (a transposed weight) gets its
  * gradient computed transposed, (dB)^T = dC^T A, so the gradient has the operand's own layout
- * and reaches the contiguous weight without a copy.
+ * and reaches the contiguous weight without a copy. An operand shared by a batch (a weight)
+ * gets the sum over the batch in one GEMM (matmulSumBatchRaw), not a batched product and a sum.
  */
 export function matmulGrad(g32: Tensor, c: { a: Tensor; b: Tensor }, needs: readonly boolean[]): (Tensor | null)[] {
   const g = c.a.dtype === 'f16' ? castRaw(g32, 'f16') : g32;
   let da: Tensor | null = null;
   let db: Tensor | null = null;
   if (needs[0]) {
-    da = columnMajor(c.a)
-      ? transpose(sumToShape(matmulRaw(c.b, transpose(g)), swapLast(c.a.shape)))
-      : sumToShape(matmulRaw(g, transpose(c.b)), c.a.shape);
+    const shared = sharedByBatch(c.a, g);
+    if (columnMajor(c.a)) {
+      const t = shared ? summedProduct(c.b, transpose(g), swapLast(c.a.shape)) : sumToShape(matmulRaw(c.b, transpose(g)), swapLast(c.a.shape));
+      da = transpose(t);
+    } else {
+      da = shared ? summedProduct(g, transpose(c.b), c.a.shape) : sumToShape(matmulRaw(g, transpose(c.b)), c.a.shape);
+    }
   }
   if (needs[1]) {
-    db = columnMajor(c.b)
-      ? transpose(sumToShape(matmulRaw(transpose(g), c.a), swapLast(c.b.shape)))
-      : sumToShape(matmulRaw(transpose(c.a), g), c.b.shape);
+    const shared = sharedByBatch(c.b, g);
+    if (columnMajor(c.b)) {
+      const t = shared ? summedProduct(transpose(g), c.a, swapLast(c.b.shape)) : sumToShape(matmulRaw(transpose(g), c.a), swapLast(c.b.shape));
+      db = transpose(t);
+    } else {
+      db = shared ? summedProduct(transpose(c.a), g, c.b.shape) : sumToShape(matmulRaw(transpose(c.a), g), c.b.shape);
+    }
   }
   if (g !== g32) g.dispose();
   return [da, db];
 }
-

@@ -34,7 +34,7 @@ function refReduce(op: 'sum' | 'max' | 'min' | 'mean', data: ArrayLike<number>, 
 describe('reductions against float64 references', () => {
   const cases: [number[], number[] | undefined][] = [
     [[7, 13], [1]], [[7, 13], [0]], [[7, 13], undefined], [[3, 5, 11], [0, 2]], [[3, 5, 11], [1]], [[2, 3, 4, 5], [1, 2]],
-    [[5000], [0]], [[3, 2100], [1]], [[1, 9, 1], [0, 2]],
+    [[5000], [0]], [[3, 2100], [1]], [[1, 9, 1], [0, 2]], [[70001], [0]], [[2, 2047, 3], [1]], [[3, 4100, 2], [1]], [[6, 3], [1]],
   ];
   for (const op of ['sum', 'mean', 'max', 'min'] as const) {
     it.each(cases)(`${op} of %j over %j`, async (shape, axes) => {
@@ -60,13 +60,16 @@ describe('reductions against float64 references', () => {
     for (const t of [x, xt, y]) t.dispose();
   });
 
-  it('sums over an empty dim to zeros and refuses max of an empty dim', async () => {
+  it('sums over an empty dim to zeros, averages it to NaN and refuses max of an empty dim', async () => {
     const x = tensor(new Float32Array(0), [3, 0]);
     const s = sum(x, 1);
     expect(Array.from(await s.toArray())).toEqual([0, 0, 0]);
     expect(() => max(x, 1)).toThrow(/empty dimension/);
+    const m = mean(x, 1);
+    expect(Array.from(await m.toArray()).every(Number.isNaN)).toBe(true);
     x.dispose();
     s.dispose();
+    m.dispose();
   });
 });
 

@@ -2,8 +2,10 @@
  * Reductions over axes (sum, mean, max, min; keepdim as PyTorch) and their gradients:
  *   d sum = broadcast of the gradient      d mean = broadcast / count
  *   d max = gradient shared evenly by the elements equal to the max (as torch.amax); min likewise
- * The kernel folds the middle axis of a contiguous [outer, reduce, inner] view in chunked passes;
- * reduced axes that are not adjacent are first moved together by a copy.
+ * The kernel folds the middle axis of a contiguous [outer, reduce, inner] view in chunked passes
+ * (one pass where the axis is short enough: on CPU adapters, whose cost is per dispatch, up to
+ * 2048 values per thread; a mean scales in its last pass); runs of reduced axes that are not
+ * adjacent are folded one after the other.
  */
 import { reduceKernel, type ReduceOpName } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
@@ -15,7 +17,7 @@ import { contiguousCopy } from './copy.js';
 import { binaryRaw } from './binary.js';
 import { unaryRaw } from './unary.js';
 import { expand, reshape } from './shape.js';
-import { zeros } from './creation.js';
+import { full, zeros } from './creation.js';
 
 declare module '../autograd/rules.js' {
   interface OpContexts {
@@ -28,15 +30,27 @@ declare module '../autograd/rules.js' {
 
 /** Longest run one thread folds; longer reductions take several passes. */
 const MAX_CHUNK = 1024;
+/** On CPU adapters: the longest run folded in a single pass, and the shortest chunk of a split. */
+const SOFTWARE_SINGLE_PASS = 2048;
+const SOFTWARE_MIN_CHUNK = 512;
 
 function chunkFor(outputs: number, reduce: number): number {
-  const target = runtime().gpu.info.isSoftware ? 64 : 16384;
-  const chunks = Math.min(Math.ceil(target / Math.max(1, outputs)), Math.ceil(reduce / 32));
+  if (runtime().gpu.info.isSoftware) {
+    // a dispatch costs more than a thread folding a few thousand values; split only long runs,
+    // into chunks long enough that the next pass is short
+    if (reduce <= SOFTWARE_SINGLE_PASS) return reduce;
+    const chunks = Math.max(1, Math.min(Math.ceil(64 / Math.max(1, outputs)), Math.ceil(reduce / SOFTWARE_MIN_CHUNK)));
+    return Math.min(SOFTWARE_SINGLE_PASS, Math.ceil(reduce / chunks));
+  }
+  const chunks = Math.min(Math.ceil(16384 / Math.max(1, outputs)), Math.ceil(reduce / 32));
   return Math.min(MAX_CHUNK, Math.max(1, Math.ceil(reduce / Math.max(1, chunks))));
 }
 
-/** Folds the middle axis of the contiguous [outer, reduce, inner] tensor x; returns [outer, inner]. */
-function foldMiddle(op: ReduceOpName, x: Tensor, outer: number, reduce: number, inner: number): Tensor {
+/**
+ * Folds the middle axis of the contiguous [outer, reduce, inner] tensor x; returns [outer, inner],
+ * multiplied by `scale` (in the last pass).
+ */
+function foldMiddle(op: ReduceOpName, x: Tensor, outer: number, reduce: number, inner: number, scale = 1): Tensor {
   let src = x;
   let r = reduce;
   for (;;) {
@@ -45,7 +59,7 @@ function foldMiddle(op: ReduceOpName, x: Tensor, outer: number, reduce: number, 
     const out = Tensor.empty([outer, chunks, inner], 'f32', `reduce/${op}`);
     runtime().run(reduceKernel, op, {
       buffers: { x: src.buffer, out: out.buffer },
-      uniforms: { outer, reduce: r, inner, chunk, chunks, x_offset: src.offset },
+      uniforms: { outer, reduce: r, inner, chunk, chunks, x_offset: src.offset, scale: chunks === 1 ? scale : 1 },
     });
     if (src !== x) src.dispose();
     src = out;
@@ -54,15 +68,19 @@ function foldMiddle(op: ReduceOpName, x: Tensor, outer: number, reduce: number, 
   }
 }
 
-/** Reduction without autograd; returns the kept-dims shape result (keepdim applied by caller). */
-function reduceRaw(op: ReduceOpName, x: Tensor, axes: number[]): Tensor {
+/**
+ * Reduction without autograd; returns the kept-dims shape result (keepdim applied by caller),
+ * multiplied by `scale` (a mean's 1 / count, applied in the last pass).
+ */
+function reduceRaw(op: ReduceOpName, x: Tensor, axes: number[], scale = 1): Tensor {
   checkDType(x.dtype, 'f32', op);
   const keptShape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  if (axes.length === 0) return contiguousCopy(x);
+  if (axes.length === 0) return scale === 1 ? contiguousCopy(x) : unaryRaw('affine', x, scale, 0);
   const count = numel(axes.map((a) => x.shape[a]));
   if (count === 0) {
     if (op !== 'sum') throw new Error(`${op}: cannot reduce over an empty dimension of ${fmt(x.shape)}`);
-    return zeros(keptShape);
+    // a sum of nothing is 0; a mean of nothing NaN (0 / 0), as PyTorch
+    return scale === 1 ? zeros(keptShape) : full(keptShape, Number.NaN);
   }
   if (numel(keptShape) === 0) return zeros(keptShape);
   // Each run of adjacent reduced axes is one pass over a contiguous [outer, reduce, inner] view,
@@ -78,7 +96,7 @@ function reduceRaw(op: ReduceOpName, x: Tensor, axes: number[]): Tensor {
   for (let r = runs.length - 1; r >= 0; r--) {
     const [first, last] = runs[r];
     const shape = src.shape;
-    const folded = foldMiddle(op, src, numel(shape.slice(0, first)), numel(shape.slice(first, last + 1)), numel(shape.slice(last + 1)));
+    const folded = foldMiddle(op, src, numel(shape.slice(0, first)), numel(shape.slice(first, last + 1)), numel(shape.slice(last + 1)), r === 0 ? scale : 1);
     const next = reshape(folded, shape.map((d, i) => (i >= first && i <= last ? 1 : d)));
     folded.dispose();
     if (src !== x) src.dispose();
@@ -109,9 +127,7 @@ export function sum(x: Tensor, axes?: number | readonly number[], keepdim = fals
 export function mean(x: Tensor, axes?: number | readonly number[], keepdim = false): Tensor {
   const ax = normAxes(axes, x.rank, 'mean');
   const count = numel(ax.map((a) => x.shape[a]));
-  const s = reduceRaw('sum', x, ax);
-  const kept = unaryRaw('affine', s, 1 / count, 0);
-  s.dispose();
+  const kept = reduceRaw('sum', x, ax, 1 / count);
   const keptShape = [...kept.shape];
   const out = finish(kept, keptShape, ax, keepdim);
   if (needsGrad(x)) record('mean', [x], { inShape: x.shape, keptShape, count }, out);

@@ -46,16 +46,6 @@ interface ParamGroup {
   packed: Storage | null;
 }
 
-let groupLimitForTests: number | null = null;
-
-/**
- * Test hook: the most elements a group of parameters may hold (null: the device's binding limit),
- * so tests exercise several groups on small tensors.
- */
-export function setOptimizerGroupLimitForTests(elements: number | null): void {
-  groupLimitForTests = elements;
-}
-
 export abstract class Optimizer {
   /** Number of steps taken. */
   stepCount = 0;
@@ -72,8 +62,9 @@ export abstract class Optimizer {
       if (!p.requiresGrad) throw new Error(`${this.constructor.name}: parameter ${fmt(p.shape)} does not require grad`);
       if (p.dtype !== 'f32' || !p.isContiguous) throw new Error(`${this.constructor.name}: parameters must be contiguous f32 tensors`);
     }
-    // Kernels bind a group's whole packed buffer, so a group must fit one binding.
-    const limit = groupLimitForTests ?? Math.floor(bindingLimit() / 4);
+    // Kernels bind a group's whole packed buffer, so a group must fit one binding (tests lower the
+    // limit with setBindingLimitForTests).
+    const limit = Math.floor(bindingLimit() / 4);
     this.params.forEach((p, i) => {
       let g = this.groups[this.groups.length - 1];
       if (!g || (g.total > 0 && g.total + p.size > limit)) this.groups.push((g = { first: i, end: i, total: 0, state: [], packed: null }));

@@ -8,7 +8,7 @@
  * the GPU rarely) and disposes. Precisions:
  *   f32   (the reference): forward, backward and update in f32; nothing is left to finish;
  *   mixed (a LossScaler given): f32 master weights (the optimizer's), the forward under `autocast`
- *         (matmul and conv2d take f16 inputs, accumulate in f32), the backward seeded with the
+ *         (matmul, linear and conv2d take f16 inputs, accumulate in f32), the backward seeded with the
  *         scaler's dynamic loss scale, the gradients unscaled and checked on the GPU; `finish()`
  *         reads the check (one GPU sync) and steps, or skips a step whose gradients are not finite
  *         (an f16 overflow: the step still counts, its batch is consumed, the scale backs off).
