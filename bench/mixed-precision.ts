@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { tmpdir, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resultPath } from './src/report.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -58,10 +59,8 @@ function main(): void {
   const within = Math.abs(diff) <= 0.03;
   console.log(`mixed - f32 mIoU@0.5: ${diff >= 0 ? '+' : ''}${diff.toFixed(4)} (${within ? 'within' : 'NOT within'} 0.03); mIoU@0.7: ${(runs[1].miou07 - runs[0].miou07).toFixed(4)}`);
   const adapter = spawnSync(join(root, 'node_modules/.bin/tsx'), ['--conditions=source', 'packages/models/src/cli/fusion.ts', 'doctor'], { cwd: root, encoding: 'utf8' }).stdout.split('\n').find((l) => l.startsWith('adapter'))?.slice(13) ?? 'unknown';
-  const results = join(root, 'bench', 'results');
-  mkdirSync(results, { recursive: true });
-  const slug = adapter.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40);
-  const path = join(results, `${new Date().toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', 'T')}-mixed-vs-f32-${slug}.json`);
+  mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+  const path = resultPath(join(root, 'bench'), new Date().toISOString(), adapter, 'mixed-vs-f32');
   writeFileSync(path, `${JSON.stringify({ adapter, date: new Date().toISOString(), loadAverage: loadavg(), head, args: extra, runs, diffMiou05: diff, within003: within }, null, 2)}\n`);
   console.log(`wrote ${path}`);
   if (!process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });

@@ -98,10 +98,14 @@ export function formatTable(report: BenchReport, peerNotes: ReadonlyMap<BenchRow
 
 /** `bench/results/<date>-<adapter>.json` relative to the bench folder (`<date>-<kind>-<adapter>.json` with a kind). */
 export function defaultResultPath(benchDir: string, report: BenchReport, kind?: string): string {
-  const date = report.date.slice(0, 16).replace(/:/g, '');
-  const adapter = (report.adapter.description || report.adapter.vendor || 'adapter')
-    .toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40).replace(/-$/, '');
-  return `${benchDir}/results/${date}-${kind ? `${kind}-` : ''}${adapter}.json`;
+  return resultPath(benchDir, report.date, report.adapter.description || report.adapter.vendor, kind);
+}
+
+/** The one naming of result files: `<benchDir>/results/<date to the minute>-<kind>-<adapter slug>.json`. */
+export function resultPath(benchDir: string, isoDate: string, adapter: string, kind?: string): string {
+  const date = isoDate.slice(0, 16).replace(/:/g, '');
+  const slug = (adapter || 'adapter').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40).replace(/-$/, '');
+  return `${benchDir}/results/${date}-${kind ? `${kind}-` : ''}${slug}.json`;
 }
 
 export function writeReport(path: string, report: BenchReport): void {
