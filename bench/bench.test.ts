@@ -112,6 +112,22 @@ describe('pnpm bench kernels --quick', () => {
     const step = defaultResultPath('/x/bench', { ...result.report, date: '2026-12-06T03:42:00.000Z', adapter: { ...result.report.adapter, description: 'llvmpipe' } }, 'step-vs-torch');
     expect(step).toBe('/x/bench/results/2026-12-06T0342-step-vs-torch-llvmpipe.json');
   });
+
+  it('never names an existing file: a second run of the same minute gets -2, a third -3', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fusion-results-'));
+    try {
+      const report = { ...result.report, date: '2026-12-06T05:47:10.000Z', adapter: { ...result.report.adapter, description: 'llvmpipe' } };
+      const first = defaultResultPath(dir, report, 'step-vs-torch');
+      writeReport(first, report);
+      const second = defaultResultPath(dir, report, 'step-vs-torch');
+      writeReport(second, report);
+      expect(second).toBe(join(dir, 'results', '2026-12-06T0547-step-vs-torch-llvmpipe-2.json'));
+      expect(defaultResultPath(dir, report, 'step-vs-torch')).toBe(join(dir, 'results', '2026-12-06T0547-step-vs-torch-llvmpipe-3.json'));
+      expect(readFileSync(first, 'utf8')).toBe(readFileSync(second, 'utf8'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('timing policy', () => {

@@ -14,3 +14,5 @@ export const hostMachine: typeof NodeHost.hostMachine = () => {
 export const writeTextFile: typeof NodeHost.writeTextFile = (path) => {
   throw new Error(`${path}: a page cannot write files; the report is shown in the page`);
 };
+
+export const unusedPath: typeof NodeHost.unusedPath = (path) => path;

@@ -8,7 +8,7 @@
  * usually a matmul's; a matmul probe when no compute-bound kernel ran).
  * Also the table printed on stdout and the default file name.
  */
-import { writeTextFile } from '#bench-host';
+import { unusedPath, writeTextFile } from '#bench-host';
 import type { Clock } from './measure.js';
 
 export interface BenchRow {
@@ -101,11 +101,14 @@ export function defaultResultPath(benchDir: string, report: BenchReport, kind?: 
   return resultPath(benchDir, report.date, report.adapter.description || report.adapter.vendor, kind);
 }
 
-/** The one naming of result files: `<benchDir>/results/<date to the minute>-<kind>-<adapter slug>.json`. */
+/**
+ * The one naming of result files: `<benchDir>/results/<date to the minute>-<kind>-<adapter slug>.json`,
+ * with `-2`, `-3`, ... when a run of the same minute wrote that name already.
+ */
 export function resultPath(benchDir: string, isoDate: string, adapter: string, kind?: string): string {
   const date = isoDate.slice(0, 16).replace(/:/g, '');
   const slug = (adapter || 'adapter').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40).replace(/-$/, '');
-  return `${benchDir}/results/${date}-${kind ? `${kind}-` : ''}${slug}.json`;
+  return unusedPath(`${benchDir}/results/${date}-${kind ? `${kind}-` : ''}${slug}.json`);
 }
 
 export function writeReport(path: string, report: BenchReport): void {
