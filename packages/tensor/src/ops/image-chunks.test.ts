@@ -92,4 +92,15 @@ describe('image-batched ops past one binding', () => {
     assertClose(await x.grad!.toArray(), upsample2xBackwardReference(gs, N * C, H, W, mode), { rtol: 1e-5, atol: 1e-6 }, 'dx');
     for (const t of [x.grad!, x, y, g]) t.dispose();
   });
+
+  it('stops before any dispatch, naming the kernel and the tensor, when one image alone is past the binding', () => {
+    setBindingLimitForTests(512);
+    const x = tensor(randomArray(2 * 3 * 81, 7), [2, 3, 9, 9]);
+    const w = tensor(randomArray(4 * 3 * 9, 8), [4, 3, 3, 3]);
+    const before = runtime().stats.dispatches;
+    expect(() => conv2d(x, w, null, { padding: 1 })).toThrow(/tensor \(2, 3, 9, 9\) f32 \(made by tensor\) takes 1\.9 KiB, more than this adapter's maxStorageBufferBindingSize \(512 B\), and kernel conv2d binds it whole as "input" \(one image takes 1296 bytes, more than one binding\)/);
+    expect(runtime().stats.dispatches).toBe(before);
+    setBindingLimitForTests(null);
+    for (const t of [x, w]) t.dispose();
+  });
 });
