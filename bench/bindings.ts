@@ -7,10 +7,12 @@
  * A meta run: every dispatch is skipped (so a batch-8 512x512 seed step costs seconds of host time
  * and no GPU work; values are meaningless, shapes are the step's), and every buffer the step
  * allocates is recorded with its label and, for tensors, its shape. Prints the allocations past the
- * limit, largest first, and the step's peak of live buffers. A binding is a whole buffer, so each
- * listed tensor fails any kernel that binds it.
+ * limit, largest first, then the dispatches that would bind such a buffer whole (each a
+ * DeviceLimitError in a real step; the ops that split their work by chunks bind only copies that
+ * fit), and the step's peak of live buffers. `--limit` also sets the limit the ops split by (the
+ * binding-limit test hook), so the listing is the one that adapter's step would give.
  */
-import { init, runtime, bytesPerElement, Tensor, type DType } from '@fusion/tensor';
+import { init, bytesPerElement, Tensor, setBindingLimitForTests, type DType } from '@fusion/tensor';
 import { makeTrainStep } from './src/train-step.js';
 
 function flag(name: string, fallback: string): string {
@@ -28,6 +30,8 @@ interface Allocation {
 async function main(): Promise<void> {
   const rt = await init();
   const limit = Number(flag('limit', String(rt.gpu.info.limits.maxStorageBufferBindingSize)));
+  if (!(Number.isInteger(limit) && limit >= 4)) throw new Error(`--limit must be a whole number of bytes >= 4, got ${flag('limit', '')}`);
+  setBindingLimitForTests(limit);
   const step = await makeTrainStep({ preset: flag('preset', 'seed'), fusion: flag('fusion', 'cross-pixel'), batch: Number(flag('batch', '8')), size: Number(flag('size', '512')), batches: 1, precision: flag('precision', 'f32') });
   const seen = new Map<string, Allocation>();
   const note = (label: string, bytes: number, shape?: readonly number[]) => {
@@ -53,7 +57,15 @@ async function main(): Promise<void> {
     if (!inTensor) note(label ?? 'buffer', bytes);
     return acquire(bytes, usage, label);
   }) as typeof rt.pool.acquire;
-  rt.run = () => {};
+  const boundWhole = new Map<string, number>();
+  rt.run = (spec, variant, call) => {
+    for (const [binding, buffer] of Object.entries(call.buffers)) {
+      if (buffer && buffer.size > limit) {
+        const key = `${spec.name}/${variant} binds "${buffer.label}" (${(buffer.size / 2 ** 20).toFixed(0)} MiB) as "${binding}"`;
+        boundWhole.set(key, (boundWhole.get(key) ?? 0) + 1);
+      }
+    }
+  };
   rt.pool.resetPeak();
   const recorded = step.record(0);
   await recorded.finish();
@@ -65,6 +77,9 @@ async function main(): Promise<void> {
   console.log(`${step.preset} preset, ${step.fusion}, batch ${step.batch}, ${step.size}x${step.size}: allocations larger than ${limit} bytes (${(limit / 2 ** 20).toFixed(0)} MiB), one training step`);
   for (const a of list) console.log(`  ${(a.bytes / 2 ** 20).toFixed(0).padStart(6)} MiB  ${a.shape ? `[${a.shape.join(', ')}]` : '(buffer)'}  ${a.label}${a.count > 1 ? `  x${a.count}` : ''}`);
   if (!list.length) console.log('  none');
+  console.log(`dispatches that bind a buffer larger than ${limit} bytes whole (each fails a real step):`);
+  for (const [what, count] of boundWhole) console.log(`  ${what}${count > 1 ? `  x${count}` : ''}`);
+  if (!boundWhole.size) console.log(list.length ? '  none: the tensors above are only copied, and bound in chunks that fit' : '  none');
   console.log(`peak of live buffers in the step: ${(peak / 2 ** 20).toFixed(0)} MiB (a meta run: the same allocations as a real step)`);
 }
 

@@ -6,7 +6,8 @@
  *     by `Tensor.empty`);
  *   - a tensor larger than `maxStorageBufferBindingSize` can be allocated, but no kernel can bind
  *     it whole: the runtime checks every storage binding of a dispatch (`checkBinding`) and
- *     throws; the elementwise family splits such work instead (ops/split-binding.ts).
+ *     throws; the elementwise family and the image-batched ops (conv2d, upsample2x) split such
+ *     work instead (ops/split-binding.ts).
  * Tensors past the binding limit are described (shape, dtype, the op that made them) when
  * allocated, so the binding error names them. Callers that know which user setting sizes the
  * tensors (the train CLI: --batch, --size) add it to the message (`DeviceLimitError.limit`).

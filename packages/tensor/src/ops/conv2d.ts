@@ -13,7 +13,9 @@
  * Input and weight are both f32, or both f16 (the f16 GEMM family, chosen through the same lookup;
  * the bias and every output stay f32, and the backward casts dy to f16 once for both products, so
  * db sums the f16-rounded dy in f32 as dW does). Inside `autocast`, f32 input and weight are cast to
- * f16 first.
+ * f16 first. A tensor past one storage binding (the decoder's last layer at batch 8, 512x512 on
+ * lavapipe) is processed in chunks of images (ops/split-binding.ts); dW and db then sum the chunks'
+ * products in f32.
  * Shape: (N, C_in, H, W) -> (N, C_out, OH, OW), OH = floor((H + 2 pad - dil (KH - 1) - 1) / stride) + 1.
  */
 import {
@@ -32,6 +34,8 @@ import { alignedQuads, gemmCallConstants, gemmSplitK } from './gemm-blocked.js';
 import { reshape, transpose } from './shape.js';
 import { sum } from './reduce.js';
 import { pair, slideWindow, type Pair } from './window.js';
+import { imagesPerChunk, forEachImageChunk, writeImages } from './split-binding.js';
+import { add } from './binary.js';
 
 export interface Conv2dOptions {
   stride?: Pair;
@@ -106,8 +110,22 @@ function release(t: Tensor, original: Tensor): void {
   if (t !== original) t.dispose();
 }
 
-/** Forward product without autograd (x dense). */
+/** Forward product without autograd (x dense), in chunks of images past one binding. */
 function conv2dRaw(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeometry): Tensor {
+  const outShape = [g.images, g.cOut, g.outH, g.outW];
+  const perChunk = imagesPerChunk('conv2d', [x], [outShape]);
+  if (perChunk === null) return conv2dWhole(x, weight, bias, g);
+  const out = Tensor.empty(outShape, 'f32', 'conv2d');
+  forEachImageChunk(g.images, perChunk, [x], ([xc], start, count) => {
+    const yc = conv2dWhole(xc, weight, bias, { ...g, images: count });
+    writeImages(out, start, yc);
+    yc.dispose();
+  });
+  return out;
+}
+
+/** Forward product on tensors that fit one binding. */
+function conv2dWhole(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeometry): Tensor {
   const outShape = [g.images, g.cOut, g.outH, g.outW];
   const bs = bias ? dense(bias) : null;
   if (isPointwise(g)) {
@@ -167,6 +185,26 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: 
 
 /** Gradient w.r.t. the input: (N, C_out, OH, OW) -> (N, C_in, H, W). */
 export function conv2dBackwardInput(dy: Tensor, weight: Tensor, g: Conv2dGeometry): Tensor {
+  const inShape = [g.images, g.cIn, g.inH, g.inW];
+  const dys = dense(dy);
+  const perChunk = imagesPerChunk('conv2d_backward_input', [dys], [inShape]);
+  if (perChunk === null) {
+    const whole = backwardInputWhole(dys, weight, g);
+    release(dys, dy);
+    return whole;
+  }
+  const dx = Tensor.empty(inShape, 'f32', 'conv2d_backward_input');
+  forEachImageChunk(g.images, perChunk, [dys], ([dyc], start, count) => {
+    const dxc = backwardInputWhole(dyc, weight, { ...g, images: count });
+    writeImages(dx, start, dxc);
+    dxc.dispose();
+  });
+  release(dys, dy);
+  return dx;
+}
+
+/** Gradient w.r.t. the input on tensors that fit one binding. */
+function backwardInputWhole(dy: Tensor, weight: Tensor, g: Conv2dGeometry): Tensor {
   const inShape = [g.images, g.cIn, g.inH, g.inW];
   if (isPointwise(g)) {
     // dx[n] = W^T (C_in x C_out) dy[n] (C_out x H*W)
@@ -229,15 +267,44 @@ function kSplits(M: number, N: number, K: number, tile: { rows: number; cols: nu
  * dy (N, C_out, OH, OW), x (N, C_in, H, W) -> dW (C_out, C_in, KH, KW), db (C_out).
  */
 export function conv2dBackwardWeight(dy: Tensor, x: Tensor, g: Conv2dGeometry, withBias = false): { dw: Tensor; db: Tensor | null } {
+  const wShape = [g.cOut, g.cIn, g.kH, g.kW];
+  const cols = g.cIn * g.kH * g.kW;
+  const dys = dense(dy);
+  const xs = dense(x);
+  const perChunk = imagesPerChunk('conv2d_backward_weight', [dys, xs], []);
+  let summed: Tensor;
+  if (perChunk === null) summed = backwardWeightWhole(dys, xs, g, withBias);
+  else {
+    let total: Tensor | null = null;
+    forEachImageChunk(g.images, perChunk, [dys, xs], ([dyc, xc], _start, count) => {
+      const part = backwardWeightWhole(dyc, xc, { ...g, images: count }, withBias);
+      if (!total) total = part;
+      else {
+        const next = add(total, part);
+        total.dispose();
+        part.dispose();
+        total = next;
+      }
+    });
+    summed = total!;
+  }
+  release(dys, dy);
+  release(xs, x);
+  // [dW (C_out x C_in*KH*KW), db (C_out)] in one buffer
+  const dw = summed.view(wShape, contiguousStrides(wShape), summed.offset);
+  const db = withBias ? summed.view([g.cOut], [1], summed.offset + g.cOut * cols) : null;
+  summed.dispose();
+  return { dw, db };
+}
+
+/** The [dW, db] product (C_out x (C_in*KH*KW + withBias), one buffer) on dense tensors that fit one binding. */
+function backwardWeightWhole(dys: Tensor, xs: Tensor, g: Conv2dGeometry, withBias: boolean): Tensor {
   // 1x1 kernels too: the images fold into K, where a batched product over images would need an
   // (images, C_out, C_in) intermediate and a sum (134 MB for ResNet's layer4.conv3 at batch 32)
-  const wShape = [g.cOut, g.cIn, g.kH, g.kW];
   const M = g.cOut;
   const cols = g.cIn * g.kH * g.kW;
   const N = cols + (withBias ? 1 : 0);
   const K = g.images * g.outH * g.outW;
-  const dys = dense(dy);
-  const xs = dense(x);
   const dtype = gemmDType(dys, xs, 'conv2d weight gradient', ['dy', 'input']);
   const { strategy, constants } = gemmChoice(M, N, K, 1, [dys.buffer, xs.buffer], dtype);
   const spec = conv2dKernelsFor(strategy, dtype).backward;
@@ -255,15 +322,9 @@ export function conv2dBackwardWeight(dy: Tensor, x: Tensor, g: Conv2dGeometry, w
     // dy's rows are runs of a plane's pixels: vec4s when they divide by 4
     constants: gemmCallConstants(strategy, constants, { M, N, K, kChunk: chunk, vecA: alignedQuads(dys.offset, pixels, pixels, g.cOut * pixels), vecB: false }),
   });
-  release(dys, dy);
-  release(xs, x);
   const summed = splits === 1 ? partial : sum(partial, 0);
   if (summed !== partial) partial.dispose();
-  // [dW (C_out x C_in*KH*KW), db (C_out)] in one buffer
-  const dw = summed.view(wShape, contiguousStrides(wShape), summed.offset);
-  const db = withBias ? summed.view([M], [1], summed.offset + M * cols) : null;
-  summed.dispose();
-  return { dw, db };
+  return summed;
 }
 
 /** The gradient rule: one gradient per input (x, weight, bias), null where not needed. */

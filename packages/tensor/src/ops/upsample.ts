@@ -5,6 +5,7 @@
  * with the weights of the forward's taps (1 for nearest; 1/4, 3/4 or 1 per axis for bilinear).
  * The kernels' structure comes from the variant table ('upsample'): `vec4` on CPU adapters (where
  * W is a multiple of 4 and the rows start at multiples of 4; `rows` otherwise), `rows` on GPUs.
+ * A tensor past one storage binding is processed in chunks of images (ops/split-binding.ts).
  */
 import { UPSAMPLE_KERNELS, type UpsampleMode, type UpsampleStructure } from '@fusion/kernels';
 import { Tensor } from '../tensor.js';
@@ -14,6 +15,7 @@ import { checkDType } from '../dtype.js';
 import { fmt } from '../shape.js';
 import { needsGrad, record } from '../autograd/graph.js';
 import { contiguousCopy } from './copy.js';
+import { imagesPerChunk, forEachImageChunk, writeImages } from './split-binding.js';
 
 declare module '../autograd/rules.js' {
   interface OpContexts {
@@ -45,21 +47,54 @@ export function upsample2x(x: Tensor, mode: UpsampleMode = 'nearest'): Tensor {
   if (mode !== 'nearest' && mode !== 'bilinear') throw new Error(`upsample2x: mode must be 'nearest' or 'bilinear', got ${String(mode)}`);
   const [N, C, H, W] = x.shape;
   const src = x.isContiguous ? x : contiguousCopy(x);
-  const out = Tensor.empty([N, C, 2 * H, 2 * W], 'f32', `upsample2x/${mode}`);
-  if (out.size > 0) {
-    const { structure, constants } = structureFor(N * C, H, W, src.offset);
-    const buffers: Record<string, GPUBuffer> = structure === 'vec4' ? { x4: src.buffer, out4: out.buffer } : { x: src.buffer, out: out.buffer };
-    runtime().run(UPSAMPLE_KERNELS[structure].forward, mode, { buffers, uniforms: { ...geometryUniforms(N, C, H, W), x_offset: src.offset }, constants });
+  const outShape = [N, C, 2 * H, 2 * W];
+  const perChunk = imagesPerChunk(`upsample2x/${mode}`, [src], [outShape]);
+  let out: Tensor;
+  if (perChunk === null) out = upsampleForward(src, mode);
+  else {
+    const big = Tensor.empty(outShape, 'f32', `upsample2x/${mode}`);
+    forEachImageChunk(N, perChunk, [src], ([xc], start) => {
+      const yc = upsampleForward(xc, mode);
+      writeImages(big, start, yc);
+      yc.dispose();
+    });
+    out = big;
   }
   if (src !== x) src.dispose();
   if (needsGrad(x)) record('upsample2x', [x], { inShape: x.shape, mode }, out);
   return out;
 }
 
+/** The forward kernel on a contiguous input that fits one binding. */
+function upsampleForward(src: Tensor, mode: UpsampleMode): Tensor {
+  const [N, C, H, W] = src.shape;
+  const out = Tensor.empty([N, C, 2 * H, 2 * W], 'f32', `upsample2x/${mode}`);
+  if (out.size > 0) {
+    const { structure, constants } = structureFor(N * C, H, W, src.offset);
+    const buffers: Record<string, GPUBuffer> = structure === 'vec4' ? { x4: src.buffer, out4: out.buffer } : { x: src.buffer, out: out.buffer };
+    runtime().run(UPSAMPLE_KERNELS[structure].forward, mode, { buffers, uniforms: { ...geometryUniforms(N, C, H, W), x_offset: src.offset }, constants });
+  }
+  return out;
+}
+
 export function upsample2xGrad(g: Tensor, c: { inShape: readonly number[]; mode: UpsampleMode }): Tensor[] {
+  const perChunk = imagesPerChunk(`upsample2x_backward/${c.mode}`, [g], [c.inShape]);
+  if (perChunk === null) return [upsampleBackward(g, c.inShape, c.mode)];
+  const dx = Tensor.empty(c.inShape, 'f32', `upsample2x_backward/${c.mode}`);
+  forEachImageChunk(c.inShape[0], perChunk, [g], ([gc], start, count) => {
+    const dxc = upsampleBackward(gc, [count, ...c.inShape.slice(1)], c.mode);
+    writeImages(dx, start, dxc);
+    dxc.dispose();
+  });
+  return [dx];
+}
+
+/** The backward kernel for a gradient and an input that fit one binding. */
+function upsampleBackward(g: Tensor, inShape: readonly number[], mode: UpsampleMode): Tensor {
+  const c = { inShape, mode };
   const [N, C, H, W] = c.inShape;
   const dx = Tensor.empty(c.inShape, 'f32', `upsample2x_backward/${c.mode}`);
-  if (dx.size === 0) return [dx];
+  if (dx.size === 0) return dx;
   const uniforms = { ...geometryUniforms(N, C, H, W), x_offset: 0 };
   const { structure, constants } = structureFor(N * C, H, W, 0);
   if (structure === 'vec4') {
@@ -69,10 +104,10 @@ export function upsample2xGrad(g: Tensor, c: { inShape: readonly number[]; mode:
       buffers: { g: dense ? null : g.buffer, g4: dense ? g.buffer : null, out4: dx.buffer },
       uniforms: { ...uniforms, g_offset: g.offset, g_strides: [...g.strides] }, constants: { ...constants, G_DENSE: dense ? 1 : 0 },
     });
-    return [dx];
+    return dx;
   }
   const gc = g.isContiguous && g.offset === 0 ? g : contiguousCopy(g);
   runtime().run(UPSAMPLE_KERNELS.rows.backward, c.mode, { buffers: { g: gc.buffer, out: dx.buffer }, uniforms, constants });
   if (gc !== g) gc.dispose();
-  return [dx];
+  return dx;
 }
