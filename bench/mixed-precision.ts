@@ -1,8 +1,9 @@
 /**
  * `pnpm bench:mixed [--fusion HEAD] [--seed N] [--epochs N] [--preset tiny|seed] [--keep]`: trains
  * one head twice with `pnpm train` (same preset, seed and data), `--precision f32` and `--precision
- * mixed`, and prints both evaluation mIoUs, their difference (the issue's criterion: mixed within
- * 0.03 mIoU@0.5 of f32), training time and the mixed run's loss-scaler line. Writes the JSON to
+ * mixed`, and prints both evaluation mIoUs, their difference (checked against issue 12's bound,
+ * within 0.03, at threshold 0.5; the issue names no threshold, so 0.7's is printed too), training
+ * time and the mixed run's loss-scaler line. Writes the JSON to
  * bench/results/<date>-mixed-vs-f32-<adapter>.json. Default: the tiny preset's cross-pixel head
  * (a head that learns, so the comparison means something), seed 0. Minutes on a 2-core CPU; the
  * runs go to a temporary folder (kept with --keep).
