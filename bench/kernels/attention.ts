@@ -7,6 +7,9 @@
  * backward the ops TF.js's own gradients of that composite run, from the saved probabilities P:
  * dV = P^T dO, dP = dO V^T, dS = P (dP - sum(dP P)), dQ = scale dS K, dK = scale dS^T Q.
  * FLOPs: forward 4 B H Lq Lk D (two products), backward 8 B H Lq Lk D (four products).
+ * Each row runs the variant the table gives its case: `tiled` or `lines` (shaders/attention.wgsl),
+ * or `subgroup` (shaders/attention_subgroup.wgsl, the default on CPU adapters with 8-lane
+ * subgroups); the row's variant column names it.
  */
 import { backward, chooseVariant } from '@fusion/tensor';
 import { defineBench, type GridEntry } from '../src/declare.js';

@@ -7,7 +7,7 @@ import {
   applyTuning, shapeClass, hasSubgroupGemm, adapterFacts,
 } from '../index.js';
 import { attentionForward } from './attention.js';
-import { assertClose, gradcheck, randomArray } from '../testing.js';
+import { assertClose, gradcheck, randomArray, runConstants } from '../testing.js';
 
 beforeAll(async () => {
   await init();
@@ -448,6 +448,11 @@ describe('attention forward on 8-lane subgroups (subgroup kernel)', () => {
       expect([t.q, t.k, t.v, t.mask].some((x) => x.isContiguous)).toBe(false);
       attention(t.q, t.k, t.v, { keyPaddingMask: t.mask });
     })).toEqual(['attention_forward_subgroup']);
+    // that kernel is the spec of shaders/attention_subgroup.wgsl (one forward dispatch, no split)
+    expect(runConstants('attention_subgroup', () => tidy(() => {
+      const t = views();
+      attention(t.q, t.k, t.v, { keyPaddingMask: t.mask });
+    }))).toHaveLength(1);
     const y = tidy(() => {
       const t = views();
       return attention(t.q, t.k, t.v, { keyPaddingMask: t.mask });
