@@ -9,11 +9,12 @@
  * runs go to a temporary folder (kept with --keep).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resultPath } from './src/report.js';
+import { writeTextFile } from '#bench-host';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -60,9 +61,8 @@ function main(): void {
   const within = Math.abs(diff) <= 0.03;
   console.log(`mixed - f32 mIoU@0.5: ${diff >= 0 ? '+' : ''}${diff.toFixed(4)} (${within ? 'within' : 'NOT within'} 0.03); mIoU@0.7: ${(runs[1].miou07 - runs[0].miou07).toFixed(4)}`);
   const adapter = spawnSync(join(root, 'node_modules/.bin/tsx'), ['--conditions=source', 'packages/models/src/cli/fusion.ts', 'doctor'], { cwd: root, encoding: 'utf8' }).stdout.split('\n').find((l) => l.startsWith('adapter'))?.slice(13) ?? 'unknown';
-  mkdirSync(join(root, 'bench', 'results'), { recursive: true });
   const path = resultPath(join(root, 'bench'), new Date().toISOString(), adapter, 'mixed-vs-f32');
-  writeFileSync(path, `${JSON.stringify({ adapter, date: new Date().toISOString(), loadAverage: loadavg(), head, args: extra, runs, diffMiou05: diff, within003: within }, null, 2)}\n`);
+  writeTextFile(path, `${JSON.stringify({ adapter, date: new Date().toISOString(), loadAverage: loadavg(), head, args: extra, runs, diffMiou05: diff, within003: within }, null, 2)}\n`);
   console.log(`wrote ${path}`);
   if (!process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });
   else console.log(`runs kept in ${dir}`);
